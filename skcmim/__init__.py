@@ -1,0 +1,19 @@
+"""skcmim: Mutual Information Machine representation learning for scikit-learn.
+
+Public API
+----------
+MIMTransformer
+    Encoder-decoder trained with the asymmetric MIM loss.
+CMIMTransformer
+    MIM with the batch-size-robust contrastive term (cMIM).
+
+Both are scikit-learn transformers: use them in a ``Pipeline``, grid-search
+``n_components``, save them with joblib.  ``informative=True`` makes
+``transform`` return informative embeddings (code plus decoder states).
+"""
+
+from .estimators import CMIMTransformer, MIMTransformer
+
+__version__ = "0.1.0"
+
+__all__ = ["CMIMTransformer", "MIMTransformer", "__version__"]

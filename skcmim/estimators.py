@@ -1,0 +1,645 @@
+"""scikit-learn transformers: MIM and cMIM on numeric matrices.
+
+All behaviour lives in :class:`BaseEncoderDecoder`; a concrete estimator only
+says which loss it trains (``_loss_params``) and lists its parameters in
+``__init__`` (scikit-learn reads them from the signature).
+"""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from skorch.callbacks import EarlyStopping, ProgressBar
+
+from .engine import HoldoutSplit, MIMNet, StopOnNonFiniteLoss, TensorBatches
+from .losses import MIMLoss
+from .networks import EncoderDecoder
+
+__all__ = ["BaseEncoderDecoder", "CMIMTransformer", "MIMTransformer"]
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Rows encoded per forward pass in transform/score; memory-bound, not accuracy-bound.
+_INFERENCE_BATCH = 4096
+
+
+def _resolve_device(device):
+    """Turn the ``device`` parameter into a concrete ``torch.device``."""
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'.") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='auto' or 'cpu'.")
+    return resolved
+
+
+def _fork_rng_devices(device):
+    return [device.index or 0] if device.type == "cuda" else []
+
+
+def _check_hidden_layer_sizes(sizes):
+    sizes = tuple(sizes)
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
+        raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes!r}.")
+    return tuple(int(s) for s in sizes)
+
+
+def _locate_non_numeric(X):
+    """Return ``(row, column, value)`` of the first cell that is not a number."""
+    array = np.asarray(X, dtype=object)
+    if array.ndim != 2:
+        return None
+    for (row, column), value in np.ndenumerate(array):
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return row, column, value
+    return None
+
+
+class BaseEncoderDecoder(TransformerMixin, BaseEstimator):
+    """Shared machinery of the encoder-decoder transformers.
+
+    Not for direct use: instantiate :class:`MIMTransformer`,
+    :class:`CMIMTransformer` or one of the baselines.
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "likelihood": [StrOptions({"auto", "bernoulli", "gaussian"})],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "informative": ["boolean"],
+        "informative_layers": [StrOptions({"all"}), "array-like"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "device": [str, torch.device],
+        "mixed_precision": ["boolean"],
+        "callbacks": [list, tuple, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=16,
+        *,
+        hidden_layer_sizes=(512, 512),
+        likelihood="auto",
+        max_epochs=50,
+        batch_size=128,
+        learning_rate=1e-3,
+        informative=False,
+        informative_layers="all",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        mixed_precision=False,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.likelihood = likelihood
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.informative = informative
+        self.informative_layers = informative_layers
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.mixed_precision = mixed_precision
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ hooks
+    def _loss_params(self):
+        """Keyword arguments of :class:`~skcmim.losses.MIMLoss` for this model."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------- validation
+    def _validate_X(self, X, *, reset):
+        try:
+            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], accept_sparse=False)
+        except ValueError as exc:
+            cell = _locate_non_numeric(X) if "convert" in str(exc) else None
+            if cell is None:
+                raise
+            row, column, value = cell
+            raise ValueError(
+                f"{type(self).__name__} expects a numeric matrix, but row {row}, column {column} "
+                f"holds {value!r}."
+            ) from exc
+        if X.dtype == np.float64 and np.abs(X).max(initial=0.0) > _FLOAT32_MAX:
+            row = int(np.argmax(np.abs(X).max(axis=1) > _FLOAT32_MAX))
+            raise ValueError(
+                f"Row {row} of X holds values beyond the float32 range (|x| > {_FLOAT32_MAX:.3g}), "
+                f"which the float32 network cannot represent; rescale the features."
+            )
+        return X
+
+    def _resolve_likelihood(self, X):
+        in_unit_interval = X.min(initial=0.0) >= 0.0 and X.max(initial=0.0) <= 1.0
+        if self.likelihood == "auto":
+            return "bernoulli" if in_unit_interval else "gaussian"
+        if self.likelihood == "bernoulli" and not in_unit_interval:
+            raise ValueError(
+                "likelihood='bernoulli' needs data in [0, 1]; scale X (for example with "
+                "MinMaxScaler) or use likelihood='gaussian'."
+            )
+        return self.likelihood
+
+    # -------------------------------------------------------------- data prep
+    def _fit_scaling(self, X):
+        """Gaussian models see standardised data; Bernoulli models raw [0, 1]."""
+        if self.likelihood_ == "gaussian":
+            self.mean_ = X.mean(axis=0)
+            scale = X.std(axis=0)
+            scale[scale < 10 * np.finfo(scale.dtype).eps] = 1.0
+            self.scale_ = scale
+        else:
+            self.mean_ = np.zeros(X.shape[1], dtype=X.dtype)
+            self.scale_ = np.ones(X.shape[1], dtype=X.dtype)
+
+    def _to_network(self, X):
+        return ((X - self.mean_) / self.scale_).astype(np.float32, copy=False)
+
+    def _from_network(self, X, dtype):
+        return (X.astype(dtype, copy=False) * self.scale_ + self.mean_).astype(dtype, copy=False)
+
+    # ---------------------------------------------------------------- training
+    def _build_net(self, n_features, device, seed):
+        callbacks = [("stop_on_non_finite", StopOnNonFiniteLoss())]
+        if self.early_stopping:
+            callbacks.append(
+                ("early_stopping", EarlyStopping(patience=self.n_iter_no_change, threshold=self.tol,
+                                                 threshold_mode="abs", load_best=True))
+            )
+        if self.verbose:
+            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
+        return MIMNet(
+            module=EncoderDecoder,
+            module__n_features=n_features,
+            module__n_components=self.n_components,
+            module__hidden_layer_sizes=_check_hidden_layer_sizes(self.hidden_layer_sizes),
+            module__likelihood=self.likelihood_,
+            criterion=MIMLoss,
+            **{f"criterion__{key}": value for key, value in self._loss_params().items()},
+            optimizer=torch.optim.Adam,
+            lr=self.learning_rate,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=TensorBatches,
+            iterator_train__shuffle=True,
+            iterator_train__seed=seed,
+            iterator_valid=TensorBatches,
+            train_split=HoldoutSplit(self.validation_fraction, seed) if self.early_stopping else None,
+            callbacks=callbacks,
+            device=str(device),
+            mixed_precision=self.mixed_precision,
+            verbose=int(self.verbose),
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the encoder-decoder on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.  Bernoulli models need values in [0, 1]; Gaussian
+            models standardise the features internally.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = self._validate_X(X, reset=True)
+        self.likelihood_ = self._resolve_likelihood(X)
+        self._fit_scaling(X)
+        device = _resolve_device(self.device)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        with torch.random.fork_rng(devices=_fork_rng_devices(device)):
+            torch.manual_seed(seed)
+            net = self._build_net(X.shape[1], device, seed)
+            data = torch.as_tensor(self._to_network(X), device=device)
+            net.fit(data)
+        net.module_.eval()
+        self.net_ = net
+        self.n_iter_ = len(net.history)
+        return self
+
+    # --------------------------------------------------------------- inference
+    @property
+    def history_(self):
+        """skorch ``History`` of the fit: per-epoch ``train_loss`` (and
+        ``valid_loss`` with early stopping), with per-batch records."""
+        check_is_fitted(self)
+        return self.net_.history
+
+    @property
+    def module_(self):
+        """The trained :class:`~skcmim.networks.EncoderDecoder`."""
+        check_is_fitted(self)
+        return self.net_.module_
+
+    def _device_of_module(self):
+        return next(self.module_.parameters()).device
+
+    def _map_batches(self, array, fn):
+        """Apply ``fn`` to float32 batches of ``array`` on the model's device."""
+        device = self._device_of_module()
+        outputs = []
+        with torch.inference_mode():
+            for start in range(0, len(array), _INFERENCE_BATCH):
+                batch = torch.as_tensor(array[start : start + _INFERENCE_BATCH], device=device)
+                outputs.append(fn(batch).float().cpu().numpy())
+        return np.concatenate(outputs) if outputs else np.empty((0, 0), dtype=np.float32)
+
+    def _informative_layers(self):
+        if isinstance(self.informative_layers, str):
+            return None
+        layers = [int(i) for i in self.informative_layers]
+        n_layers = len(self.module_.informative_widths())
+        if any(i < -n_layers or i >= n_layers for i in layers):
+            raise ValueError(
+                f"informative_layers={self.informative_layers!r} is out of range for a decoder "
+                f"with {n_layers} hidden layers."
+            )
+        return layers
+
+    def transform(self, X):
+        """Encode X: the posterior mean ``mu(x)``, or informative embeddings.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_out)
+            ``n_components`` columns, or with ``informative=True`` the code
+            followed by the decoder hidden states at the code.  The dtype
+            follows X (float32 or float64).
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        if self.informative:
+            layers = self._informative_layers()
+            codes = self._map_batches(self._to_network(X), lambda b: self.module_.informative(b, layers))
+        else:
+            codes = self._map_batches(self._to_network(X), self.module_.encode)
+        return codes.astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        """Decode codes back to feature space: ``E[x | z]``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components) or (n_samples, n_features_out)
+            Codes, as returned by ``transform``; with informative embeddings
+            only the first ``n_components`` columns (the code) are used.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        from sklearn.utils import check_array
+
+        Z = check_array(X, dtype=[np.float64, np.float32])
+        widths = {self.n_components, self._n_features_out}
+        if Z.shape[1] not in widths:
+            raise ValueError(
+                f"inverse_transform expects codes with {self.n_components} columns "
+                f"(or {self._n_features_out} from an informative transform), got {Z.shape[1]}."
+            )
+        decoded = self._map_batches(Z[:, : self.n_components].astype(np.float32), self.module_.decode)
+        return self._from_network(decoded, Z.dtype)
+
+    def sample(self, n_samples=1, random_state=None):
+        """Generate data by decoding codes drawn from the N(0, I) prior.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples to generate.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the prior draw.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+            Expected data ``E[x | z]`` for each drawn code.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        codes = check_random_state(random_state).standard_normal((n_samples, self.n_components))
+        return self.inverse_transform(codes)
+
+    def score_samples(self, X):
+        """Negative per-sample training objective with ``z = mu(x)``.
+
+        Deterministic (no sampling, no contrastive term, which depends on the
+        batch): ``log p(x | mu) + (log q(mu | x) + log P(mu)) / 2`` for MIM
+        models.  For Gaussian models ``log p`` is expressed in the units of
+        the original features.  Higher is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        criterion = self.net_.criterion_
+
+        def negative_loss(batch):
+            return -criterion.per_sample(self.module_(batch, sample=False), contrastive=False)
+
+        scores = self._map_batches(self._to_network(X), negative_loss).astype(np.float64)
+        return scores - np.log(self.scale_).sum()
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples`; higher is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    # ------------------------------------------------------------ feature names
+    @property
+    def _n_features_out(self):
+        if not self.informative:
+            return self.n_components
+        layers = self._informative_layers()
+        widths = self.module_.informative_widths()
+        if layers is not None:
+            widths = [widths[i] for i in layers]
+        return self.n_components + sum(widths)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns.
+
+        Codes are ``<name>0 ... <name>{n_components-1}``; with
+        ``informative=True`` the decoder states follow as
+        ``<name>_hidden<layer>_<unit>``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the names seen in ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        _check_feature_names_in(self, input_features, generate_names=False)
+        prefix = type(self).__name__.lower()
+        names = [f"{prefix}{i}" for i in range(self.n_components)]
+        if self.informative:
+            widths = self.module_.informative_widths()
+            layers = self._informative_layers()
+            for layer in range(len(widths)) if layers is None else layers:
+                names += [f"{prefix}_hidden{layer}_{unit}" for unit in range(widths[layer])]
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+_SHARED_DOC = """
+    Parameters
+    ----------
+    n_components : int, default=16
+        Width of the code (the latent space).
+    hidden_layer_sizes : tuple of int, default=(512, 512)
+        Hidden widths of the MLP encoder; the decoder mirrors them.
+    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
+        Decoder likelihood.  ``"auto"`` picks Bernoulli when all of X lies in
+        [0, 1] (images scaled to [0, 1]) and Gaussian otherwise.  Gaussian
+        models standardise the features internally (``mean_``, ``scale_``)
+        and learn one noise scale per feature.
+    max_epochs : int, default=50
+        Passes over the training data.
+    batch_size : int, default=128
+        Samples per optimiser step.
+    learning_rate : float, default=1e-3
+        Adam learning rate.
+    informative : bool, default=False
+        If True, ``transform`` returns informative embeddings: the code
+        ``mu(x)`` followed by the decoder's hidden activations at ``mu(x)``.
+        It can be switched with ``set_params`` after fitting; no retraining.
+    informative_layers : "all" or tuple of int, default="all"
+        Which decoder hidden layers (0 = nearest the code) the informative
+        embeddings include.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when
+        its loss has not improved by ``tol`` for ``n_iter_no_change`` epochs;
+        the best weights are restored.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum improvement of the validation loss that resets the patience.
+    device : str or torch.device, default="auto"
+        Where to train and encode.  ``"auto"`` uses CUDA when available and
+        the CPU otherwise.
+    mixed_precision : bool, default=False
+        Train the forward pass in bfloat16 autocast (useful on recent GPUs).
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra :mod:`skorch.callbacks` for the training loop, e.g.
+        ``LRScheduler`` or ``Checkpoint``.  They are copied at ``fit``; the
+        trained ones are in ``net_.callbacks_``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and sampling.  The same value
+        gives the same embeddings on CPU; the global torch RNG is left as it
+        was.
+    verbose : int, default=0
+        If > 0, show a progress bar and the per-epoch losses.
+"""
+
+_FITTED_DOC = """
+    Attributes
+    ----------
+    likelihood_ : str
+        Resolved likelihood, ``"bernoulli"`` or ``"gaussian"``.
+    mean_, scale_ : ndarray of shape (n_features_in_,)
+        Standardisation applied before the network (zeros and ones for
+        Bernoulli models).
+    net_ : skorch.NeuralNet
+        The training engine, with the trained module (``net_.module_``).
+    history_ : skorch.History
+        Per-epoch losses (``history_[:, "train_loss"]``).
+    n_iter_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+"""
+
+
+class MIMTransformer(BaseEncoderDecoder):
+    __doc__ = (
+        """Mutual Information Machine (A-MIM) as a scikit-learn transformer.
+
+    An MLP encoder-decoder with a Gaussian latent code trained with the
+    asymmetric MIM loss ``-[log p(x|z) + (log q(z|x) + log P(z)) / 2]``.
+    Unlike a VAE, MIM rewards a confident encoder, which gives clustered,
+    informative codes without posterior collapse.  ``transform`` returns the
+    posterior mean.
+"""
+        + _SHARED_DOC
+        + _FITTED_DOC
+        + """
+    See Also
+    --------
+    CMIMTransformer : MIM with a contrastive term; usually better codes.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skcmim import MIMTransformer
+    >>> X = load_digits().data / 16
+    >>> mim = MIMTransformer(n_components=8, max_epochs=2, random_state=0).fit(X)
+    >>> mim.transform(X).shape
+    (1797, 8)
+"""
+    )
+
+    def _loss_params(self):
+        return {"objective": "amim"}
+
+
+class CMIMTransformer(BaseEncoderDecoder):
+    __doc__ = (
+        """Contrastive Mutual Information Machine (cMIM) as a transformer.
+
+    MIM plus a contrastive term that needs no augmented pairs: each code's
+    positive is itself, its negatives are the other codes of the batch, and
+    their weights are averaged (not summed), so the term does not grow with
+    the batch size::
+
+        L_i = L_i(A-MIM) - contrastive_weight * log p(k=1 | z_i, x_i)
+"""
+        + _SHARED_DOC.replace(
+            "        If > 0, show a progress bar and the per-epoch losses.\n",
+            "        If > 0, show a progress bar and the per-epoch losses.\n"
+            "    contrastive_weight : float, default=10.0\n"
+            "        Weight of the contrastive term.\n"
+            "    temperature : float, default=0.1\n"
+            "        Temperature of the cosine-similarity softmax.\n",
+        )
+        + _FITTED_DOC
+        + """
+    See Also
+    --------
+    MIMTransformer : the same model without the contrastive term.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skcmim import CMIMTransformer
+    >>> X = load_digits().data / 16
+    >>> cmim = CMIMTransformer(n_components=8, max_epochs=2, random_state=0).fit(X)
+    >>> cmim.transform(X).shape
+    (1797, 8)
+    >>> cmim.set_params(informative=True).transform(X).shape
+    (1797, 1032)
+"""
+    )
+
+    _parameter_constraints = {
+        **BaseEncoderDecoder._parameter_constraints,
+        "contrastive_weight": [Interval(Real, 0, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        n_components=16,
+        *,
+        hidden_layer_sizes=(512, 512),
+        likelihood="auto",
+        max_epochs=50,
+        batch_size=128,
+        learning_rate=1e-3,
+        informative=False,
+        informative_layers="all",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        mixed_precision=False,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        contrastive_weight=10.0,
+        temperature=0.1,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            likelihood=likelihood,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            informative=informative,
+            informative_layers=informative_layers,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            mixed_precision=mixed_precision,
+            callbacks=callbacks,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.contrastive_weight = contrastive_weight
+        self.temperature = temperature
+
+    def _loss_params(self):
+        return {"objective": "amim", "contrastive_weight": self.contrastive_weight, "temperature": self.temperature}

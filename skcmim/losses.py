@@ -1,0 +1,147 @@
+"""Per-sample losses of the Mutual Information Machine and its baselines.
+
+Every function returns one value per sample; the training loss is the mean
+over the batch.  Log-densities are summed over dimensions.  The equations are
+in the user guide (``docs/user_guide.rst``) and in ``design.md`` section 3.
+
+The network computes ``log p(x | z)`` itself (it knows its likelihood), so the
+losses here only see the latent quantities and that one number per sample.
+This keeps them identical for dense, image and sequence models.
+"""
+
+import math
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "LatentOutput",
+    "MIMLoss",
+    "amim_loss",
+    "contrastive_log_prob",
+    "gaussian_log_density",
+    "standard_normal_log_density",
+    "vae_loss",
+]
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+class LatentOutput(NamedTuple):
+    """What an encoder-decoder forward pass hands to the loss.
+
+    Attributes
+    ----------
+    mu : Tensor of shape (batch, n_components)
+        Posterior mean of q(z | x).
+    log_sigma : Tensor of shape (batch, n_components)
+        Posterior log standard deviation (already clamped).
+    z : Tensor of shape (batch, n_components)
+        The code the decoder saw: a reparameterised sample, or ``mu``.
+    log_px : Tensor of shape (batch,)
+        Decoder log-likelihood ``log p(x | z)``, summed over features.
+    """
+
+    mu: torch.Tensor
+    log_sigma: torch.Tensor
+    z: torch.Tensor
+    log_px: torch.Tensor
+
+
+def gaussian_log_density(z, mu, log_sigma):
+    """Log-density of ``z`` under N(mu, diag(exp(log_sigma)^2)), summed over dims."""
+    standardized = (z - mu) * torch.exp(-log_sigma)
+    return (-0.5 * standardized.pow(2) - log_sigma - 0.5 * _LOG_2PI).sum(-1)
+
+
+def standard_normal_log_density(z):
+    """Log-density of ``z`` under the N(0, I) prior, summed over dims."""
+    return (-0.5 * z.pow(2) - 0.5 * _LOG_2PI).sum(-1)
+
+
+def amim_loss(log_px, log_qz, log_pz):
+    """Asymmetric MIM loss ``-[log p(x|z) + (log q(z|x) + log P(z)) / 2]``."""
+    return -(log_px + 0.5 * (log_qz + log_pz))
+
+
+def vae_loss(log_px, log_qz, log_pz):
+    """Negative ELBO ``-[log p(x|z) + log P(z) - log q(z|x)]`` (single sample)."""
+    return -(log_px + log_pz - log_qz)
+
+
+def contrastive_log_prob(z, temperature=0.1):
+    """cMIM's ``log p(k=1 | z_i, x_i)`` for every sample of a batch.
+
+    The positive of sample ``i`` is its own code (cosine similarity 1); the
+    negatives are the other codes of the batch, whose exponentiated
+    similarities are averaged (divided by ``B - 1``) rather than summed, so
+    the term's scale does not grow with the batch size.  A batch of one has no
+    negatives and gives zero.
+
+    Parameters
+    ----------
+    z : Tensor of shape (batch, n_components)
+        Codes of the batch.
+    temperature : float, default=0.1
+        Softmax temperature ``tau``.
+
+    Returns
+    -------
+    Tensor of shape (batch,)
+        Log-probability of picking the positive; always <= 0.
+    """
+    batch_size = z.shape[0]
+    if batch_size < 2:
+        return z.new_zeros(batch_size)
+    unit = F.normalize(z, dim=-1)
+    logits = unit @ unit.T / temperature
+    positive = logits.diagonal()
+    eye = torch.eye(batch_size, dtype=torch.bool, device=z.device)
+    negatives = logits.masked_fill(eye, -math.inf) - math.log(batch_size - 1)
+    candidates = torch.cat([positive[:, None], negatives], dim=1)
+    return positive - torch.logsumexp(candidates, dim=1)
+
+
+_OBJECTIVES = {"amim": amim_loss, "vae": vae_loss}
+
+
+class MIMLoss(nn.Module):
+    """Batch loss of an encoder-decoder: A-MIM or VAE, plus an optional
+    contrastive term.
+
+    With ``objective="amim"`` and ``contrastive_weight=0`` this is MIM; with a
+    positive weight it is cMIM.  ``objective="vae"`` gives the VAE and cVAE
+    baselines on the same networks.
+
+    Parameters
+    ----------
+    objective : {"amim", "vae"}, default="amim"
+        Which latent objective to use.
+    contrastive_weight : float, default=0.0
+        Weight ``w_c`` of ``-log p(k=1 | z, x)``.
+    temperature : float, default=0.1
+        Temperature of the contrastive term.
+    """
+
+    def __init__(self, objective="amim", contrastive_weight=0.0, temperature=0.1):
+        super().__init__()
+        if objective not in _OBJECTIVES:
+            raise ValueError(f"objective must be one of {sorted(_OBJECTIVES)}, got {objective!r}")
+        self.objective = objective
+        self.contrastive_weight = contrastive_weight
+        self.temperature = temperature
+
+    def per_sample(self, output, contrastive=True):
+        """Loss of each sample of ``output`` (a :class:`LatentOutput`)."""
+        log_qz = gaussian_log_density(output.z, output.mu, output.log_sigma)
+        log_pz = standard_normal_log_density(output.z)
+        loss = _OBJECTIVES[self.objective](output.log_px, log_qz, log_pz)
+        if contrastive and self.contrastive_weight > 0:
+            loss = loss - self.contrastive_weight * contrastive_log_prob(output.z, self.temperature)
+        return loss
+
+    def forward(self, output, target=None):
+        """Mean loss over the batch; ``target`` is ignored (unsupervised)."""
+        return self.per_sample(output).mean()

@@ -1,0 +1,24 @@
+import numpy as np
+import pytest
+
+from skcmim.datasets import load_digits_unit
+
+# Small, fast settings for tests that check behaviour rather than quality.
+FAST = dict(n_components=4, hidden_layer_sizes=(32,), max_epochs=3, batch_size=64, random_state=0)
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """Real data: scikit-learn's digits scaled to [0, 1] (X, y)."""
+    return load_digits_unit()
+
+
+@pytest.fixture(scope="session")
+def digits_small(digits):
+    X, y = digits
+    return X[:300], y[:300]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
