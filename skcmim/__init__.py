@@ -6,6 +6,9 @@ MIMTransformer
     Encoder-decoder trained with the asymmetric MIM loss.
 CMIMTransformer
     MIM with the batch-size-robust contrastive term (cMIM).
+load
+    Load a model written by ``estimator.save(path)`` (safetensors + JSON,
+    no pickle).
 
 Both are scikit-learn transformers: use them in a ``Pipeline``, grid-search
 ``n_components``, save them with joblib.  ``informative=True`` makes
@@ -13,7 +16,8 @@ Both are scikit-learn transformers: use them in a ``Pipeline``, grid-search
 """
 
 from .estimators import CMIMTransformer, MIMTransformer
+from .persistence import load
 
 __version__ = "0.1.0"
 
-__all__ = ["CMIMTransformer", "MIMTransformer", "__version__"]
+__all__ = ["CMIMTransformer", "MIMTransformer", "__version__", "load"]

@@ -5,6 +5,7 @@ says which loss it trains (``_loss_params``) and lists its parameters in
 ``__init__`` (scikit-learn reads them from the signature).
 """
 
+import contextlib
 import copy
 from numbers import Integral, Real
 
@@ -38,6 +39,18 @@ def _resolve_device(device):
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='auto' or 'cpu'.")
     return resolved
+
+
+@contextlib.contextmanager
+def _out_of_memory_hint(batch_size):
+    """Turn a CUDA out-of-memory error into advice the user can act on."""
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError as exc:
+        raise MemoryError(
+            f"The training device ran out of memory with batch_size={batch_size}. Use a smaller batch_size "
+            f"(e.g. {max(1, batch_size // 2)}), smaller hidden_layer_sizes, mixed_precision=True, or device='cpu'."
+        ) from exc
 
 
 def _fork_rng_devices(device):
@@ -84,6 +97,7 @@ class BaseEncoderDecoder(TransformerMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
         "device": [str, torch.device],
         "mixed_precision": ["boolean"],
         "callbacks": [list, tuple, None],
@@ -106,6 +120,7 @@ class BaseEncoderDecoder(TransformerMixin, BaseEstimator):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        warm_start=False,
         device="auto",
         mixed_precision=False,
         callbacks=None,
@@ -124,6 +139,7 @@ class BaseEncoderDecoder(TransformerMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.warm_start = warm_start
         self.device = device
         self.mixed_precision = mixed_precision
         self.callbacks = callbacks
@@ -156,15 +172,22 @@ class BaseEncoderDecoder(TransformerMixin, BaseEstimator):
             )
         return X
 
-    def _resolve_likelihood(self, X):
-        in_unit_interval = X.min(initial=0.0) >= 0.0 and X.max(initial=0.0) <= 1.0
-        if self.likelihood == "auto":
-            return "bernoulli" if in_unit_interval else "gaussian"
-        if self.likelihood == "bernoulli" and not in_unit_interval:
+    @staticmethod
+    def _in_unit_interval(X):
+        return X.min(initial=0.0) >= 0.0 and X.max(initial=0.0) <= 1.0
+
+    def _check_unit_interval(self, X):
+        if not self._in_unit_interval(X):
             raise ValueError(
                 "likelihood='bernoulli' needs data in [0, 1]; scale X (for example with "
                 "MinMaxScaler) or use likelihood='gaussian'."
             )
+
+    def _resolve_likelihood(self, X):
+        if self.likelihood == "auto":
+            return "bernoulli" if self._in_unit_interval(X) else "gaussian"
+        if self.likelihood == "bernoulli":
+            self._check_unit_interval(X)
         return self.likelihood
 
     # -------------------------------------------------------------- data prep
@@ -236,20 +259,110 @@ class BaseEncoderDecoder(TransformerMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X = self._validate_X(X, reset=True)
-        self.likelihood_ = self._resolve_likelihood(X)
-        self._fit_scaling(X)
-        device = _resolve_device(self.device)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        resume = self.warm_start and hasattr(self, "net_")
+        X = self._prepare_training_data(X, first_call=not resume)
+        self._train(X, epochs=self.max_epochs, initialize=not resume)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Train for one epoch on X, continuing from the current weights.
+
+        The first call sets up the model (likelihood, feature scaling) from
+        its X; later calls must pass the same features.  Use it to train on
+        data that arrives in chunks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        first_call = not hasattr(self, "net_")
+        if first_call:
+            self._validate_params()
+        X = self._prepare_training_data(X, first_call=first_call)
+        self._train(X, epochs=1, initialize=first_call)
+        return self
+
+    def _prepare_training_data(self, X, *, first_call):
+        X = self._validate_X(X, reset=first_call)
+        if first_call:
+            self.likelihood_ = self._resolve_likelihood(X)
+            self._fit_scaling(X)
+            self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        elif self.likelihood_ == "bernoulli":
+            self._check_unit_interval(X)
+        return X
+
+    def _train(self, X, *, epochs, initialize):
+        device = _resolve_device(self.device) if initialize else self._device_of_module()
+        # a fresh seed per continuation, so resumed epochs do not replay old shuffles
+        seed = self._seed + (0 if initialize else self.n_iter_)
         with torch.random.fork_rng(devices=_fork_rng_devices(device)):
             torch.manual_seed(seed)
-            net = self._build_net(X.shape[1], device, seed)
+            if initialize:
+                self.net_ = self._build_net(X.shape[1], device, seed).initialize()
+            self.net_.iterator_train__seed = seed
             data = torch.as_tensor(self._to_network(X), device=device)
-            net.fit(data)
-        net.module_.eval()
+            with _out_of_memory_hint(self.batch_size):
+                self.net_.partial_fit(data, epochs=epochs)
+        self.net_.module_.eval()
+        self.n_iter_ = len(self.net_.history)
+
+    # ------------------------------------------------------------- persistence
+    def save(self, path):
+        """Save the fitted model without pickle (safetensors + JSON).
+
+        Load it with :func:`skcmim.load`.  Unlike joblib/pickle files, such
+        a file cannot run code when loaded.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Target file, conventionally ``*.safetensors``.
+
+        Returns
+        -------
+        path : str
+        """
+        from .persistence import save
+
+        return save(self, path)
+
+    def _fitted_state(self):
+        """Arrays and JSON-able values that, with the weights, make the model."""
+        arrays = {"mean_": self.mean_, "scale_": self.scale_}
+        names = getattr(self, "feature_names_in_", None)
+        fitted = {
+            "n_features_in_": self.n_features_in_,
+            "feature_names_in_": None if names is None else [str(n) for n in names],
+            "likelihood_": self.likelihood_,
+            "n_iter_": self.n_iter_,
+            "seed": self._seed,
+        }
+        return arrays, fitted
+
+    def _restore_fitted_state(self, arrays, fitted, weights, history, device):
+        from skorch.history import History
+
+        self.mean_, self.scale_ = arrays["mean_"], arrays["scale_"]
+        self.n_features_in_ = fitted["n_features_in_"]
+        if fitted["feature_names_in_"] is not None:
+            self.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+        self.likelihood_ = fitted["likelihood_"]
+        self.n_iter_ = fitted["n_iter_"]
+        self._seed = fitted["seed"]
+        net = self._build_net(self.n_features_in_, torch.device("cpu"), self._seed).initialize()
+        net.module_.load_state_dict(weights, strict=True)
+        net.history = History(history)
+        net.module_.to(device).eval()
+        net.device = str(device)
         self.net_ = net
-        self.n_iter_ = len(net.history)
-        return self
 
     # --------------------------------------------------------------- inference
     @property
@@ -482,6 +595,9 @@ _SHARED_DOC = """
         Patience of early stopping, in epochs.
     tol : float, default=1e-4
         Minimum improvement of the validation loss that resets the patience.
+    warm_start : bool, default=False
+        If True, ``fit`` on a fitted model continues training from its
+        weights (``max_epochs`` more epochs) instead of starting anew.
     device : str or torch.device, default="auto"
         Where to train and encode.  ``"auto"`` uses CUDA when available and
         the CPU otherwise.
@@ -611,6 +727,7 @@ class CMIMTransformer(BaseEncoderDecoder):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        warm_start=False,
         device="auto",
         mixed_precision=False,
         callbacks=None,
@@ -632,6 +749,7 @@ class CMIMTransformer(BaseEncoderDecoder):
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
             tol=tol,
+            warm_start=warm_start,
             device=device,
             mixed_precision=mixed_precision,
             callbacks=callbacks,

@@ -221,3 +221,54 @@ def test_device_cpu_and_bad_device(digits_small):
 def test_clone_keeps_params(Estimator):
     est = Estimator(n_components=3, hidden_layer_sizes=(8,), random_state=4)
     assert clone(est).get_params() == est.get_params()
+
+
+def test_warm_start_continues_training(digits_small):
+    X = digits_small[0]
+    model = CMIMTransformer(**FAST, warm_start=True).fit(X)
+    weights = [p.detach().clone() for p in model.module_.parameters()]
+    model.fit(X)
+    assert model.n_iter_ == 2 * FAST["max_epochs"]
+    assert len(model.history_) == 2 * FAST["max_epochs"]
+    assert any(not torch.equal(a, b) for a, b in zip(weights, model.module_.parameters()))
+    cold = CMIMTransformer(**FAST).fit(X)
+    cold.fit(X)
+    assert cold.n_iter_ == FAST["max_epochs"]
+
+
+def test_partial_fit_one_epoch_per_chunk(digits_small):
+    X = digits_small[0]
+    model = MIMTransformer(**FAST)
+    for chunk in np.array_split(X, 3):
+        model.partial_fit(chunk)
+    assert model.n_iter_ == 3
+    with pytest.raises(ValueError, match="features"):
+        model.partial_fit(X[:, :5])
+
+
+def test_out_of_memory_suggests_smaller_batch(digits_small):
+    class OutOfMemory(Callback):
+        def on_batch_begin(self, net, **kwargs):
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+
+    with pytest.raises(MemoryError, match="smaller batch_size"):
+        CMIMTransformer(**FAST, callbacks=[OutOfMemory()]).fit(digits_small[0])
+
+
+def test_transform_from_threads_matches_serial(digits_small):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X = digits_small[0]
+    model = CMIMTransformer(**FAST, informative=True).fit(X)
+    serial = model.transform(X)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(model.transform, [X] * 8))
+    for result in results:
+        np.testing.assert_array_equal(result, serial)
+
+
+def test_grid_search_with_two_jobs(digits_small):
+    X, y = digits_small
+    pipe = Pipeline([("cmim", CMIMTransformer(**FAST)), ("clf", LogisticRegression(max_iter=300))])
+    search = GridSearchCV(pipe, {"cmim__n_components": [2, 4]}, cv=2, n_jobs=2).fit(X, y)
+    assert search.best_score_ > 0.2

@@ -1,0 +1,60 @@
+"""GPU behaviour; skipped cleanly on machines without CUDA (CI has none)."""
+
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from conftest import FAST
+
+import skcmim
+from skcmim import CMIMTransformer
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+]
+
+
+def test_auto_device_trains_and_transforms_on_cuda(digits_small):
+    X = digits_small[0]
+    model = CMIMTransformer(**FAST).fit(X)
+    assert model._device_of_module().type == "cuda"
+    Z = model.transform(X)
+    cpu = CMIMTransformer(**FAST, device="cpu").fit(X).transform(X)
+    assert Z.shape == cpu.shape and np.all(np.isfinite(Z))
+
+
+def test_mixed_precision_on_cuda(digits_small):
+    X = digits_small[0]
+    model = CMIMTransformer(**FAST, mixed_precision=True).fit(X)
+    assert np.all(np.isfinite(model.transform(X)))
+
+
+def test_cuda_model_unpickles_without_cuda(tmp_path, digits_small):
+    X = digits_small[0]
+    model = CMIMTransformer(**FAST).fit(X)
+    joblib.dump(model, tmp_path / "m.joblib")
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "Z.npy", model.transform(X))
+    script = (
+        "import joblib, numpy as np, torch, warnings; warnings.simplefilter('ignore');"
+        "assert not torch.cuda.is_available();"
+        f"m = joblib.load(r'{tmp_path / 'm.joblib'}');"
+        f"Z = m.transform(np.load(r'{tmp_path / 'X.npy'}'));"
+        f"np.testing.assert_allclose(Z, np.load(r'{tmp_path / 'Z.npy'}'), rtol=1e-3, atol=1e-4);"
+        "print('ok', next(m.module_.parameters()).device)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={"CUDA_VISIBLE_DEVICES": "", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert "ok cpu" in result.stdout
+
+
+def test_safe_save_from_cuda_loads_on_cpu(tmp_path, digits_small):
+    X = digits_small[0]
+    model = CMIMTransformer(**FAST).fit(X)
+    loaded = skcmim.load(model.save(tmp_path / "m.safetensors"), device="cpu")
+    np.testing.assert_allclose(loaded.transform(X), model.transform(X), rtol=1e-3, atol=1e-4)
