@@ -19,9 +19,11 @@ from torch import nn
 __all__ = [
     "LatentOutput",
     "MIMLoss",
+    "NTXentLoss",
     "amim_loss",
     "contrastive_log_prob",
     "gaussian_log_density",
+    "nt_xent_loss",
     "standard_normal_log_density",
     "vae_loss",
 ]
@@ -102,6 +104,50 @@ def contrastive_log_prob(z, temperature=0.1):
     negatives = logits.masked_fill(eye, -math.inf) - math.log(batch_size - 1)
     candidates = torch.cat([positive[:, None], negatives], dim=1)
     return positive - torch.logsumexp(candidates, dim=1)
+
+
+def nt_xent_loss(h1, h2, temperature=0.1):
+    """NT-Xent (SimCLR's InfoNCE) between the codes of two views of a batch.
+
+    Each of the ``2B`` codes must pick its other view among the ``2B - 1``
+    other codes; the negatives are summed, so the loss grows like
+    ``log(2B - 1)`` with the batch size.
+
+    Parameters
+    ----------
+    h1, h2 : Tensor of shape (batch, n_components)
+        Codes of the first and second view of the same samples.
+    temperature : float, default=0.1
+
+    Returns
+    -------
+    Tensor of shape (2 * batch,)
+        Per-code cross-entropy.
+    """
+    batch_size = h1.shape[0]
+    unit = F.normalize(torch.cat([h1, h2]), dim=-1)
+    logits = unit @ unit.T / temperature
+    eye = torch.eye(2 * batch_size, dtype=torch.bool, device=unit.device)
+    logits = logits.masked_fill(eye, -math.inf)
+    targets = torch.cat([torch.arange(batch_size, 2 * batch_size), torch.arange(batch_size)]).to(unit.device)
+    return F.cross_entropy(logits, targets, reduction="none")
+
+
+class NTXentLoss(nn.Module):
+    """Batch NT-Xent loss on a pair of view codes ``(h1, h2)``.
+
+    Parameters
+    ----------
+    temperature : float, default=0.1
+    """
+
+    def __init__(self, temperature=0.1):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, views, target=None):
+        """Mean NT-Xent over the ``2B`` codes; ``target`` is ignored."""
+        return nt_xent_loss(*views, temperature=self.temperature).mean()
 
 
 _OBJECTIVES = {"amim": amim_loss, "vae": vae_loss}

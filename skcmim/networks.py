@@ -163,3 +163,41 @@ class EncoderDecoder(nn.Module):
     def informative_widths(self):
         """Widths of the decoder hidden layers, in read-out order."""
         return [layer.out_features for layer in self.decoder.layers]
+
+
+class AugmentedEncoder(nn.Module):
+    """The MIM encoder trained on two noisy views (the InfoNCE baseline).
+
+    In training, each forward pass draws two views of the batch with
+    Gaussian noise and feature dropout and returns the two codes; the code
+    used by ``transform`` is the encoder mean of the clean input.
+
+    Parameters
+    ----------
+    n_features : int
+    hidden_layer_sizes : tuple of int
+    n_components : int
+    noise_std : float
+        Standard deviation of the additive Gaussian noise (data are
+        standardised, so this is relative to each feature's spread).
+    feature_dropout : float
+        Probability of zeroing each feature of a view.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, n_components, noise_std, feature_dropout):
+        super().__init__()
+        self.encoder = GaussianEncoder(n_features, tuple(hidden_layer_sizes), n_components)
+        self.noise_std = noise_std
+        self.feature_dropout = feature_dropout
+
+    def _view(self, x):
+        noisy = x + self.noise_std * torch.randn_like(x)
+        return F.dropout(noisy, p=self.feature_dropout, training=True) * (1 - self.feature_dropout)
+
+    def forward(self, x):
+        """Codes ``(h1, h2)`` of two random views of ``x``."""
+        return self.encoder(self._view(x))[0], self.encoder(self._view(x))[0]
+
+    def encode(self, x):
+        """Encoder mean of the clean input."""
+        return self.encoder(x)[0]

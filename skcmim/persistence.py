@@ -45,9 +45,10 @@ def _json_param(name, value):
 
 
 def _estimator_classes():
-    from .estimators import BaseEncoderDecoder
+    from . import baselines  # noqa: F401  (registers the baseline classes as subclasses)
+    from .estimators import BaseRepresentation
 
-    found, stack = {}, [BaseEncoderDecoder]
+    found, stack = {}, [BaseRepresentation]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())

@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skcmim import CMIMTransformer, MIMTransformer
+from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer
 
 CHECKED = dict(hidden_layer_sizes=(32, 32), max_epochs=10)
 ESTIMATORS = [
@@ -20,6 +21,9 @@ ESTIMATORS = [
     CMIMTransformer(**CHECKED),
     CMIMTransformer(informative=True, **CHECKED),
     MIMTransformer(likelihood="gaussian", informative=True, informative_layers=(1,), **CHECKED),
+    VAETransformer(**CHECKED),
+    CVAETransformer(informative=True, **CHECKED),
+    InfoNCETransformer(**CHECKED),
 ]
 
 
