@@ -1,0 +1,267 @@
+"""The benchmark that checks the method's claims on real data.
+
+    python benchmarks/run.py --quick     # digits, reduced: a few minutes on 2 CPU cores
+    python benchmarks/run.py             # digits and MNIST-5k, 3 seeds, full sweep
+
+For every dataset: a 50/50 stratified split (seed 0); each representation is
+fitted on the training half only and every downstream evaluator is fitted on
+the training half's features and scored on the test half.  Nothing is tuned
+on the test half: model defaults were chosen on a validation split of the
+training half (``benchmarks/tune.py``).
+
+Writes under ``benchmarks/results/`` (prefix ``quick_`` in quick mode):
+``downstream.csv`` (every score), ``summary.md`` (tables), ``ranks.png``,
+``batch_size.png``, ``batch_size.csv``, ``reconstruction.csv``,
+``speed.csv``.
+"""
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from _common import DATASETS, split
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from skcmim import CMIMTransformer, MIMTransformer
+from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer
+
+RESULTS = Path(__file__).parent / "results"
+WIDTH = 16
+
+MODELS = {
+    "VAE": VAETransformer,
+    "cVAE": CVAETransformer,
+    "MIM": MIMTransformer,
+    "cMIM": CMIMTransformer,
+    "InfoNCE": InfoNCETransformer,
+}
+
+EVALUATORS = {
+    "LogReg": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+    "KNN-5 euclidean": lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(5)),
+    "KNN-5 cosine": lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(5, metric="cosine")),
+    "RBF SVM": lambda: make_pipeline(StandardScaler(), SVC()),
+    "MLP": lambda: make_pipeline(StandardScaler(), MLPClassifier((128,), max_iter=300, early_stopping=True,
+                                                                 random_state=0)),
+}
+
+
+def _score_all(Z_train, y_train, Z_test, y_test):
+    return {name: make().fit(Z_train, y_train).score(Z_test, y_test) for name, make in EVALUATORS.items()}
+
+
+def downstream(data, seeds, max_epochs):
+    """Scores of every representation x evaluator x seed, plus reconstruction and speed."""
+    X, y = DATASETS[data]()
+    X_train, X_test, y_train, y_test = split(X, y)
+    scores, recon, speed = [], [], []
+
+    def record(rep, seed, Z_train, Z_test):
+        for evaluator, acc in _score_all(Z_train, y_train, Z_test, y_test).items():
+            scores.append(dict(dataset=data, representation=rep, seed=seed, evaluator=evaluator, accuracy=acc))
+
+    record("raw features", 0, X_train, X_test)
+    start = time.perf_counter()
+    pca = PCA(WIDTH, random_state=0).fit(X_train)
+    pca_fit = time.perf_counter() - start
+    start = time.perf_counter()
+    Z_test = pca.transform(X_test)
+    pca_throughput = len(X_test) / (time.perf_counter() - start)
+    record(f"PCA-{WIDTH}", 0, pca.transform(X_train), Z_test)
+    recon.append(dict(dataset=data, model=f"PCA-{WIDTH}", seed=0,
+                      mse=float(np.mean((pca.inverse_transform(Z_test) - X_test) ** 2))))
+    speed.append(dict(dataset=data, model=f"PCA-{WIDTH}", seed=0, fit_s=pca_fit, transform_per_s=pca_throughput))
+
+    for name, Model in MODELS.items():
+        for seed in seeds:
+            model = Model(n_components=WIDTH, max_epochs=max_epochs, random_state=seed)
+            start = time.perf_counter()
+            model.fit(X_train)
+            fit_s = time.perf_counter() - start
+            start = time.perf_counter()
+            Z_test = model.transform(X_test)
+            speed.append(dict(dataset=data, model=name, seed=seed, fit_s=fit_s,
+                              transform_per_s=len(X_test) / (time.perf_counter() - start)))
+            record(name, seed, model.transform(X_train), Z_test)
+            if hasattr(model, "inverse_transform"):
+                recon.append(dict(dataset=data, model=name, seed=seed,
+                                  mse=float(np.mean((model.inverse_transform(Z_test) - X_test) ** 2))))
+                model.set_params(informative=True)
+                record(f"{name} informative", seed, model.transform(X_train), model.transform(X_test))
+    return scores, recon, speed
+
+
+def batch_size_sweep(data, batch_sizes, updates, seeds):
+    """Downstream LogReg accuracy against batch size at a fixed number of optimiser steps."""
+    X, y = DATASETS[data]()
+    X_train, X_test, y_train, y_test = split(X, y)
+    rows = []
+    for name in ("MIM", "cMIM", "InfoNCE"):
+        for batch_size in batch_sizes:
+            steps_per_epoch = math.ceil(len(X_train) / batch_size)
+            epochs = max(1, round(updates / steps_per_epoch))
+            for seed in seeds:
+                model = MODELS[name](n_components=WIDTH, batch_size=batch_size, max_epochs=epochs, random_state=seed)
+                Z_train = model.fit_transform(X_train)
+                acc = EVALUATORS["LogReg"]().fit(Z_train, y_train).score(model.transform(X_test), y_test)
+                rows.append(dict(dataset=data, model=name, batch_size=batch_size, epochs=epochs,
+                                 updates=epochs * steps_per_epoch, seed=seed, accuracy=acc))
+    return pd.DataFrame(rows)
+
+
+def rank_summary(scores):
+    """The method's summary: per-evaluator z-scores and ranks, averaged over evaluators."""
+    mean = scores.groupby(["dataset", "evaluator", "representation"])["accuracy"].mean().reset_index()
+    grouped = mean.groupby(["dataset", "evaluator"])["accuracy"]
+    mean["z"] = (mean["accuracy"] - grouped.transform("mean")) / grouped.transform("std").replace(0, 1)
+    mean["rank"] = grouped.rank(ascending=False, method="average")
+    return (mean.groupby(["dataset", "representation"])[["z", "rank"]].mean()
+            .rename(columns={"z": "mean z-score", "rank": "mean rank"}).reset_index()
+            .sort_values(["dataset", "mean rank"]))
+
+
+def _markdown(frame, floatfmt=".3f"):
+    return frame.to_markdown(index=False, floatfmt=floatfmt)
+
+
+def _plots(prefix, ranks, sweep):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    datasets = list(ranks["dataset"].unique())
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5.5 * len(datasets), 4.5), squeeze=False)
+    for ax, data in zip(axes[0], datasets):
+        part = ranks[ranks["dataset"] == data].sort_values("mean rank", ascending=False)
+        ax.barh(part["representation"], part["mean rank"], color="tab:blue")
+        ax.set_xlabel("mean rank over evaluators (1 = best)")
+        ax.set_title(data)
+    fig.tight_layout()
+    fig.savefig(RESULTS / f"{prefix}ranks.png", dpi=110)
+    plt.close(fig)
+
+    datasets = list(sweep["dataset"].unique())
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 4), squeeze=False)
+    for ax, data in zip(axes[0], datasets):
+        part = sweep[sweep["dataset"] == data].groupby(["model", "batch_size"])["accuracy"].agg(["mean", "std"])
+        for model in ("MIM", "cMIM", "InfoNCE"):
+            curve = part.loc[model]
+            ax.errorbar(curve.index, curve["mean"], yerr=curve["std"].fillna(0), marker="o", label=model, capsize=3)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("batch size (equal number of optimiser updates)")
+        ax.set_ylabel("held-out LogReg accuracy")
+        ax.set_title(data)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS / f"{prefix}batch_size.png", dpi=110)
+    plt.close(fig)
+
+
+def _claims(scores, ranks, sweep):
+    lines = []
+    for data in ranks["dataset"].unique():
+        r = ranks[ranks["dataset"] == data].set_index("representation")["mean rank"]
+        lines.append(f"- {data}: mean rank cMIM {r['cMIM']:.2f}, MIM {r['MIM']:.2f}, InfoNCE {r['InfoNCE']:.2f}: "
+                     f"cMIM > MIM {'holds' if r['cMIM'] < r['MIM'] else 'does NOT hold'}, "
+                     f"cMIM > InfoNCE {'holds' if r['cMIM'] < r['InfoNCE'] else 'does NOT hold'}.")
+        logreg = scores[(scores["dataset"] == data) & (scores["evaluator"] == "LogReg")]
+        acc = logreg.groupby("representation")["accuracy"].mean()
+        for name in ("MIM", "cMIM"):
+            holds = acc[f"{name} informative"] > acc[name]
+            lines.append(f"- {data}: {name} informative {acc[f'{name} informative']:.3f} vs plain {acc[name]:.3f} "
+                         f"(LogReg): informative > plain {'holds' if holds else 'does NOT hold'}.")
+    for data in sweep["dataset"].unique():
+        curve = sweep[sweep["dataset"] == data].groupby(["model", "batch_size"])["accuracy"].mean()
+        drop = {m: curve[m].max() - curve[m][curve[m].index.min()] for m in ("cMIM", "InfoNCE", "MIM")}
+        holds = drop["cMIM"] <= 0.5 * drop["InfoNCE"]
+        lines.append(f"- {data}: accuracy drop from best batch size to batch {curve['cMIM'].index.min()}: "
+                     f"cMIM {drop['cMIM']:.3f}, MIM {drop['MIM']:.3f}, InfoNCE {drop['InfoNCE']:.3f}: "
+                     f"cMIM's drop <= half of InfoNCE's {'holds' if holds else 'does NOT hold'}.")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="digits only, fewer epochs and updates")
+    args = parser.parse_args()
+    if args.quick:
+        datasets, seeds, max_epochs, updates, prefix = ["digits"], [0, 1, 2], 30, 300, "quick_"
+    else:
+        datasets, seeds, max_epochs, updates, prefix = ["digits", "mnist5k"], [0, 1, 2], 50, 1000, ""
+    batch_sizes = [16, 64, 256, 1024]
+    RESULTS.mkdir(exist_ok=True)
+    start = time.perf_counter()
+
+    scores, recon, speed = [], [], []
+    for data in datasets:
+        s, r, p = downstream(data, seeds, max_epochs)
+        scores += s
+        recon += r
+        speed += p
+    scores, recon, speed = pd.DataFrame(scores), pd.DataFrame(recon), pd.DataFrame(speed)
+    sweep = pd.concat([batch_size_sweep(d, batch_sizes, updates, seeds) for d in datasets])
+    ranks = rank_summary(scores)
+
+    scores.to_csv(RESULTS / f"{prefix}downstream.csv", index=False)
+    sweep.to_csv(RESULTS / f"{prefix}batch_size.csv", index=False)
+    recon.to_csv(RESULTS / f"{prefix}reconstruction.csv", index=False)
+    speed.to_csv(RESULTS / f"{prefix}speed.csv", index=False)
+    _plots(prefix, ranks, sweep)
+
+    table = scores.groupby(["dataset", "representation", "evaluator"])["accuracy"].agg(["mean", "std"])
+    table = table.apply(lambda r: f"{r['mean']:.3f} ± {0 if np.isnan(r['std']) else r['std']:.3f}", axis=1)
+    table = table.unstack("evaluator").reset_index()
+    recon_table = recon.groupby(["dataset", "model"])["mse"].agg(["mean", "std"]).reset_index()
+    speed_table = speed.groupby(["dataset", "model"])[["fit_s", "transform_per_s"]].mean().reset_index()
+    pca_speed = speed_table[speed_table["model"].str.startswith("PCA")].set_index("dataset")
+    speed_table["fit / PCA fit"] = speed_table.apply(lambda r: r["fit_s"] / pca_speed.loc[r["dataset"], "fit_s"], axis=1)
+    sweep_table = (sweep.groupby(["dataset", "model", "batch_size"])["accuracy"].agg(["mean", "std"])
+                   .reset_index())
+    mode = "quick" if args.quick else "full"
+    text = [
+        f"# Benchmark results ({mode} mode)",
+        "",
+        f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`; seeds {seeds}; "
+        f"max_epochs {max_epochs}; width {WIDTH}; {time.perf_counter() - start:.0f} s on this machine.",
+        "",
+        "## Claims",
+        "",
+        _claims(scores, ranks, sweep),
+        "",
+        "## Downstream accuracy (held-out half, mean ± std over seeds)",
+        "",
+        _markdown(table),
+        "",
+        "## Summary: mean z-score and mean rank over evaluators",
+        "",
+        _markdown(ranks),
+        "",
+        f"## Batch-size sweep (LogReg accuracy, {updates} optimiser updates each)",
+        "",
+        _markdown(sweep_table),
+        "",
+        "## Reconstruction error (test MSE per feature)",
+        "",
+        _markdown(recon_table, ".4f"),
+        "",
+        "## Speed (fit seconds, transform samples/s; CPU)",
+        "",
+        _markdown(speed_table, ".2f"),
+        "",
+    ]
+    (RESULTS / f"{prefix}summary.md").write_text("\n".join(text))
+    print("\n".join(text))
+
+
+if __name__ == "__main__":
+    main()
