@@ -153,9 +153,10 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
     def _setup(self, X):
         """First-fit preparation from the training data; standardises X."""
-        self.mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
-        scale[scale < 10 * np.finfo(scale.dtype).eps] = 1.0
+        # float64 statistics: float32 sums of values near the float32 limit overflow
+        self.mean_ = X.mean(axis=0, dtype=np.float64)
+        scale = X.std(axis=0, dtype=np.float64)
+        scale[scale < 10 * np.finfo(X.dtype).eps * np.maximum(1.0, np.abs(self.mean_))] = 1.0
         self.scale_ = scale
 
     def _check_continuation(self, X):
@@ -188,7 +189,9 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         return ((X - self.mean_) / self.scale_).astype(dtype or X.dtype, copy=False)
 
     def _from_network(self, X, dtype):
-        return (X.astype(dtype, copy=False) * self.scale_ + self.mean_).astype(dtype, copy=False)
+        """Undo the standardisation; values beyond ``dtype``'s range are clipped to it."""
+        limit = np.finfo(dtype).max
+        return np.clip(X.astype(np.float64) * self.scale_ + self.mean_, -limit, limit).astype(dtype)
 
     # ---------------------------------------------------------------- training
     def _build_net(self, n_features, device, seed):
@@ -538,8 +541,8 @@ class BaseEncoderDecoder(BaseRepresentation):
         if self.likelihood_ == "gaussian":
             super()._setup(X)
         else:
-            self.mean_ = np.zeros(X.shape[1], dtype=X.dtype)
-            self.scale_ = np.ones(X.shape[1], dtype=X.dtype)
+            self.mean_ = np.zeros(X.shape[1])
+            self.scale_ = np.ones(X.shape[1])
 
     def _check_continuation(self, X):
         if self.likelihood_ == "bernoulli":
