@@ -348,8 +348,11 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
     # --------------------------------------------------------------- inference
     @property
     def history_(self):
-        """skorch ``History`` of the fit: per-epoch ``train_loss`` (and
-        ``valid_loss`` with early stopping), with per-batch records."""
+        """Training history of the fit (a skorch ``History``).
+
+        One record per epoch with ``train_loss`` (and ``valid_loss`` when a
+        validation split is used), each with its per-batch records.
+        """
         check_is_fitted(self)
         return self.net_.history
 
@@ -593,7 +596,7 @@ class BaseEncoderDecoder(BaseRepresentation):
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         from sklearn.utils import check_array
@@ -621,7 +624,7 @@ class BaseEncoderDecoder(BaseRepresentation):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, n_features)
             Expected data ``E[x | z]`` for each drawn code.
         """
         check_is_fitted(self)
@@ -787,13 +790,13 @@ PARAMETER_DOCS = {
 
 _ATTRIBUTE_DOCS = {
     "likelihood_": ("str", 'Resolved likelihood, ``"bernoulli"`` or ``"gaussian"``.'),
-    "mean_": ("ndarray of shape (n_features_in_,)", "Feature means removed before the network."),
-    "scale_": ("ndarray of shape (n_features_in_,)", "Feature scales divided out before the network."),
+    "mean_": ("ndarray of shape (n_features,)", "Feature means removed before the network."),
+    "scale_": ("ndarray of shape (n_features,)", "Feature scales divided out before the network."),
     "net_": ("skorch.NeuralNet", "The training engine, with the trained module (``net_.module_``)."),
     "history_": ("skorch.History", 'Per-epoch losses (``history_[:, "train_loss"]``).'),
     "n_iter_": ("int", "Number of epochs run."),
     "n_features_in_": ("int", "Number of features seen during fit."),
-    "feature_names_in_": ("ndarray of shape (n_features_in_,)",
+    "feature_names_in_": ("ndarray of shape (n_features,)",
                           "Names of features seen during fit, when X has string column names."),
 }
 

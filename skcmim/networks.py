@@ -10,7 +10,7 @@ from torch import nn
 
 from .losses import LatentOutput, gaussian_log_density
 
-__all__ = ["DenseDecoder", "EncoderDecoder", "GaussianEncoder", "LIKELIHOODS"]
+__all__ = ["DenseDecoder", "EncoderDecoder", "GaussianEncoder", "LIKELIHOODS", "SmilesEncoderDecoder"]
 
 #: Lower clamp of every log standard deviation (encoder and Gaussian decoder).
 MIN_LOG_SCALE = -6.0
@@ -201,3 +201,235 @@ class AugmentedEncoder(nn.Module):
     def encode(self, x):
         """Encoder mean of the clean input."""
         return self.encoder(x)[0]
+
+
+class SmilesEncoderDecoder(nn.Module):
+    """Sequence encoder-decoder for SMILES token ids, with a Gaussian latent.
+
+    Same interface as :class:`EncoderDecoder` (``forward`` returns a
+    :class:`~skcmim.losses.LatentOutput`, plus ``encode``, ``decode``,
+    ``informative`` and ``informative_widths``), so the losses and the
+    training engine work unchanged.  The input is a LongTensor of token ids of
+    shape ``(batch, length)``: ``<bos>``, the tokens, ``<eos>``, then
+    right-padding with ``pad_index`` (what
+    :meth:`skcmim.molecules.SmilesTokenizer.encode` produces).
+
+    * Encoder: token embedding, bidirectional GRU over the non-pad tokens
+      (packed sequences, so the code does not depend on the padding), and a
+      linear head on the last layer's final forward and backward states to
+      ``mu`` and ``log_sigma`` (clamped below at -6).
+    * Decoder: autoregressive GRU; ``z`` sets its initial hidden state
+      (through a linear map and tanh) and is concatenated to every input
+      embedding.  Teacher forcing: the inputs are the tokens shifted right
+      (``<bos>`` first), the targets the tokens after ``<bos>``.
+      ``log p(x | z)`` is the sum of the target tokens' log-probabilities
+      over non-pad positions.
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of token ids, special tokens included.
+    n_components : int
+        Width of the code.
+    max_length : int, default=128
+        Default length (``<bos>`` and ``<eos>`` included) of generated
+        sequences in :meth:`decode`; inputs may be of any width.
+    embedding_dim : int, default=64
+    hidden_size : int, default=256
+        GRU width of the encoder (per direction) and of the decoder.
+    num_layers : int, default=1
+        Stacked GRU layers in the encoder and in the decoder.
+    pad_index, bos_index, eos_index : int, default=0, 1, 2
+        Ids of the special tokens.
+    dropout : float, default=0.0
+        Dropout between stacked GRU layers (used when ``num_layers > 1``).
+    """
+
+    def __init__(
+        self,
+        vocab_size,
+        n_components,
+        max_length=128,
+        embedding_dim=64,
+        hidden_size=256,
+        num_layers=1,
+        pad_index=0,
+        bos_index=1,
+        eos_index=2,
+        dropout=0.0,
+    ):
+        super().__init__()
+        if max_length < 2:
+            raise ValueError(f"max_length must be >= 2 (<bos> and <eos>), got {max_length}.")
+        self.vocab_size = vocab_size
+        self.n_components = n_components
+        self.max_length = max_length
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.pad_index = pad_index
+        self.bos_index = bos_index
+        self.eos_index = eos_index
+        dropout = dropout if num_layers > 1 else 0.0
+        self.encoder_embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
+        self.encoder_rnn = nn.GRU(
+            embedding_dim, hidden_size, num_layers, batch_first=True, bidirectional=True, dropout=dropout
+        )
+        self.encoder_head = nn.Linear(2 * hidden_size, 2 * n_components)
+        self.decoder_embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
+        self.decoder_init = nn.Linear(n_components, num_layers * hidden_size)
+        self.decoder_rnn = nn.GRU(
+            embedding_dim + n_components, hidden_size, num_layers, batch_first=True, dropout=dropout
+        )
+        self.decoder_out = nn.Linear(hidden_size, vocab_size)
+
+    # -- helpers -----------------------------------------------------------
+
+    def _prepare(self, x):
+        """Token ids as int64, trimmed to the batch's longest sequence, and
+        the per-row lengths on the CPU (what packing needs).
+
+        Trimming trailing padding changes nothing (the encoder is packed, the
+        decoder causal and its pad targets ignored) and saves compute.
+        """
+        x = x.long()
+        lengths = (x != self.pad_index).sum(dim=1).cpu().clamp(min=1)
+        width = max(int(lengths.max()) if len(lengths) else 2, 2)
+        return x[:, :width], lengths
+
+    def _encode(self, x, lengths):
+        embedded = self.encoder_embedding(x)
+        if x.shape[0] == 0:  # packing refuses empty batches
+            final = embedded.new_zeros(0, self.encoder_head.in_features)
+            mu, log_sigma = self.encoder_head(final).chunk(2, dim=-1)
+            return mu, log_sigma.clamp(min=MIN_LOG_SCALE)
+        packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+        _, hidden = self.encoder_rnn(packed)  # (num_layers * 2, batch, hidden)
+        final = torch.cat([hidden[-2], hidden[-1]], dim=-1)
+        mu, log_sigma = self.encoder_head(final).chunk(2, dim=-1)
+        return mu, log_sigma.clamp(min=MIN_LOG_SCALE)
+
+    def _initial_hidden(self, z):
+        hidden = torch.tanh(self.decoder_init(z))
+        return hidden.view(z.shape[0], self.num_layers, self.hidden_size).transpose(0, 1).contiguous()
+
+    def _decoder_step_inputs(self, tokens, z):
+        embedded = self.decoder_embedding(tokens)  # (batch, steps, embedding_dim)
+        return torch.cat([embedded, z.unsqueeze(1).expand(-1, embedded.shape[1], -1)], dim=-1)
+
+    def _teacher_forced(self, x, z):
+        """Last decoder layer's states at every input position, and the targets."""
+        inputs, targets = x[:, :-1], x[:, 1:]
+        states, _ = self.decoder_rnn(self._decoder_step_inputs(inputs, z), self._initial_hidden(z))
+        return states, targets
+
+    def _log_likelihood(self, states, targets):
+        logits = self.decoder_out(states)  # (batch, steps, vocab)
+        nll = F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=self.pad_index, reduction="none")
+        return -nll.sum(dim=-1)
+
+    # -- interface of EncoderDecoder ----------------------------------------
+
+    def forward(self, x, sample=True):
+        """Encode, pick a code (a sample, or the mean) and score the decoder.
+
+        Parameters
+        ----------
+        x : LongTensor of shape (batch, length)
+        sample : bool, default=True
+
+        Returns
+        -------
+        LatentOutput
+        """
+        x, lengths = self._prepare(x)
+        mu, log_sigma = self._encode(x, lengths)
+        z = mu + torch.exp(log_sigma) * torch.randn_like(mu) if sample else mu
+        states, targets = self._teacher_forced(x, z)
+        return LatentOutput(mu, log_sigma, z, self._log_likelihood(states, targets))
+
+    def encode(self, x):
+        """Posterior mean ``mu(x)``."""
+        x, lengths = self._prepare(x)
+        return self._encode(x, lengths)[0]
+
+    def informative(self, x, layers=None):
+        """``mu(x)`` concatenated with the decoder's mean state at ``z = mu(x)``.
+
+        The decoder is teacher-forced on the tokens of ``x`` with the mean
+        code; its last layer's hidden states are averaged over the non-pad
+        positions.
+
+        Parameters
+        ----------
+        x : LongTensor of shape (batch, length)
+        layers : sequence of int or None
+            Indices into :meth:`informative_widths` (only ``0`` exists); all
+            when None.
+        """
+        x, lengths = self._prepare(x)
+        mu = self._encode(x, lengths)[0]
+        states, targets = self._teacher_forced(x, mu)
+        mask = (targets != self.pad_index).unsqueeze(-1).to(states.dtype)
+        pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+        read_out = [pooled]
+        if layers is not None:
+            read_out = [read_out[i] for i in layers]
+        return torch.cat([mu, *read_out], dim=-1)
+
+    def informative_widths(self):
+        """Width of the informative read-out: the decoder's hidden size."""
+        return [self.hidden_size]
+
+    @torch.no_grad()
+    def decode(self, z, max_length=None, temperature=0.0, generator=None):
+        """Generate token ids from codes.
+
+        Parameters
+        ----------
+        z : Tensor of shape (batch, n_components)
+        max_length : int or None, default=None
+            Output width, ``<bos>`` and ``<eos>`` included (``self.max_length``
+            when None).
+        temperature : float, default=0.0
+            0 decodes greedily; a positive value samples from the softmax of
+            the logits divided by it.
+        generator : torch.Generator or None
+            Random generator of the sampling (any device).
+
+        Returns
+        -------
+        LongTensor of shape (batch, max_length)
+            ``<bos>``, the generated tokens, ``<eos>``, then padding; a row
+            without ``<eos>`` reached ``max_length``.  ``<pad>`` and ``<bos>``
+            are never generated.
+        """
+        max_length = self.max_length if max_length is None else int(max_length)
+        if max_length < 2:
+            raise ValueError(f"max_length must be >= 2, got {max_length}.")
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}.")
+        z = z.to(self.decoder_init.weight.dtype)
+        batch = z.shape[0]
+        ids = torch.full((batch, max_length), self.pad_index, dtype=torch.long, device=z.device)
+        ids[:, 0] = self.bos_index
+        hidden = self._initial_hidden(z)
+        token = ids[:, :1]
+        finished = torch.zeros(batch, dtype=torch.bool, device=z.device)
+        for step in range(1, max_length):
+            states, hidden = self.decoder_rnn(self._decoder_step_inputs(token, z), hidden)
+            logits = self.decoder_out(states[:, -1]).float()
+            logits[:, [self.pad_index, self.bos_index]] = float("-inf")
+            if temperature == 0:
+                next_token = logits.argmax(dim=-1)
+            else:
+                probs = torch.softmax(logits / temperature, dim=-1)
+                if generator is not None and generator.device != probs.device:
+                    probs = probs.to(generator.device)
+                next_token = torch.multinomial(probs, 1, generator=generator).squeeze(1).to(z.device)
+            next_token = next_token.masked_fill(finished, self.pad_index)
+            ids[:, step] = next_token
+            finished |= next_token == self.eos_index
+            if bool(finished.all()):
+                break
+            token = next_token.unsqueeze(1)
+        return ids

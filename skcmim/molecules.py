@@ -1,0 +1,524 @@
+"""Molecular (SMILES) input: detection, validation, tokenisation, augmentation.
+
+Nothing here knows about torch.  RDKit is needed by :func:`to_smiles` and
+:func:`randomized_smiles` only and is imported when they run; the tokenizer
+works on plain strings.
+
+* :func:`is_molecular_input` tells SMILES / RDKit ``Mol`` input from a numeric
+  matrix, so estimators can route it.
+* :func:`to_smiles` validates (and by default canonicalises) every row with
+  RDKit, with errors that name the row, or keeps bad rows as ``None``.
+* :class:`SmilesTokenizer` turns SMILES into padded ``int64`` token ids and
+  back.
+* :func:`randomized_smiles` writes the same molecule from a random atom order
+  (the augmentation of the InfoNCE baseline).
+"""
+
+import math
+import re
+import warnings
+from collections import Counter
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = [
+    "BOS_TOKEN",
+    "EOS_TOKEN",
+    "PAD_TOKEN",
+    "SPECIAL_TOKENS",
+    "SmilesTokenizer",
+    "UNK_TOKEN",
+    "is_molecular_input",
+    "randomized_smiles",
+    "to_smiles",
+    "tokenize_smiles",
+]
+
+PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN = "<pad>", "<bos>", "<eos>", "<unk>"
+#: Special tokens, in id order: ``<pad>`` = 0, ``<bos>`` = 1, ``<eos>`` = 2, ``<unk>`` = 3.
+SPECIAL_TOKENS = (PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN)
+
+# The SMILES regex of Schwaller et al. (Molecular Transformer), with a last
+# catch-all alternative so that no character is ever dropped: a character the
+# grammar does not know becomes its own token (and maps to <unk> if unseen).
+_SMILES_PATTERN = re.compile(
+    r"(\[[^\]]+]|Br?|Cl?|N|O|S|P|F|I|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|/|:|~|@|\?|>|\*|\$|%[0-9]{2}|[0-9]|.)",
+    re.DOTALL,
+)
+
+_MAX_SHOWN = 80  # characters of an offending value quoted in an error message
+
+
+# --------------------------------------------------------------------------
+# RDKit access
+# --------------------------------------------------------------------------
+
+
+def _import_rdkit():
+    try:
+        from rdkit import Chem, rdBase
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "Molecular (SMILES) input needs RDKit: pip install rdkit"
+        ) from exc
+    return Chem, rdBase
+
+
+def _mol_class():
+    """RDKit's ``Mol`` class, or None when RDKit is not installed."""
+    try:
+        from rdkit.Chem import Mol
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return Mol
+
+
+def _is_mol(value, mol_class):
+    return mol_class is not None and isinstance(value, mol_class)
+
+
+def _is_missing(value):
+    """None, a float NaN (numpy or Python), ``pd.NA`` or ``pd.NaT``."""
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _shown(value):
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+# --------------------------------------------------------------------------
+# Detection and conversion of the input containers
+# --------------------------------------------------------------------------
+
+
+def _column_entries(X):
+    """Entries of a 1-D-like container, and whether it is 2-D with one column.
+
+    Returns ``(entries, two_d)`` with ``entries`` a list, or ``(None, reason)``
+    when ``X`` is not a 1-D-like container (``reason`` is a message for
+    :func:`to_smiles`).
+    """
+    # pandas objects, by duck typing (pandas is optional)
+    if hasattr(X, "iloc") and hasattr(X, "columns") and getattr(X, "ndim", None) == 2:
+        if X.shape[1] != 1:
+            return None, (
+                f"Molecular input must be one column of SMILES strings or RDKit Mols; got a DataFrame "
+                f"with {X.shape[1]} columns {list(X.columns)[:10]!r}. Select the SMILES column, e.g. "
+                f"X[['smiles']] or X['smiles']."
+            )
+        return X.iloc[:, 0].tolist(), True
+    if hasattr(X, "iloc") and getattr(X, "ndim", None) == 1:
+        return X.tolist(), False
+    if isinstance(X, np.ndarray):
+        if X.dtype.kind not in "OUS":
+            return None, f"Molecular input must hold strings or RDKit Mols; got an array of dtype {X.dtype}."
+        if X.ndim == 1:
+            return X.tolist(), False
+        if X.ndim == 2 and X.shape[1] == 1:
+            return X[:, 0].tolist(), True
+        return None, (
+            f"Molecular input must be one column of SMILES strings or RDKit Mols; got an array of "
+            f"shape {X.shape}."
+        )
+    if isinstance(X, (list, tuple)):
+        return list(X), False
+    return None, (
+        f"Molecular input must be a list, tuple, 1-D array, pandas Series or one-column DataFrame of "
+        f"SMILES strings or RDKit Mols; got {type(X).__name__}."
+    )
+
+
+def is_molecular_input(X):
+    """Whether ``X`` holds molecules (SMILES strings or RDKit ``Mol`` objects).
+
+    Accepted containers: a list or tuple, a 1-D numpy array (object or string
+    dtype), a pandas Series (any dtype, including pandas' ``str`` and Arrow
+    string dtypes), or a 2-D array or DataFrame with exactly one column.
+
+    A 1-D container is molecular when at least one entry is a ``str`` or a
+    ``Mol`` and no entry is itself a sequence (1-D input is never a valid
+    numeric matrix, so stray numbers in it are reported by :func:`to_smiles`
+    with their row).  A one-column 2-D container is molecular when every
+    non-missing entry is a ``str`` or a ``Mol``.  Numeric arrays, lists of
+    numbers, wider matrices and a bare string return False.
+
+    Parameters
+    ----------
+    X : object
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(X, (str, bytes)) or (isinstance(X, np.ndarray) and X.dtype.kind not in "OUS"):
+        return False  # fast path: numeric arrays are never scanned
+    mol_class = _mol_class()
+    if _is_mol(X, mol_class):
+        return False
+    entries, two_d = _column_entries(X)
+    if entries is None:
+        return False
+    found = False
+    for value in entries:
+        if isinstance(value, str) or _is_mol(value, mol_class):
+            found = True
+        elif _is_missing(value):
+            continue
+        elif two_d or isinstance(value, (list, tuple, np.ndarray, dict, set)) or hasattr(value, "__array__"):
+            return False
+    return found
+
+
+def to_smiles(X, *, canonical=True, on_invalid="raise"):
+    """Validate molecular input row by row and return SMILES strings.
+
+    Rows are never dropped or reordered.
+
+    Parameters
+    ----------
+    X : list, tuple, 1-D array, pandas Series or one-column DataFrame
+        SMILES strings and/or RDKit ``Mol`` objects.  Whitespace around a
+        SMILES is ignored, and so is anything after its first blank (a name,
+        as in ``.smi`` files).
+    canonical : bool, default=True
+        Return RDKit's canonical SMILES.  If False, a string is returned as
+        given (stripped) and a ``Mol`` is written without canonical ordering.
+    on_invalid : {"raise", "nan"}, default="raise"
+        What to do with a row RDKit cannot read (an invalid SMILES, an empty
+        string, a missing value, an object that is neither ``str`` nor
+        ``Mol``): raise a ``ValueError`` naming the first such row, or put
+        ``None`` at its position and False in the mask.
+
+    Returns
+    -------
+    smiles : list of str or None
+    valid : ndarray of shape (n_samples,), bool
+        False where ``smiles`` holds None.
+
+    Raises
+    ------
+    ValueError
+        On an unsupported container (for example a DataFrame with several
+        columns), or on an invalid row with ``on_invalid="raise"``.
+    ImportError
+        If RDKit is not installed.
+    """
+    if on_invalid not in ("raise", "nan"):
+        raise ValueError(f"on_invalid must be 'raise' or 'nan', got {on_invalid!r}.")
+    if isinstance(X, (str, bytes)):
+        raise ValueError(
+            f"Expected a collection of SMILES (one per row), got a single string {_shown(X)}; "
+            f"wrap it in a list: [{_shown(X)}]."
+        )
+    Chem, rdBase = _import_rdkit()
+    if isinstance(X, Chem.Mol):
+        raise ValueError("Expected a collection of molecules (one per row), got a single Mol; wrap it in a list.")
+    entries, reason = _column_entries(X)
+    if entries is None:
+        raise ValueError(reason)
+
+    smiles, valid = [], np.zeros(len(entries), dtype=bool)
+    first_error, n_invalid = None, 0
+    with rdBase.BlockLogs():
+        for row, value in enumerate(entries):
+            result, problem = _one_smiles(value, canonical, Chem)
+            if problem is None:
+                valid[row] = True
+            else:
+                n_invalid += 1
+                if first_error is None:
+                    first_error = f"Row {row} {problem}"
+            smiles.append(result)
+    if n_invalid and on_invalid == "raise":
+        raise ValueError(
+            f"{first_error}. {n_invalid} of {len(entries)} rows are not valid molecules. Fix or drop "
+            f"them, or pass on_invalid='nan' to keep them as missing rows."
+        )
+    return smiles, valid
+
+
+def _one_smiles(value, canonical, Chem):
+    """``(smiles, None)`` for a valid row, ``(None, problem)`` otherwise."""
+    if isinstance(value, Chem.Mol):
+        if value.GetNumAtoms() == 0:
+            return None, "holds an RDKit Mol without atoms"
+        try:
+            return Chem.MolToSmiles(value, canonical=canonical), None
+        except Exception as exc:  # RDKit raises its own error types
+            return None, f"holds an RDKit Mol that RDKit cannot write as SMILES ({exc})"
+    if _is_missing(value):
+        return None, f"is missing ({value!r})"
+    if not isinstance(value, str):
+        return None, f"holds {_shown(value)} of type {type(value).__name__}, not a SMILES string or RDKit Mol"
+    fields = value.split()
+    if not fields:
+        return None, f"holds an empty string {_shown(value)}, not a SMILES"
+    text = fields[0]
+    mol = Chem.MolFromSmiles(text)
+    if mol is None or mol.GetNumAtoms() == 0:
+        return None, f"holds an invalid SMILES string {_shown(value)} (RDKit could not parse it)"
+    return (Chem.MolToSmiles(mol) if canonical else text), None
+
+
+# --------------------------------------------------------------------------
+# Augmentation
+# --------------------------------------------------------------------------
+
+
+def randomized_smiles(smiles, random_state=None):
+    """A random, valid, non-canonical SMILES of the same molecule.
+
+    The atoms are renumbered by a random permutation drawn from a numpy
+    random generator and the molecule is written without canonical ordering,
+    so the result is reproducible for a fixed ``random_state`` (RDKit's own
+    ``doRandom`` uses a global RNG that cannot be seeded per call).
+
+    Parameters
+    ----------
+    smiles : str, RDKit Mol, or a sequence of them
+    random_state : int, RandomState instance or None, default=None
+        For a sequence, one generator is drawn from for every molecule in
+        turn.
+
+    Returns
+    -------
+    str, or list of str for a sequence
+
+    Raises
+    ------
+    ValueError
+        If a SMILES cannot be parsed.
+    """
+    Chem, rdBase = _import_rdkit()
+    rng = check_random_state(random_state)
+    single = isinstance(smiles, (str, Chem.Mol))
+    items = [smiles] if single else list(smiles)
+    out = []
+    with rdBase.BlockLogs():
+        for row, item in enumerate(items):
+            mol = item if isinstance(item, Chem.Mol) else (Chem.MolFromSmiles(item) if isinstance(item, str) else None)
+            if mol is None:
+                where = "" if single else f"Row {row} "
+                raise ValueError(f"{where}holds an invalid SMILES {_shown(item)}; cannot randomise it.")
+            order = rng.permutation(mol.GetNumAtoms()).tolist()
+            out.append(Chem.MolToSmiles(Chem.RenumberAtoms(mol, order), canonical=False))
+    return out[0] if single else out
+
+
+# --------------------------------------------------------------------------
+# Tokenizer
+# --------------------------------------------------------------------------
+
+
+def tokenize_smiles(smiles):
+    """Split one SMILES into tokens (bracket atoms, Cl/Br, ``%nn`` ... as one).
+
+    ``"".join(tokenize_smiles(s)) == s`` holds for every string.
+    """
+    return _SMILES_PATTERN.findall(smiles)
+
+
+class SmilesTokenizer(BaseEstimator):
+    """Regex SMILES tokenizer with a vocabulary learnt by ``fit``.
+
+    Tokens follow the regex of the Molecular Transformer: a bracket atom
+    (``[nH]``, ``[C@@H]``, ``[N+]``, ``[13CH3]``) is one token, so are
+    ``Cl``, ``Br`` and ``%nn`` ring closures; every other character (atoms,
+    bonds, branches, ``@``, ``/``, ``\\``, digits) is its own token.
+
+    Ids 0-3 are the special tokens ``<pad>``, ``<bos>``, ``<eos>`` and
+    ``<unk>``; the learnt tokens follow, most frequent first.
+
+    Parameters
+    ----------
+    min_frequency : int, default=1
+        Tokens seen fewer times in ``fit`` are left out of the vocabulary
+        (and map to ``<unk>``).
+
+    Attributes
+    ----------
+    vocabulary_ : list of str
+        Token of each id, special tokens first.
+    token_to_id_ : dict
+        Inverse of ``vocabulary_``.
+    max_length_ : int
+        Longest encoded length seen in ``fit`` (tokens + ``<bos>`` + ``<eos>``).
+    """
+
+    pad_index = 0
+    bos_index = 1
+    eos_index = 2
+    unk_index = 3
+
+    def __init__(self, min_frequency=1):
+        self.min_frequency = min_frequency
+
+    def fit(self, smiles, y=None):
+        """Learn the vocabulary of an iterable of SMILES (None entries are skipped)."""
+        if not isinstance(self.min_frequency, Integral) or self.min_frequency < 1:
+            raise ValueError(f"min_frequency must be a positive integer, got {self.min_frequency!r}.")
+        if isinstance(smiles, str):
+            raise ValueError("fit expects a collection of SMILES, got a single string; wrap it in a list.")
+        counts, longest = Counter(), 0
+        for row, text in enumerate(smiles):
+            if text is None:
+                continue
+            if not isinstance(text, str):
+                raise ValueError(f"Row {row} holds {_shown(text)} of type {type(text).__name__}, not a SMILES string.")
+            tokens = tokenize_smiles(text)
+            counts.update(tokens)
+            longest = max(longest, len(tokens))
+        learnt = sorted(
+            (token for token, count in counts.items() if count >= self.min_frequency and token not in SPECIAL_TOKENS),
+            key=lambda token: (-counts[token], token),
+        )
+        self._set_vocabulary(list(SPECIAL_TOKENS) + learnt)
+        self.max_length_ = longest + 2
+        return self
+
+    def _set_vocabulary(self, vocabulary):
+        if tuple(vocabulary[: len(SPECIAL_TOKENS)]) != SPECIAL_TOKENS:
+            raise ValueError(f"A vocabulary must start with the special tokens {SPECIAL_TOKENS}.")
+        self.vocabulary_ = list(vocabulary)
+        self.token_to_id_ = {token: index for index, token in enumerate(self.vocabulary_)}
+
+    @property
+    def vocab_size(self):
+        """Number of ids, special tokens included."""
+        check_is_fitted(self, "vocabulary_")
+        return len(self.vocabulary_)
+
+    def tokenize(self, smiles):
+        """Tokens of one SMILES (no special tokens)."""
+        return tokenize_smiles(smiles)
+
+    def lengths(self, smiles):
+        """Encoded length (tokens + 2) of each SMILES, as an int64 array."""
+        return np.fromiter((len(tokenize_smiles(s)) + 2 for s in smiles), dtype=np.int64)
+
+    def encode(self, smiles, max_length=None):
+        """Token ids, with ``<bos>`` and ``<eos>``, right-padded with ``<pad>``.
+
+        Parameters
+        ----------
+        smiles : sequence of str
+        max_length : int or None, default=None
+            Width of the output.  None: the longest encoded SMILES of
+            ``smiles``.  A SMILES longer than ``max_length - 2`` tokens is an
+            error, never silently truncated.
+
+        Returns
+        -------
+        ndarray of shape (n_smiles, max_length), int64
+
+        Warns
+        -----
+        UserWarning
+            Once, counting the tokens outside the vocabulary that were mapped
+            to ``<unk>``.
+        """
+        check_is_fitted(self, "vocabulary_")
+        if isinstance(smiles, str):
+            raise ValueError("encode expects a collection of SMILES, got a single string; wrap it in a list.")
+        texts, rows = list(smiles), []
+        for row, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise ValueError(
+                    f"Row {row} holds {_shown(text)} of type {type(text).__name__}, not a SMILES string; "
+                    f"validate the input with to_smiles and encode the valid rows only."
+                )
+            rows.append(tokenize_smiles(text))
+        longest = max((len(tokens) for tokens in rows), default=0) + 2
+        if max_length is None:
+            max_length = longest
+        elif not isinstance(max_length, Integral) or max_length < 2:
+            raise ValueError(f"max_length must be an integer >= 2, got {max_length!r}.")
+        elif longest > max_length:
+            row = next(i for i, tokens in enumerate(rows) if len(tokens) + 2 > max_length)
+            raise ValueError(
+                f"Row {row} encodes to {len(rows[row]) + 2} tokens (including <bos> and <eos>), more than "
+                f"max_length={max_length}: {_shown(texts[row])}. "
+                f"Increase max_length or drop long molecules; SMILES are never truncated."
+            )
+        ids = np.full((len(rows), max_length), self.pad_index, dtype=np.int64)
+        lookup, unk = self.token_to_id_, self.unk_index
+        n_unknown, unknown_rows, examples = 0, 0, Counter()
+        for row, tokens in enumerate(rows):
+            encoded = [lookup.get(token, unk) for token in tokens]
+            missing = [token for token, index in zip(tokens, encoded) if index == unk and token != UNK_TOKEN]
+            if missing:
+                n_unknown += len(missing)
+                unknown_rows += 1
+                examples.update(missing)
+            ids[row, 0] = self.bos_index
+            ids[row, 1 : len(encoded) + 1] = encoded
+            ids[row, len(encoded) + 1] = self.eos_index
+        if n_unknown:
+            shown = ", ".join(repr(token) for token, _ in examples.most_common(5))
+            warnings.warn(
+                f"{n_unknown} unknown tokens in {unknown_rows} SMILES were mapped to {UNK_TOKEN} "
+                f"(most common: {shown}); they were not in the vocabulary learnt by fit.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return ids
+
+    def decode(self, ids):
+        """SMILES strings of token ids: stops at ``<eos>``, skips ``<pad>`` and ``<bos>``.
+
+        Parameters
+        ----------
+        ids : array-like or Tensor of shape (n, length) or (length,)
+
+        Returns
+        -------
+        list of str
+            One string per row; an id outside the vocabulary gives ``<unk>``.
+        """
+        check_is_fitted(self, "vocabulary_")
+        if hasattr(ids, "detach"):  # a torch tensor, without importing torch
+            ids = ids.detach().cpu().numpy()
+        ids = np.asarray(ids)
+        if ids.ndim == 1:
+            ids = ids[None, :]
+        if ids.ndim != 2:
+            raise ValueError(f"decode expects ids of shape (n, length), got shape {ids.shape}.")
+        vocabulary, size = self.vocabulary_, len(self.vocabulary_)
+        skip = (self.pad_index, self.bos_index)
+        out = []
+        for row in ids.tolist():
+            pieces = []
+            for index in row:
+                if index == self.eos_index:
+                    break
+                if index in skip:
+                    continue
+                pieces.append(vocabulary[index] if 0 <= index < size else UNK_TOKEN)
+            out.append("".join(pieces))
+        return out
+
+    def to_dict(self):
+        """JSON-serialisable state (parameters and vocabulary)."""
+        check_is_fitted(self, "vocabulary_")
+        return {
+            "min_frequency": int(self.min_frequency),
+            "vocabulary": list(self.vocabulary_),
+            "max_length": int(self.max_length_),
+        }
+
+    @classmethod
+    def from_dict(cls, state):
+        """Rebuild a fitted tokenizer from :meth:`to_dict`'s output."""
+        tokenizer = cls(min_frequency=state.get("min_frequency", 1))
+        tokenizer._set_vocabulary(state["vocabulary"])
+        tokenizer.max_length_ = int(state["max_length"])
+        return tokenizer
