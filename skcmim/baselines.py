@@ -151,6 +151,7 @@ compose_docstring(
         "temperature": ("float, default=0.1", "Temperature of the NT-Xent softmax."),
         "noise_std": ("float, default=0.5", "Standard deviation of the view noise (standardised units)."),
         "feature_dropout": ("float, default=0.2", "Probability of zeroing a feature in a view."),
+        "hidden_layer_sizes": ("tuple of int, default=(512, 512)", "Hidden widths of the MLP encoder."),
     },
     attributes=_ENCODER_ATTRIBUTES,
 )

@@ -7,6 +7,7 @@ says which loss it trains (``_loss_params``) and lists its parameters in
 
 import contextlib
 import copy
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,13 +20,23 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 
 from .engine import HoldoutSplit, MIMNet, StopOnNonFiniteLoss, TensorBatches, flush_denormals
 from .losses import MIMLoss
-from .networks import EncoderDecoder
+from .molecules import SmilesTokenizer, is_molecular_input, to_smiles
+from .networks import EncoderDecoder, SmilesEncoderDecoder
 
 __all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer"]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Rows encoded per forward pass in transform/score; memory-bound, not accuracy-bound.
 _INFERENCE_BATCH = 4096
+# Tokens (rows x padded length) per forward pass for SMILES: bounds the memory
+# of the decoder states that informative embeddings read out.
+_INFERENCE_TOKENS = 1 << 17
+# hidden_layer_sizes="auto": an MLP for numeric data, one GRU layer for SMILES
+_NUMERIC_HIDDEN = (512, 512)
+_MOLECULAR_HIDDEN = (256,)
+# Fitted attributes of one input kind, removed when a refit switches kinds
+_NUMERIC_STATE = ("mean_", "scale_", "feature_names_in_")
+_MOLECULAR_STATE = ("tokenizer_", "max_length_")
 
 
 def _resolve_device(device):
@@ -62,6 +73,12 @@ def _check_hidden_layer_sizes(sizes):
     if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
         raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes!r}.")
     return tuple(int(s) for s in sizes)
+
+
+def _forget(estimator, names):
+    for name in names:
+        if hasattr(estimator, name):
+            delattr(estimator, name)
 
 
 def _locate_non_numeric(X):
@@ -163,7 +180,14 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         """Checks on data passed to a resumed fit or later partial_fit."""
 
     # ------------------------------------------------------------- validation
+    _molecule_hint = "Only the encoder-decoders (MIM, cMIM, VAE, cVAE) take molecules."
+
     def _validate_X(self, X, *, reset):
+        if is_molecular_input(X):
+            raise ValueError(
+                f"{type(self).__name__} expects a numeric matrix here, but X holds molecules (SMILES "
+                f"strings or RDKit Mols). {self._molecule_hint}"
+            )
         try:
             X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], accept_sparse=False)
         except ValueError as exc:
@@ -274,13 +298,17 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         return self
 
     def _prepare_training_data(self, X, *, first_call):
+        """Validate X, set the model up on a first call, return the network input."""
         X = self._validate_X(X, reset=first_call)
         if first_call:
             self._setup(X)
-            self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            self._draw_seed()
         else:
             self._check_continuation(X)
-        return X
+        return self._to_network(X, np.float32)
+
+    def _draw_seed(self):
+        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _train(self, X, *, epochs, initialize):
         device = _resolve_device(self.device) if initialize else self._device_of_module()
@@ -289,9 +317,9 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         with torch.random.fork_rng(devices=_fork_rng_devices(device)):
             torch.manual_seed(seed)
             if initialize:
-                self.net_ = self._build_net(X.shape[1], device, seed).initialize()
+                self.net_ = self._build_net(self.n_features_in_, device, seed).initialize()
             self.net_.iterator_train__seed = seed
-            data = torch.as_tensor(self._to_network(X, np.float32), device=device)
+            data = torch.as_tensor(X, device=device)
             with _out_of_memory_hint(self.batch_size), flush_denormals():
                 self.net_.partial_fit(data, epochs=epochs)
         self.net_.module_.eval()
@@ -319,7 +347,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
     def _fitted_state(self):
         """Arrays and JSON-able values that, with the weights, make the model."""
-        arrays = {"mean_": self.mean_, "scale_": self.scale_}
+        arrays = {name: getattr(self, name) for name in ("mean_", "scale_") if hasattr(self, name)}
         names = getattr(self, "feature_names_in_", None)
         fitted = {
             "n_features_in_": self.n_features_in_,
@@ -332,7 +360,8 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
     def _restore_fitted_state(self, arrays, fitted, weights, history, device):
         from skorch.history import History
 
-        self.mean_, self.scale_ = arrays["mean_"], arrays["scale_"]
+        if "mean_" in arrays:
+            self.mean_, self.scale_ = arrays["mean_"], arrays["scale_"]
         self.n_features_in_ = fitted["n_features_in_"]
         if fitted["feature_names_in_"] is not None:
             self.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
@@ -377,19 +406,33 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             return copy.deepcopy(self.module_).double()
         return self.module_
 
-    def _map_batches(self, array, fn):
-        """``fn(module, batch)`` over batches of ``array`` on the model's device.
+    def _map_batches(self, batches, fn, dtype):
+        """``fn(module, batch)`` over ``batches`` (arrays) on the model's device.
 
-        The result has ``array``'s dtype (float32 or float64).
+        The module computes in float64 when ``dtype`` is float64 (on the
+        CPU); the concatenated result has ``dtype``.
         """
-        module = self._inference_module(array.dtype)
+        module = self._inference_module(np.dtype(dtype))
         device = next(module.parameters()).device
         outputs = []
         with torch.inference_mode():
-            for start in range(0, len(array), _INFERENCE_BATCH):
-                batch = torch.as_tensor(array[start : start + _INFERENCE_BATCH], device=device)
-                outputs.append(fn(module, batch).cpu().numpy().astype(array.dtype, copy=False))
-        return np.concatenate(outputs) if outputs else np.empty((0, 0), dtype=array.dtype)
+            for batch in batches:
+                outputs.append(fn(module, torch.as_tensor(batch, device=device)).cpu().numpy().astype(dtype))
+        return np.concatenate(outputs) if outputs else np.empty((0, 0), dtype=dtype)
+
+    @staticmethod
+    def _row_slices(array):
+        return (array[start : start + _INFERENCE_BATCH] for start in range(0, len(array), _INFERENCE_BATCH))
+
+    def _apply(self, X, fn, width=None):
+        """``fn(module, batch)`` over the validated rows of X, in X's dtype.
+
+        ``width`` is the number of columns ``fn`` returns (None: one value
+        per row); subclasses need it for inputs without valid rows.
+        """
+        X = self._validate_X(X, reset=False)
+        network_input = self._to_network(X)
+        return self._map_batches(self._row_slices(network_input), fn, X.dtype)
 
     def transform(self, X):
         """Encode X: the posterior mean ``mu(x)``, or informative embeddings.
@@ -407,8 +450,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             follows X (float32 or float64).
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return self._map_batches(self._to_network(X), self._embedding).astype(X.dtype, copy=False)
+        return self._apply(X, self._embedding, width=self._n_features_out)
 
     # ------------------------------------------------------------ feature names
     def _output_widths(self):
@@ -454,29 +496,39 @@ class BaseEncoderDecoder(BaseRepresentation):
     """An encoder-decoder with a Gaussian code: MIM, cMIM, VAE and cVAE.
 
     Not for direct use.  Adds the decoder likelihood, informative embeddings,
-    decoding (``inverse_transform``, ``sample``) and ``score``.  Subclasses
-    set ``_objective`` (``"amim"`` or ``"vae"``).
+    decoding (``inverse_transform``, ``sample``), ``score``, and molecular
+    input (SMILES strings or RDKit Mols, through a GRU sequence model).
+    Subclasses set ``_objective`` (``"amim"`` or ``"vae"``).
     """
 
     _objective = "amim"
     _parameter_constraints = {
         **BaseRepresentation._parameter_constraints,
-        "likelihood": [StrOptions({"auto", "bernoulli", "gaussian"})],
+        "hidden_layer_sizes": [StrOptions({"auto"}), "array-like"],
+        "likelihood": [StrOptions({"auto", "bernoulli", "gaussian", "categorical"})],
         "informative": ["boolean"],
         "informative_layers": [StrOptions({"all"}), "array-like"],
+        "input_kind": [StrOptions({"auto", "numeric", "smiles"})],
+        "max_length": [Interval(Integral, 3, None, closed="left"), None],
+        "canonical": ["boolean"],
+        "on_invalid": [StrOptions({"raise", "nan"})],
     }
 
     def __init__(
         self,
         n_components=16,
         *,
-        hidden_layer_sizes=(512, 512),
+        hidden_layer_sizes="auto",
         likelihood="auto",
         max_epochs=50,
         batch_size=128,
         learning_rate=1e-3,
         informative=False,
         informative_layers="all",
+        input_kind="auto",
+        max_length=None,
+        canonical=True,
+        on_invalid="raise",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -508,18 +560,49 @@ class BaseEncoderDecoder(BaseRepresentation):
         self.likelihood = likelihood
         self.informative = informative
         self.informative_layers = informative_layers
+        self.input_kind = input_kind
+        self.max_length = max_length
+        self.canonical = canonical
+        self.on_invalid = on_invalid
+
+    _molecule_hint = "To train on molecules, fit with input_kind='auto' or 'smiles'."
+
+    # ----------------------------------------------------------------- network
+    @property
+    def _molecular(self):
+        return getattr(self, "input_kind_", "numeric") == "smiles"
+
+    def _hidden_sizes(self):
+        if isinstance(self.hidden_layer_sizes, str):  # "auto"
+            return _MOLECULAR_HIDDEN if self._molecular else _NUMERIC_HIDDEN
+        return _check_hidden_layer_sizes(self.hidden_layer_sizes)
 
     def _module_spec(self, n_features):
+        sizes = self._hidden_sizes()
+        if self._molecular:
+            if len(set(sizes)) != 1:
+                raise ValueError(
+                    f"For SMILES the hidden layers are stacked GRU layers of one width; got "
+                    f"hidden_layer_sizes={sizes!r}. Use e.g. (256,) or (512, 512)."
+                )
+            return SmilesEncoderDecoder, {
+                "vocab_size": len(self.tokenizer_.vocabulary_),
+                "n_components": self.n_components,
+                "max_length": self.max_length_,
+                "hidden_size": sizes[0],
+                "num_layers": len(sizes),
+            }
         return EncoderDecoder, {
             "n_features": n_features,
             "n_components": self.n_components,
-            "hidden_layer_sizes": _check_hidden_layer_sizes(self.hidden_layer_sizes),
+            "hidden_layer_sizes": sizes,
             "likelihood": self.likelihood_,
         }
 
     def _criterion_spec(self):
         return MIMLoss, {"objective": self._objective}
 
+    # ------------------------------------------------------------ numeric data
     @staticmethod
     def _in_unit_interval(X):
         return X.min(initial=0.0) >= 0.0 and X.max(initial=0.0) <= 1.0
@@ -532,6 +615,8 @@ class BaseEncoderDecoder(BaseRepresentation):
             )
 
     def _resolve_likelihood(self, X):
+        if self.likelihood == "categorical":
+            raise ValueError("likelihood='categorical' is for SMILES input; X is a numeric matrix.")
         if self.likelihood == "auto":
             return "bernoulli" if self._in_unit_interval(X) else "gaussian"
         if self.likelihood == "bernoulli":
@@ -551,14 +636,102 @@ class BaseEncoderDecoder(BaseRepresentation):
         if self.likelihood_ == "bernoulli":
             self._check_unit_interval(X)
 
+    # ---------------------------------------------------------- molecular data
+    def _prepare_training_data(self, X, *, first_call):
+        if first_call:
+            self.input_kind_ = self._resolve_input_kind(X)
+            _forget(self, _MOLECULAR_STATE if self.input_kind_ == "numeric" else _NUMERIC_STATE)
+        if not self._molecular:
+            return super()._prepare_training_data(X, first_call=first_call)
+        smiles = self._training_smiles(X)
+        if first_call:
+            self._setup_molecules(smiles)
+            self._draw_seed()
+        return self.tokenizer_.encode(smiles, max_length=self.max_length_)
+
+    def _resolve_input_kind(self, X):
+        if self.input_kind == "auto":
+            return "smiles" if is_molecular_input(X) else "numeric"
+        return self.input_kind
+
+    def _training_smiles(self, X):
+        """Valid SMILES of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
+        smiles, valid = to_smiles(X, canonical=self.canonical, on_invalid=self.on_invalid)
+        if not valid.all():
+            row = int(np.argmin(valid))
+            warnings.warn(
+                f"{int((~valid).sum())} of {len(valid)} rows are not valid molecules (the first is row {row}); "
+                f"fit leaves them out (on_invalid='nan') and transform gives them NaN rows.",
+                UserWarning,
+                stacklevel=4,
+            )
+            smiles = [text for text in smiles if text is not None]
+        if not smiles:
+            raise ValueError(f"{type(self).__name__} needs at least one valid molecule to fit; got none.")
+        return smiles
+
+    def _setup_molecules(self, smiles):
+        if self.likelihood not in ("auto", "categorical"):
+            raise ValueError(
+                f"likelihood={self.likelihood!r} is for numeric matrices; SMILES models use a categorical "
+                f"likelihood over tokens (likelihood='auto' or 'categorical')."
+            )
+        self.likelihood_ = "categorical"
+        self.tokenizer_ = SmilesTokenizer().fit(smiles)
+        self.max_length_ = self.max_length or self.tokenizer_.max_length_
+        self.n_features_in_ = 1
+
+    def _molecule_batches(self, smiles):
+        """Token ids of ``smiles`` in batches of similar length, and their order.
+
+        Sorting by length keeps padding (and so memory) small when a few
+        SMILES are much longer than the rest; the caller undoes the order.
+        """
+        ids = self.tokenizer_.encode(smiles)  # never truncates; warns once about unknown tokens
+        lengths = (ids != self.tokenizer_.pad_index).sum(axis=1)
+        order = np.argsort(lengths, kind="stable")
+        batches, start = [], 0
+        while start < len(order):
+            stop = start + 1
+            while (stop < len(order) and stop - start < _INFERENCE_BATCH
+                   and (stop - start + 1) * lengths[order[stop]] <= _INFERENCE_TOKENS):
+                stop += 1
+            chosen = order[start:stop]
+            batches.append(ids[chosen, : int(lengths[chosen[-1]])])
+            start = stop
+        return batches, order
+
+    def _apply(self, X, fn, width=None):
+        if not self._molecular:
+            return super()._apply(X, fn, width)
+        smiles, valid = to_smiles(X, canonical=self.canonical, on_invalid=self.on_invalid)
+        shape = (len(smiles),) if width is None else (len(smiles), width)
+        out = np.full(shape, np.nan)
+        if valid.any():
+            batches, order = self._molecule_batches([text for text in smiles if text is not None])
+            sorted_out = self._map_batches(batches, fn, np.float64)
+            valid_out = np.empty_like(sorted_out)
+            valid_out[order] = sorted_out
+            out[valid] = valid_out
+        return out
+
+    # --------------------------------------------------------------- fitted state
     def _fitted_state(self):
         arrays, fitted = super()._fitted_state()
-        return arrays, {**fitted, "likelihood_": self.likelihood_}
+        fitted = {**fitted, "likelihood_": self.likelihood_, "input_kind_": getattr(self, "input_kind_", "numeric")}
+        if self._molecular:
+            fitted.update(tokenizer_=self.tokenizer_.to_dict(), max_length_=self.max_length_)
+        return arrays, fitted
 
     def _restore_fitted_state(self, arrays, fitted, weights, history, device):
         self.likelihood_ = fitted["likelihood_"]
+        self.input_kind_ = fitted.get("input_kind_", "numeric")
+        if self._molecular:
+            self.tokenizer_ = SmilesTokenizer.from_dict(fitted["tokenizer_"])
+            self.max_length_ = fitted["max_length_"]
         super()._restore_fitted_state(arrays, fitted, weights, history, device)
 
+    # ------------------------------------------------------------------ read-out
     def _informative_layers(self):
         if isinstance(self.informative_layers, str):
             return None
@@ -585,34 +758,72 @@ class BaseEncoderDecoder(BaseRepresentation):
                 blocks.append((f"_hidden{layer}_", widths[layer]))
         return blocks
 
-    def inverse_transform(self, X):
-        """Decode codes back to feature space: ``E[x | z]``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components) or (n_samples, n_features_out)
-            Codes, as returned by ``transform``; with informative embeddings
-            only the first ``n_components`` columns (the code) are used.
-
-        Returns
-        -------
-        X_original : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self)
+    # ------------------------------------------------------------------ decoding
+    def _check_codes(self, X):
         from sklearn.utils import check_array
 
-        Z = check_array(X, dtype=[np.float64, np.float32])
+        # a NaN code (an invalid molecule's row) decodes to None
+        Z = check_array(X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan" if self._molecular else True)
         widths = {self.n_components, self._n_features_out}
         if Z.shape[1] not in widths:
             raise ValueError(
                 f"inverse_transform expects codes with {self.n_components} columns "
                 f"(or {self._n_features_out} from an informative transform), got {Z.shape[1]}."
             )
-        decoded = self._map_batches(np.ascontiguousarray(Z[:, : self.n_components]),
-                                    lambda module, codes: module.decode(codes))
+        return np.ascontiguousarray(Z[:, : self.n_components])
+
+    def inverse_transform(self, X, *, sampling_temperature=0.0, random_state=None):
+        """Decode codes back to the input space.
+
+        Numeric models return ``E[x | z]``.  SMILES models return one SMILES
+        string per code, decoded token by token (greedily by default); a
+        decoded string may be an invalid molecule (check it with RDKit), and
+        a code with NaNs (an invalid input row) gives None.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components) or (n_samples, n_features_out)
+            Codes, as returned by ``transform``; with informative embeddings
+            only the first ``n_components`` columns (the code) are used.
+        sampling_temperature : float, default=0.0
+            SMILES models only: 0 decodes greedily (the most likely token at
+            each step); a positive value samples each token from the softmax
+            of the logits divided by it (1.0: the model's distribution).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the token sampling when ``sampling_temperature > 0``.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features), or of shape (n_samples,) and dtype object for SMILES models
+        """
+        check_is_fitted(self)
+        Z = self._check_codes(X)
+        if not isinstance(sampling_temperature, Real) or not sampling_temperature >= 0:
+            raise ValueError(f"sampling_temperature must be a number >= 0, got {sampling_temperature!r}.")
+        if self._molecular:
+            return self._decode_smiles(Z, float(sampling_temperature), random_state)
+        if sampling_temperature:
+            raise ValueError("sampling_temperature applies to SMILES models only; numeric models decode E[x | z].")
+        decoded = self._map_batches(self._row_slices(Z), lambda module, codes: module.decode(codes), Z.dtype)
         return self._from_network(decoded, Z.dtype)
 
-    def sample(self, n_samples=1, random_state=None):
+    def _decode_smiles(self, Z, temperature, random_state):
+        finite = np.isfinite(Z).all(axis=1)
+        generator = None
+        if temperature > 0:
+            generator = torch.Generator(device=self._device_of_module())
+            generator.manual_seed(int(check_random_state(random_state).randint(np.iinfo(np.int32).max)))
+
+        def decode(module, codes):
+            return module.decode(codes, temperature=temperature, generator=generator)
+
+        out = np.full(len(Z), None, dtype=object)
+        if finite.any():
+            ids = self._map_batches(self._row_slices(Z[finite].astype(np.float32)), decode, np.int64)
+            out[finite] = self.tokenizer_.decode(ids)
+        return out
+
+    def sample(self, n_samples=1, random_state=None, *, sampling_temperature=0.0):
         """Generate data by decoding codes drawn from the N(0, I) prior.
 
         Parameters
@@ -620,26 +831,32 @@ class BaseEncoderDecoder(BaseRepresentation):
         n_samples : int, default=1
             Number of samples to generate.
         random_state : int, RandomState instance or None, default=None
-            Seed of the prior draw.
+            Seed of the prior draw (and of the token sampling).
+        sampling_temperature : float, default=0.0
+            SMILES models only; see :meth:`inverse_transform`.
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features)
-            Expected data ``E[x | z]`` for each drawn code.
+        X : ndarray of shape (n_samples, n_features), or of shape (n_samples,) and dtype object for SMILES models
+            Expected data ``E[x | z]`` for each drawn code, or a SMILES
+            string (not necessarily a valid molecule) for SMILES models.
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        codes = check_random_state(random_state).standard_normal((n_samples, self.n_components))
-        return self.inverse_transform(codes)
+        rng = check_random_state(random_state)
+        codes = rng.standard_normal((n_samples, self.n_components))
+        return self.inverse_transform(codes, sampling_temperature=sampling_temperature, random_state=rng)
 
+    # ------------------------------------------------------------------ scoring
     def score_samples(self, X):
         """Negative per-sample training objective with ``z = mu(x)``.
 
         Deterministic (no sampling, no contrastive term, which depends on the
         batch): ``log p(x | mu) + (log q(mu | x) + log P(mu)) / 2`` for MIM
         models.  For Gaussian models ``log p`` is expressed in the units of
-        the original features.  Higher is better.
+        the original features.  Higher is better.  An invalid molecule's
+        row (``on_invalid="nan"``) scores NaN.
 
         Parameters
         ----------
@@ -650,13 +867,14 @@ class BaseEncoderDecoder(BaseRepresentation):
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
         criterion = self.net_.criterion_
 
         def negative_loss(module, batch):
             return -criterion.per_sample(module(batch, sample=False), contrastive=False)
 
-        scores = self._map_batches(self._to_network(X), negative_loss).astype(np.float64)
+        scores = self._apply(X, negative_loss).astype(np.float64)
+        if self._molecular:
+            return scores
         return scores - np.log(self.scale_).sum()
 
     def score(self, X, y=None):
@@ -675,7 +893,6 @@ class BaseEncoderDecoder(BaseRepresentation):
         return float(np.mean(self.score_samples(X)))
 
 
-
 class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
     """An encoder-decoder whose loss adds the cMIM contrastive term (cMIM, cVAE).
 
@@ -692,13 +909,17 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
         self,
         n_components=16,
         *,
-        hidden_layer_sizes=(512, 512),
+        hidden_layer_sizes="auto",
         likelihood="auto",
         max_epochs=50,
         batch_size=128,
         learning_rate=1e-3,
         informative=False,
         informative_layers="all",
+        input_kind="auto",
+        max_length=None,
+        canonical=True,
+        on_invalid="raise",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -721,6 +942,10 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
             learning_rate=learning_rate,
             informative=informative,
             informative_layers=informative_layers,
+            input_kind=input_kind,
+            max_length=max_length,
+            canonical=canonical,
+            on_invalid=on_invalid,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
@@ -745,12 +970,31 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
 # parameters in signature order, so the docs cannot drift from the code.
 PARAMETER_DOCS = {
     "n_components": ("int, default=16", "Width of the code (the latent space)."),
-    "hidden_layer_sizes": ("tuple of int, default=(512, 512)",
-                           "Hidden widths of the MLP encoder; the decoder mirrors them."),
-    "likelihood": ('{"auto", "bernoulli", "gaussian"}, default="auto"',
+    "hidden_layer_sizes": ('"auto" or tuple of int, default="auto"',
+                           "Hidden widths.  Numeric data: the MLP encoder's layers (the decoder mirrors them); "
+                           '``"auto"`` is (512, 512).  SMILES: stacked GRU layers of one width in the encoder '
+                           'and the decoder; ``"auto"`` is (256,)."'),
+    "likelihood": ('{"auto", "bernoulli", "gaussian", "categorical"}, default="auto"',
                    'Decoder likelihood.  ``"auto"`` picks Bernoulli when all of X lies in [0, 1] (images '
-                   "scaled to [0, 1]) and Gaussian otherwise.  Gaussian models standardise the features "
-                   "internally (``mean_``, ``scale_``) and learn one noise scale per feature."),
+                   "scaled to [0, 1]), Gaussian for other numeric data and categorical (over tokens) for "
+                   "SMILES.  Gaussian models standardise the features internally (``mean_``, ``scale_``) "
+                   "and learn one noise scale per feature."),
+    "input_kind": ('{"auto", "numeric", "smiles"}, default="auto"',
+                   'What X holds.  ``"auto"`` treats a list, 1-D array, pandas Series or one-column '
+                   "DataFrame of strings or RDKit ``Mol`` objects as molecules, anything else as a numeric "
+                   "matrix."),
+    "max_length": ("int or None, default=None",
+                   "SMILES only: the longest token sequence (``<bos>`` and ``<eos>`` included) to train on "
+                   "and to generate.  None: the longest training SMILES.  Longer training SMILES are an "
+                   "error; ``transform`` encodes SMILES of any length (nothing is ever truncated)."),
+    "canonical": ("bool, default=True",
+                  "SMILES only: canonicalise every molecule with RDKit first, so that different SMILES of "
+                  "one molecule get one code."),
+    "on_invalid": ('{"raise", "nan"}, default="raise"',
+                   "SMILES only: what an invalid SMILES, an empty string or a missing value does.  "
+                   '``"raise"``: a ``ValueError`` naming the row and the string.  ``"nan"``: ``fit`` '
+                   "leaves the row out (with a warning) and ``transform``/``score_samples`` give it a "
+                   "NaN row, so rows stay aligned with y."),
     "max_epochs": ("int, default=50", "Passes over the training data."),
     "batch_size": ("int, default=128", "Samples per optimiser step."),
     "learning_rate": ("float, default=1e-3", "Adam learning rate."),
@@ -792,6 +1036,9 @@ _ATTRIBUTE_DOCS = {
     "likelihood_": ("str", 'Resolved likelihood, ``"bernoulli"`` or ``"gaussian"``.'),
     "mean_": ("ndarray of shape (n_features,)", "Feature means removed before the network."),
     "scale_": ("ndarray of shape (n_features,)", "Feature scales divided out before the network."),
+    "input_kind_": ("str", '``"numeric"`` or ``"smiles"``: the kind of data the model was fitted on.'),
+    "tokenizer_": ("SmilesTokenizer", "SMILES models: the tokenizer and its vocabulary learnt in ``fit``."),
+    "max_length_": ("int", "SMILES models: the longest sequence generated by ``inverse_transform``/``sample``."),
     "net_": ("skorch.NeuralNet", "The training engine, with the trained module (``net_.module_``)."),
     "history_": ("skorch.History", 'Per-epoch losses (``history_[:, "train_loss"]``).'),
     "n_iter_": ("int", "Number of epochs run."),

