@@ -32,4 +32,56 @@ def embed_both(model, X_train, X_test):
     return out
 
 
-__all__ = ["DATASETS", "embed_both", "linear_probe", "np", "split"]
+class PeakMemory:
+    """Peak memory added while the block runs, in MiB.
+
+    On CUDA: ``torch.cuda.max_memory_allocated`` above the start.  On the
+    CPU: the resident set size (``/proc/self/statm``) sampled every 2 ms by
+    a thread, above its value at the start; tensors freed and reused inside
+    the block are counted once, as the operating system sees them.
+    """
+
+    def __init__(self, device="cpu"):
+        self.device = str(device)
+
+    @staticmethod
+    def _rss():
+        import os
+
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _sample(self):
+        while not self._stop.wait(0.002):
+            self._peak = max(self._peak, self._rss())
+
+    def __enter__(self):
+        import threading
+
+        import torch
+
+        if self.device.startswith("cuda"):
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            self._start = torch.cuda.memory_allocated()
+            return self
+        self._start = self._peak = self._rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        import torch
+
+        if self.device.startswith("cuda"):
+            torch.cuda.synchronize()
+            self.mib = (torch.cuda.max_memory_allocated() - self._start) / 2**20
+        else:
+            self._stop.set()
+            self._thread.join()
+            self.mib = (max(self._peak, self._rss()) - self._start) / 2**20
+        return False
+
+
+__all__ = ["DATASETS", "PeakMemory", "embed_both", "linear_probe", "np", "split"]
