@@ -110,6 +110,7 @@ html_sidebars = {
     "getting_started": [],
     "user_guide": [],
     "benchmarks": [],
+    "reliability": [],
 }
 
 
@@ -118,10 +119,4 @@ html_sidebars = {
 api_coverage_skip = {
     "skcmim.estimators.BaseRepresentation": "abstract base; its methods are documented on each estimator",
     "skcmim.estimators.BaseEncoderDecoder": "abstract base; its methods are documented on each estimator",
-    # SMILES support is being added; its API section comes with its user-guide section.
-    "skcmim.molecules": "SMILES input, not documented yet",
-    "skcmim.datasets.load_freesolv": "molecule data set, documented with SMILES support",
-    "skcmim.datasets.load_solubility": "molecule data set, documented with SMILES support",
-    "skcmim.datasets.load_zinc": "molecule data set, documented with SMILES support",
-    "skcmim.networks.SmilesEncoderDecoder": "SMILES network, documented with SMILES support",
 }

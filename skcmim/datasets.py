@@ -131,10 +131,14 @@ def load_freesolv(return_X_y=False, as_frame=False):
 
     Returns
     -------
-    Bunch with ``data`` (list of 642 SMILES, as in the file), ``target``
-    (float64 array, experimental value ``expt``), ``calc`` (float64 array,
-    the calculated value), ``names`` (IUPAC names), ``frame``,
-    ``feature_names``, ``target_names`` and ``DESCR``; or ``(X, y)``.
+    data : Bunch
+        With ``return_X_y=False``: ``data`` (list of 642 SMILES, as in the
+        file), ``target`` (float64 array, the experimental value ``expt``),
+        ``calc`` (float64 array, the calculated value), ``names`` (IUPAC
+        names), ``frame`` (None unless ``as_frame=True``),
+        ``feature_names``, ``target_names`` and ``DESCR``.
+    (X, y) : tuple of (list of str, ndarray of shape (642,))
+        With ``return_X_y=True``: the SMILES and ``expt``.
 
     Raises
     ------
@@ -190,10 +194,14 @@ def load_solubility(subset="train", return_X_y=False, as_frame=False):
 
     Returns
     -------
-    Bunch with ``data`` (list of canonical SMILES), ``target`` (float64
-    array, log10 solubility in mol/L), ``classes`` (the dataset's
-    low/medium/high label), ``names``, ``frame``, ``feature_names``,
-    ``target_names`` and ``DESCR``; or ``(X, y)``.
+    data : Bunch
+        With ``return_X_y=False``: ``data`` (list of canonical SMILES),
+        ``target`` (float64 array, log10 solubility in mol/L), ``classes``
+        (the dataset's low/medium/high label), ``names``, ``frame`` (None
+        unless ``as_frame=True``), ``feature_names``, ``target_names`` and
+        ``DESCR``.
+    (X, y) : tuple of (list of str, ndarray)
+        With ``return_X_y=True``: the SMILES and ``SOL``.
 
     Raises
     ------

@@ -13,7 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, ProgressBar
@@ -173,7 +173,12 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         # float64 statistics: float32 sums of values near the float32 limit overflow
         self.mean_ = X.mean(axis=0, dtype=np.float64)
         scale = X.std(axis=0, dtype=np.float64)
-        scale[scale < 10 * np.finfo(X.dtype).eps * np.maximum(1.0, np.abs(self.mean_))] = 1.0
+        magnitude = np.maximum(1.0, np.abs(self.mean_))
+        # A constant feature's mean carries a rounding error relative to its
+        # size (2048 at 1.8e19); dividing by that size keeps the centred
+        # value near 0 instead of feeding the error to the network.
+        constant = scale < 10 * np.finfo(X.dtype).eps * magnitude
+        scale[constant] = magnitude[constant]
         self.scale_ = scale
 
     def _check_continuation(self, X):
@@ -502,6 +507,11 @@ class BaseEncoderDecoder(BaseRepresentation):
     """
 
     _objective = "amim"
+    # decoding options, not metadata to route (no set_inverse_transform_request)
+    __metadata_request__inverse_transform = {
+        "sampling_temperature": metadata_routing.UNUSED,
+        "random_state": metadata_routing.UNUSED,
+    }
     _parameter_constraints = {
         **BaseRepresentation._parameter_constraints,
         "hidden_layer_sizes": [StrOptions({"auto"}), "array-like"],
@@ -973,7 +983,7 @@ PARAMETER_DOCS = {
     "hidden_layer_sizes": ('"auto" or tuple of int, default="auto"',
                            "Hidden widths.  Numeric data: the MLP encoder's layers (the decoder mirrors them); "
                            '``"auto"`` is (512, 512).  SMILES: stacked GRU layers of one width in the encoder '
-                           'and the decoder; ``"auto"`` is (256,)."'),
+                           'and the decoder; ``"auto"`` is (256,).'),
     "likelihood": ('{"auto", "bernoulli", "gaussian", "categorical"}, default="auto"',
                    'Decoder likelihood.  ``"auto"`` picks Bernoulli when all of X lies in [0, 1] (images '
                    "scaled to [0, 1]), Gaussian for other numeric data and categorical (over tokens) for "
@@ -1033,7 +1043,7 @@ PARAMETER_DOCS = {
 }
 
 _ATTRIBUTE_DOCS = {
-    "likelihood_": ("str", 'Resolved likelihood, ``"bernoulli"`` or ``"gaussian"``.'),
+    "likelihood_": ("str", 'Resolved likelihood: ``"bernoulli"``, ``"gaussian"`` or (SMILES) ``"categorical"``.'),
     "mean_": ("ndarray of shape (n_features,)", "Feature means removed before the network."),
     "scale_": ("ndarray of shape (n_features,)", "Feature scales divided out before the network."),
     "input_kind_": ("str", '``"numeric"`` or ``"smiles"``: the kind of data the model was fitted on.'),

@@ -11,7 +11,7 @@ works on plain strings.
 * :class:`SmilesTokenizer` turns SMILES into padded ``int64`` token ids and
   back.
 * :func:`randomized_smiles` writes the same molecule from a random atom order
-  (the augmentation of the InfoNCE baseline).
+  (a SMILES augmentation, for augmented views of a molecule).
 """
 
 import math
@@ -144,10 +144,10 @@ def is_molecular_input(X):
     dtype), a pandas Series (any dtype, including pandas' ``str`` and Arrow
     string dtypes), or a 2-D array or DataFrame with exactly one column.
 
-    A 1-D container is molecular when at least one entry is a ``str`` or a
-    ``Mol`` and no entry is itself a sequence (1-D input is never a valid
-    numeric matrix, so stray numbers in it are reported by :func:`to_smiles`
-    with their row).  A one-column 2-D container is molecular when every
+    A 1-D container is molecular when at least one entry is a ``str``,
+    ``bytes`` or a ``Mol`` (1-D input is never a valid numeric matrix, so
+    stray numbers, bytes or nested sequences in it are reported by
+    :func:`to_smiles` with their row).  A one-column 2-D container is molecular when every
     non-missing entry is a ``str`` or a ``Mol``.  Numeric arrays, lists of
     numbers, wider matrices and a bare string return False.
 
@@ -169,11 +169,9 @@ def is_molecular_input(X):
         return False
     found = False
     for value in entries:
-        if isinstance(value, str) or _is_mol(value, mol_class):
+        if isinstance(value, (str, bytes)) or _is_mol(value, mol_class):
             found = True
-        elif _is_missing(value):
-            continue
-        elif two_d or isinstance(value, (list, tuple, np.ndarray, dict, set)) or hasattr(value, "__array__"):
+        elif two_d and not _is_missing(value):
             return False
     return found
 
@@ -362,12 +360,25 @@ class SmilesTokenizer(BaseEstimator):
     def __init__(self, min_frequency=1):
         self.min_frequency = min_frequency
 
-    def fit(self, smiles, y=None):
-        """Learn the vocabulary of an iterable of SMILES (None entries are skipped)."""
+    def fit(self, X, y=None):
+        """Learn the vocabulary of an iterable of SMILES.
+
+        Parameters
+        ----------
+        X : iterable of str or None
+            SMILES strings; None entries are skipped.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SmilesTokenizer
+        """
         if not isinstance(self.min_frequency, Integral) or self.min_frequency < 1:
             raise ValueError(f"min_frequency must be a positive integer, got {self.min_frequency!r}.")
-        if isinstance(smiles, str):
+        if isinstance(X, str):
             raise ValueError("fit expects a collection of SMILES, got a single string; wrap it in a list.")
+        smiles = X
         counts, longest = Counter(), 0
         for row, text in enumerate(smiles):
             if text is None:

@@ -243,6 +243,8 @@ class SmilesEncoderDecoder(nn.Module):
         Ids of the special tokens.
     dropout : float, default=0.0
         Dropout between stacked GRU layers (used when ``num_layers > 1``).
+    unk_index : int, default=3
+        Id of the unknown token, which decoding never generates.
     """
 
     def __init__(
@@ -257,6 +259,7 @@ class SmilesEncoderDecoder(nn.Module):
         bos_index=1,
         eos_index=2,
         dropout=0.0,
+        unk_index=3,
     ):
         super().__init__()
         if max_length < 2:
@@ -269,6 +272,7 @@ class SmilesEncoderDecoder(nn.Module):
         self.pad_index = pad_index
         self.bos_index = bos_index
         self.eos_index = eos_index
+        self.unk_index = unk_index
         dropout = dropout if num_layers > 1 else 0.0
         self.encoder_embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
         self.encoder_rnn = nn.GRU(
@@ -400,8 +404,8 @@ class SmilesEncoderDecoder(nn.Module):
         -------
         LongTensor of shape (batch, max_length)
             ``<bos>``, the generated tokens, ``<eos>``, then padding; a row
-            without ``<eos>`` reached ``max_length``.  ``<pad>`` and ``<bos>``
-            are never generated.
+            without ``<eos>`` reached ``max_length``.  ``<pad>``, ``<bos>`` and
+            ``<unk>`` are never generated.
         """
         max_length = self.max_length if max_length is None else int(max_length)
         if max_length < 2:
@@ -418,7 +422,7 @@ class SmilesEncoderDecoder(nn.Module):
         for step in range(1, max_length):
             states, hidden = self.decoder_rnn(self._decoder_step_inputs(token, z), hidden)
             logits = self.decoder_out(states[:, -1]).float()
-            logits[:, [self.pad_index, self.bos_index]] = float("-inf")
+            logits[:, [self.pad_index, self.bos_index, self.unk_index]] = float("-inf")
             if temperature == 0:
                 next_token = logits.argmax(dim=-1)
             else:

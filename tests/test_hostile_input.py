@@ -115,8 +115,9 @@ def test_pandas_with_missing_values_and_arrow():
         np.random.default_rng(0).normal(size=(10, 3)) * 1e30,  # huge but float32-representable
         np.arange(30, dtype=np.int64).reshape(10, 3),      # integers
         np.random.default_rng(0).random((10, 3)).astype(object),  # numeric object array
+        np.full((3, 1), 1.8446743e19),  # constant and huge: its mean's rounding error once gave NaN losses
     ],
-    ids=["constant", "one-sample", "one-feature", "huge", "int", "object"],
+    ids=["constant", "one-sample", "one-feature", "huge", "int", "object", "constant-huge"],
 )
 def test_odd_but_valid_shapes_and_values(Estimator, X):
     assert _check_outcome(Estimator(**TINY), X)

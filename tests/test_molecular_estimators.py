@@ -260,3 +260,14 @@ def test_pipeline_regression_from_smiles(freesolv):
         warnings.simplefilter("ignore", UserWarning)  # held-out folds may hold unseen tokens
         scores = cross_val_score(model, smiles, y, cv=3, scoring="neg_root_mean_squared_error")
     assert scores.shape == (3,) and np.all(np.isfinite(scores)) and np.all(scores < 0)
+
+
+def test_transform_from_several_threads_matches_serial(fitted, freesolv):
+    from concurrent.futures import ThreadPoolExecutor
+
+    chunks = [freesolv[0][i : i + 20] for i in range(0, 160, 20)]
+    serial = [fitted.transform(chunk) for chunk in chunks]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(fitted.transform, chunks))
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)

@@ -612,3 +612,13 @@ def test_load_zinc_missing_file(tmp_path, monkeypatch):
         load_zinc(10, path=tmp_path)
     with pytest.raises(ValueError, match="split"):
         load_zinc(10, split="valid")
+
+
+def test_decoding_never_generates_bos_or_unk():
+    torch.manual_seed(0)
+    net = SmilesEncoderDecoder(vocab_size=10, n_components=2, **SMALL)
+    with torch.no_grad():
+        net.decoder_out.bias[[SmilesTokenizer.bos_index, SmilesTokenizer.unk_index]] = 100.0
+    for temperature in (0.0, 1.0):
+        ids = net.decode(torch.randn(6, 2), max_length=12, temperature=temperature)
+        assert not np.isin(ids[:, 1:].numpy(), [SmilesTokenizer.bos_index, SmilesTokenizer.unk_index]).any()

@@ -8,6 +8,8 @@ EXAMPLE_ORDER = [
     "plot_informative.py",
     "plot_generate.py",
     "plot_save_load.py",
+    "plot_molecules_freesolv.py",
+    "plot_molecules_sampling.py",
 ]
 
 

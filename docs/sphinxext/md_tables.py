@@ -8,7 +8,10 @@ stay the single source of the published figures.
 Directives
 ----------
 ``.. markdown-file:: PATH``
-    One file; ``PATH`` is relative to the current document.
+    One file; ``PATH`` is relative to the current document.  With
+    ``:fallback: OTHER``, ``OTHER`` is rendered when ``PATH`` does not exist
+    (for example a quick run's results until the full run is committed);
+    the page is rebuilt once ``PATH`` appears.
 ``.. markdown-files:: GLOB``
     Every file matching ``GLOB`` (relative to the current document) except
     those matching a pattern of ``:exclude:`` (space-separated file-name
@@ -139,6 +142,7 @@ def markdown_nodes(text, source):
 class MarkdownFile(SphinxDirective):
     required_arguments = 1
     has_content = False
+    option_spec = {"fallback": directives.unchanged_required}
 
     def _render(self, rel, path):
         self.env.note_dependency(rel)
@@ -149,6 +153,11 @@ class MarkdownFile(SphinxDirective):
 
     def run(self):
         rel, path = self.env.relfn2path(self.arguments[0])
+        if "fallback" in self.options and not Path(path).is_file():
+            # a missing dependency marks the page outdated, so it is rebuilt
+            # with PATH as soon as that file exists
+            self.env.note_dependency(rel)
+            rel, path = self.env.relfn2path(self.options["fallback"])
         container = nodes.container(classes=["md-file"])
         container.extend(self._render(rel, path))
         return [container]
