@@ -288,7 +288,8 @@ def main():
     text = [
         f"# Benchmark results ({mode} mode)",
         "",
-        f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`; seeds {seeds}; "
+        f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}"
+        f"{' --datasets ' + ' '.join(args.datasets) if args.datasets else ''}`; seeds {seeds}; "
         f"max_epochs {max_epochs}; width {WIDTH}; {time.perf_counter() - start:.0f} s on this machine.",
         "",
         "## Claims",
