@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
+import torch
 
 from skcmim.datasets import load_digits_unit
+
+# The test models are tiny: one thread is as fast, and it keeps the suite from
+# slowing down many times over when other processes hold the cores (torch's
+# thread pool spins while waiting for a core).
+torch.set_num_threads(1)
 
 # Small, fast settings for tests that check behaviour rather than quality.
 FAST = dict(n_components=4, hidden_layer_sizes=(32,), max_epochs=3, batch_size=64, random_state=0)
