@@ -84,4 +84,17 @@ class PeakMemory:
         return False
 
 
-__all__ = ["DATASETS", "PeakMemory", "embed_both", "linear_probe", "np", "split"]
+def in_fresh_process(function, *args):
+    """``function(*args)`` run in a new (spawned) Python process; its result.
+
+    Memory measured there is the call's own: a fresh process holds nothing
+    from earlier fits.  ``function`` must be importable (module level).
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(function, args)
+
+
+__all__ = ["DATASETS", "PeakMemory", "embed_both", "in_fresh_process", "linear_probe", "np", "split"]

@@ -119,28 +119,20 @@ def _hand_loop_epoch_seconds(X, epochs=3, repeats=3):
     return min(times)
 
 
-def _fit_in_child(data, name, max_epochs, queue):
+def _fit_memory(data, name, max_epochs):
     X, y = DATASETS[data]()
     X_train = split(X, y)[0]
     model = PCA(WIDTH, random_state=0) if name is None else MODELS[name](
         n_components=WIDTH, max_epochs=max_epochs, random_state=0)
     with PeakMemory() as memory:
         model.fit(X_train)
-    queue.put(memory.mib)
+    return memory.mib
 
 
 def peak_fit_memory(data, name, max_epochs):
     """Peak memory (MiB) that one fit adds, measured in a fresh process so
     that memory kept by earlier fits does not hide it; ``name=None`` is PCA."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    child = context.Process(target=_fit_in_child, args=(data, name, max_epochs, queue))
-    child.start()
-    mib = queue.get()
-    child.join()
-    return mib
+    return in_fresh_process(_fit_memory, data, name, max_epochs)
 
 
 def batch_size_sweep(data, batch_sizes, updates, seeds):

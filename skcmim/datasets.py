@@ -22,6 +22,8 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_random_state
 
+from .streaming import SmilesFile, smiles_lines
+
 __all__ = ["load_digits_unit", "load_freesolv", "load_mnist_5k", "load_solubility", "load_zinc"]
 
 
@@ -247,22 +249,7 @@ def _zinc_candidates(name, path):
     return [folder / name for folder in folders]
 
 
-def _zinc_lines(handle):
-    """SMILES of a MOSES CSV stream: the ``SMILES`` column, header skipped."""
-    header = handle.readline().strip()
-    columns = [column.strip().lower() for column in header.split(",")]
-    column = columns.index("smiles") if "smiles" in columns else 0
-    if "smiles" not in columns:  # no header: the first line is data
-        first = header.split(",")[column].strip()
-        if first:
-            yield first
-    for line in handle:
-        line = line.strip()
-        if line:
-            yield line.split(",")[column].strip() if "," in line else line
-
-
-def load_zinc(n_samples=None, path=None, split="train", random_state=None):
+def load_zinc(n_samples=None, path=None, split="train", random_state=None, stream=False, chunk_size=1 << 16):
     """ZINC drug-like SMILES of the MOSES benchmark, streamed from disk.
 
     The files ``zinc_moses_train.csv.gz`` (1,584,663 SMILES) and
@@ -282,10 +269,19 @@ def load_zinc(n_samples=None, path=None, split="train", random_state=None):
         None with ``n_samples``: the first ``n_samples`` lines (only those
         are read).  Otherwise a uniform random subset drawn by reservoir
         sampling in one streaming pass; it is returned in file order.
+    stream : bool, default=False
+        Return a :class:`~skcmim.streaming.SmilesFile` that reads the file
+        chunk by chunk each time it is iterated, instead of a list: ``fit``
+        then trains with flat memory however large ``n_samples`` is.  Only
+        the first ``n_samples`` lines can be streamed (``random_state`` must
+        be None); the MOSES files are already in random order.
+    chunk_size : int, default=65536
+        SMILES per chunk when ``stream=True``.
 
     Returns
     -------
-    list of str
+    list of str or SmilesFile
+        A :class:`~skcmim.streaming.SmilesFile` when ``stream=True``.
 
     Raises
     ------
@@ -308,9 +304,13 @@ def load_zinc(n_samples=None, path=None, split="train", random_state=None):
             f"{looked}. Put the file in one of these folders, set the SKCMIM_DATA environment variable to "
             f"its folder, or pass path=."
         )
+    if stream:
+        if random_state is not None:
+            raise ValueError("stream=True reads the first n_samples lines; random_state must be None.")
+        return SmilesFile(found, chunk_size=chunk_size, n_samples=n_samples)
     opener = gzip.open if found.suffix == ".gz" else open
     with opener(found, "rt", encoding="utf-8", newline="") as handle:
-        lines = _zinc_lines(handle)
+        lines = smiles_lines(handle)
         if n_samples is None:
             return list(lines)
         n_samples = int(n_samples)

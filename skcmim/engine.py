@@ -5,7 +5,11 @@ bar); this module only changes what skorch needs to change for an
 unsupervised model whose data already lives on the training device:
 
 * batches are slices of one device tensor, so there is no per-batch
-  host-to-device copy and no ``DataLoader`` worker overhead;
+  host-to-device copy and no ``DataLoader`` worker overhead; data streamed
+  from a chunk source (:mod:`skcmim.streaming`) moves to the device one
+  chunk at a time;
+* under data parallelism each process trains on its share of every global
+  batch (:mod:`skcmim.distributed`);
 * the loss sees the module's whole output (codes, log-likelihood) and no
   target;
 * an optional mixed-precision ``autocast`` wraps the forward pass.
@@ -19,7 +23,18 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
-__all__ = ["flush_denormals", "DeviceTensorDataset", "HoldoutSplit", "MIMNet", "NonFiniteLossError", "StopOnNonFiniteLoss", "TensorBatches"]
+from .streaming import chunk_errors
+
+__all__ = [
+    "flush_denormals",
+    "DeviceTensorDataset",
+    "HoldoutSplit",
+    "MIMNet",
+    "NonFiniteLossError",
+    "StopOnNonFiniteLoss",
+    "StreamDataset",
+    "TensorBatches",
+]
 
 
 def _denormals_flushed():
@@ -62,6 +77,40 @@ class DeviceTensorDataset:
     def __len__(self):
         return len(self.X)
 
+    def chunks(self):
+        """The data as one chunk."""
+        yield self.X
+
+
+class StreamDataset:
+    """Training data read chunk by chunk from a :class:`~skcmim.streaming.ChunkSource`.
+
+    Parameters
+    ----------
+    source : ChunkSource
+        Iterated once per epoch.
+    prepare : callable
+        Turns one raw chunk into the network's input array (validation,
+        scaling or tokenisation happen here, one chunk at a time).
+    device : torch.device or str, default="cpu"
+        Where each prepared chunk is placed.
+    """
+
+    def __init__(self, source, prepare, device="cpu"):
+        self.source = source
+        self.prepare = prepare
+        self.device = device
+
+    def to(self, device):
+        """The same stream, placing its chunks on ``device``."""
+        return type(self)(self.source, self.prepare, device)
+
+    def chunks(self):
+        """Prepared chunks on the device, one at a time."""
+        for index, chunk in enumerate(self.source):
+            with chunk_errors(index, self.source):
+                prepared = self.prepare(chunk)
+            yield torch.as_tensor(prepared, device=self.device)
 
 class HoldoutSplit:
     """Random hold-out of a fraction of a :class:`DeviceTensorDataset`.
@@ -97,34 +146,62 @@ class HoldoutSplit:
 
 
 class TensorBatches:
-    """Mini-batches of a :class:`DeviceTensorDataset`, shuffled each pass.
+    """Mini-batches of a :class:`DeviceTensorDataset` or :class:`StreamDataset`.
+
+    Rows are shuffled within each chunk (the whole data, for a
+    ``DeviceTensorDataset``); the rows left over at the end of a chunk start
+    the next chunk's first batch, so all batches but the last have
+    ``batch_size`` rows.
 
     Parameters
     ----------
-    dataset : DeviceTensorDataset
+    dataset : DeviceTensorDataset or StreamDataset
     batch_size : int
+        Rows per batch, over all processes under data parallelism.
     shuffle : bool, default=False
         Draw a new permutation for every pass (every epoch).
     seed : int, default=0
         Seed of the local generator used for shuffling; the global torch RNG
         is not used.
+    rank, world_size : int, default=0 and 1
+        Under data parallelism, this process trains on part ``rank`` of
+        ``world_size`` equal parts of every batch.  Every process draws the
+        same permutation, so together they see exactly the batches of a
+        single process.  A batch with a number of rows that does not divide
+        evenly is trimmed to a multiple of ``world_size`` (so the last batch
+        of an epoch may lose up to ``world_size - 1`` rows).
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, seed=0):
-        self.X = dataset.X
+    def __init__(self, dataset, batch_size, shuffle=False, seed=0, rank=0, world_size=1):
+        self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = torch.Generator().manual_seed(seed)
+        self.rank = rank
+        self.world_size = world_size
 
     def __len__(self):
-        return math.ceil(len(self.X) / self.batch_size)
+        return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
-        X = self.X
-        if self.shuffle:
-            X = X[torch.randperm(len(X), generator=self.generator).to(X.device)]
-        for start in range(0, len(X), self.batch_size):
-            yield X[start : start + self.batch_size], None
+        pending = None
+        for chunk in self.dataset.chunks():
+            if self.shuffle:
+                chunk = chunk[torch.randperm(len(chunk), generator=self.generator).to(chunk.device)]
+            if pending is not None:
+                chunk = torch.cat([pending, chunk])
+            complete = len(chunk) - len(chunk) % self.batch_size
+            for start in range(0, complete, self.batch_size):
+                yield self._share(chunk[start : start + self.batch_size]), None
+            pending = chunk[complete:] if complete < len(chunk) else None
+        if pending is not None and len(pending) >= self.world_size:
+            yield self._share(pending), None
+
+    def _share(self, batch):
+        if self.world_size == 1:
+            return batch
+        part = len(batch) // self.world_size
+        return batch[self.rank * part : (self.rank + 1) * part]
 
 
 class StopOnNonFiniteLoss(Callback):
@@ -160,7 +237,7 @@ class MIMNet(NeuralNet):
         self.mixed_precision = mixed_precision
 
     def get_dataset(self, X, y=None):
-        return X if isinstance(X, DeviceTensorDataset) else DeviceTensorDataset(X)
+        return X if isinstance(X, (DeviceTensorDataset, StreamDataset)) else DeviceTensorDataset(X)
 
     def _autocast(self):
         if not self.mixed_precision:

@@ -7,7 +7,9 @@ says which loss it trains (``_loss_params``) and lists its parameters in
 
 import contextlib
 import copy
+import itertools
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,10 +20,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, ProgressBar
 
-from .engine import HoldoutSplit, MIMNet, StopOnNonFiniteLoss, TensorBatches, flush_denormals
+from .engine import HoldoutSplit, MIMNet, StopOnNonFiniteLoss, StreamDataset, TensorBatches, flush_denormals
 from .losses import MIMLoss
 from .molecules import SmilesTokenizer, is_molecular_input, to_smiles
 from .networks import EncoderDecoder, SmilesEncoderDecoder
+from .streaming import as_chunk_source, chunk_errors
 
 __all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer"]
 
@@ -94,6 +97,41 @@ def _locate_non_numeric(X):
     return None
 
 
+class FeatureStats:
+    """Per-feature count, mean, standard deviation and range of training data.
+
+    Computed in float64 (float32 sums of values near the float32 limit
+    overflow) from one array, or merged chunk by chunk for streamed data
+    (Chan et al.'s pairwise update, exact up to rounding).
+    """
+
+    def __init__(self, n, mean, m2, low, high, dtype):
+        self.n, self.mean, self.m2, self.low, self.high, self.dtype = n, mean, m2, low, high, dtype
+
+    @classmethod
+    def of(cls, X):
+        """Statistics of one array of rows."""
+        mean = X.mean(axis=0, dtype=np.float64)
+        variance = X.var(axis=0, dtype=np.float64)
+        return cls(len(X), mean, variance * len(X), X.min(axis=0), X.max(axis=0), X.dtype)
+
+    def merge(self, other):
+        """Statistics of the rows of both."""
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        mean = self.mean + delta * (other.n / n)
+        m2 = self.m2 + other.m2 + delta**2 * (self.n * other.n / n)
+        dtype = np.promote_types(self.dtype, other.dtype)
+        return FeatureStats(n, mean, m2, np.minimum(self.low, other.low), np.maximum(self.high, other.high), dtype)
+
+    @property
+    def std(self):
+        return np.sqrt(self.m2 / self.n)
+
+    def in_unit_interval(self):
+        return bool(self.low.min(initial=0.0) >= 0.0 and self.high.max(initial=0.0) <= 1.0)
+
+
 class BaseRepresentation(TransformerMixin, BaseEstimator):
     """Training engine, input validation and persistence of every skcmim model.
 
@@ -155,6 +193,9 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    # Set by skcmim.distributed while it runs fit; never a parameter.
+    _data_parallel = None
+
     # ------------------------------------------------------------------ hooks
     def _module_spec(self, n_features):
         """``(module class, keyword arguments)`` of the network to train."""
@@ -168,16 +209,16 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         """What ``transform`` returns for one batch on the device."""
         return module.encode(batch)
 
-    def _setup(self, X):
-        """First-fit preparation from the training data; standardises X."""
-        # float64 statistics: float32 sums of values near the float32 limit overflow
-        self.mean_ = X.mean(axis=0, dtype=np.float64)
-        scale = X.std(axis=0, dtype=np.float64)
+    def _setup(self, stats):
+        """First-fit preparation from the training data's statistics
+        (:class:`FeatureStats`); standardises the features."""
+        self.mean_ = stats.mean
+        scale = stats.std.copy()
         magnitude = np.maximum(1.0, np.abs(self.mean_))
         # A constant feature's mean carries a rounding error relative to its
         # size (2048 at 1.8e19); dividing by that size keeps the centred
         # value near 0 instead of feeding the error to the network.
-        constant = scale < 10 * np.finfo(X.dtype).eps * magnitude
+        constant = scale < 10 * np.finfo(stats.dtype).eps * magnitude
         scale[constant] = magnitude[constant]
         self.scale_ = scale
 
@@ -261,9 +302,12 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features) or ChunkSource
             Training data.  Bernoulli models need values in [0, 1]; Gaussian
-            models standardise the features internally.
+            models standardise the features internally.  Data that does not
+            fit in memory can be streamed: pass a chunk source from
+            :mod:`skcmim.streaming` (a numpy memmap larger than one chunk is
+            streamed automatically).
         y : None
             Ignored; present for API consistency.
 
@@ -273,7 +317,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         resume = self.warm_start and hasattr(self, "net_")
-        X = self._prepare_training_data(X, first_call=not resume)
+        X = self._training_data(X, first_call=not resume)
         self._train(X, epochs=self.max_epochs, initialize=not resume)
         return self
 
@@ -298,25 +342,55 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         first_call = not hasattr(self, "net_")
         if first_call:
             self._validate_params()
-        X = self._prepare_training_data(X, first_call=first_call)
+        X = self._training_data(X, first_call=first_call)
         self._train(X, epochs=1, initialize=first_call)
         return self
+
+    def _training_data(self, X, *, first_call):
+        """The network input of X: an array, or a :class:`StreamDataset` for a chunk source."""
+        source = as_chunk_source(X)
+        if source is None:
+            return self._prepare_training_data(X, first_call=first_call)
+        if self.early_stopping:
+            raise ValueError(
+                "early_stopping=True holds out a random validation subset, which streamed data does not "
+                "allow; set early_stopping=False, or fit on an in-memory array."
+            )
+        if first_call:
+            self._setup_stream(source)
+            self._draw_seed()
+        return StreamDataset(source, partial(self._prepare_training_data, first_call=False))
 
     def _prepare_training_data(self, X, *, first_call):
         """Validate X, set the model up on a first call, return the network input."""
         X = self._validate_X(X, reset=first_call)
         if first_call:
-            self._setup(X)
+            self._setup(FeatureStats.of(X))
             self._draw_seed()
         else:
             self._check_continuation(X)
         return self._to_network(X, np.float32)
 
+    def _setup_stream(self, source):
+        """First-fit preparation from a pass over the chunks of ``source``."""
+        stats = None
+        for index, chunk in enumerate(source):
+            with chunk_errors(index, source):
+                chunk_stats = FeatureStats.of(self._validate_X(chunk, reset=index == 0))
+            stats = chunk_stats if stats is None else stats.merge(chunk_stats)
+        if stats is None:
+            raise ValueError(f"{source!r} yielded no data to fit.")
+        self._setup(stats)
+
     def _draw_seed(self):
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _train(self, X, *, epochs, initialize):
-        device = _resolve_device(self.device) if initialize else self._device_of_module()
+        parallel = self._data_parallel
+        if not initialize:
+            device = self._device_of_module()
+        else:
+            device = parallel.device if parallel else _resolve_device(self.device)
         # a fresh seed per continuation, so resumed epochs do not replay old shuffles
         seed = self._seed + (0 if initialize else self.n_iter_)
         with torch.random.fork_rng(devices=_fork_rng_devices(device)):
@@ -324,8 +398,9 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             if initialize:
                 self.net_ = self._build_net(self.n_features_in_, device, seed).initialize()
             self.net_.iterator_train__seed = seed
-            data = torch.as_tensor(X, device=device)
-            with _out_of_memory_hint(self.batch_size), flush_denormals():
+            data = X.to(device) if isinstance(X, StreamDataset) else torch.as_tensor(X, device=device)
+            with (parallel.training(self.net_) if parallel else contextlib.nullcontext()), \
+                    _out_of_memory_hint(self.batch_size), flush_denormals():
                 self.net_.partial_fit(data, epochs=epochs)
         self.net_.module_.eval()
         self.n_iter_ = len(self.net_.history)
@@ -613,38 +688,34 @@ class BaseEncoderDecoder(BaseRepresentation):
         return MIMLoss, {"objective": self._objective}
 
     # ------------------------------------------------------------ numeric data
-    @staticmethod
-    def _in_unit_interval(X):
-        return X.min(initial=0.0) >= 0.0 and X.max(initial=0.0) <= 1.0
-
-    def _check_unit_interval(self, X):
-        if not self._in_unit_interval(X):
+    def _check_unit_interval(self, stats):
+        if not stats.in_unit_interval():
             raise ValueError(
                 "likelihood='bernoulli' needs data in [0, 1]; scale X (for example with "
                 "MinMaxScaler) or use likelihood='gaussian'."
             )
 
-    def _resolve_likelihood(self, X):
+    def _resolve_likelihood(self, stats):
         if self.likelihood == "categorical":
             raise ValueError("likelihood='categorical' is for SMILES input; X is a numeric matrix.")
         if self.likelihood == "auto":
-            return "bernoulli" if self._in_unit_interval(X) else "gaussian"
+            return "bernoulli" if stats.in_unit_interval() else "gaussian"
         if self.likelihood == "bernoulli":
-            self._check_unit_interval(X)
+            self._check_unit_interval(stats)
         return self.likelihood
 
-    def _setup(self, X):
+    def _setup(self, stats):
         """Gaussian models see standardised data; Bernoulli models raw [0, 1]."""
-        self.likelihood_ = self._resolve_likelihood(X)
+        self.likelihood_ = self._resolve_likelihood(stats)
         if self.likelihood_ == "gaussian":
-            super()._setup(X)
+            super()._setup(stats)
         else:
-            self.mean_ = np.zeros(X.shape[1])
-            self.scale_ = np.ones(X.shape[1])
+            self.mean_ = np.zeros(len(stats.mean))
+            self.scale_ = np.ones(len(stats.mean))
 
     def _check_continuation(self, X):
         if self.likelihood_ == "bernoulli":
-            self._check_unit_interval(X)
+            self._check_unit_interval(FeatureStats.of(X))
 
     # ---------------------------------------------------------- molecular data
     def _prepare_training_data(self, X, *, first_call):
@@ -658,6 +729,22 @@ class BaseEncoderDecoder(BaseRepresentation):
             self._setup_molecules(smiles)
             self._draw_seed()
         return self.tokenizer_.encode(smiles, max_length=self.max_length_)
+
+    def _setup_stream(self, source):
+        first = next(iter(source), None)
+        if first is None:
+            raise ValueError(f"{source!r} yielded no data to fit.")
+        self.input_kind_ = self._resolve_input_kind(first)
+        _forget(self, _MOLECULAR_STATE if self.input_kind_ == "numeric" else _NUMERIC_STATE)
+        if not self._molecular:
+            return super()._setup_stream(source)
+        self._setup_molecules(itertools.chain.from_iterable(self._chunk_smiles(source)))
+
+    def _chunk_smiles(self, source):
+        for index, chunk in enumerate(source):
+            with chunk_errors(index, source):
+                smiles = self._training_smiles(chunk)
+            yield smiles
 
     def _resolve_input_kind(self, X):
         if self.input_kind == "auto":

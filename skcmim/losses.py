@@ -73,7 +73,7 @@ def vae_loss(log_px, log_qz, log_pz):
     return -(log_px + log_pz - log_qz)
 
 
-def contrastive_log_prob(z, temperature=0.1):
+def contrastive_log_prob(z, temperature=0.1, batch_codes=None, offset=0):
     """cMIM's ``log p(k=1 | z_i, x_i)`` for every sample of a batch.
 
     The positive of sample ``i`` is its own code (cosine similarity 1); the
@@ -88,20 +88,29 @@ def contrastive_log_prob(z, temperature=0.1):
         Codes of the batch.
     temperature : float, default=0.1
         Softmax temperature ``tau``.
+    batch_codes : Tensor of shape (global_batch, n_components) or None
+        Under data parallelism, the codes of the whole (global) batch, whose
+        rows ``offset`` to ``offset + len(z)`` are this process's ``z``; the
+        negatives then come from the global batch.  None: ``z`` is the batch.
+    offset : int, default=0
+        Position of ``z`` in ``batch_codes``.
 
     Returns
     -------
     Tensor of shape (batch,)
         Log-probability of picking the positive; always <= 0.
     """
-    batch_size = z.shape[0]
+    codes = z if batch_codes is None else batch_codes
+    batch_size = codes.shape[0]
     if batch_size < 2:
-        return z.new_zeros(batch_size)
-    unit = F.normalize(z, dim=-1)
-    logits = unit @ unit.T / temperature
-    positive = logits.diagonal()
-    eye = torch.eye(batch_size, dtype=torch.bool, device=z.device)
-    negatives = logits.masked_fill(eye, -math.inf) - math.log(batch_size - 1)
+        return z.new_zeros(z.shape[0])
+    unit = F.normalize(codes, dim=-1)
+    rows = torch.arange(z.shape[0], device=z.device)
+    logits = unit[offset : offset + z.shape[0]] @ unit.T / temperature
+    positive = logits[rows, rows + offset]
+    own = torch.zeros_like(logits, dtype=torch.bool)
+    own[rows, rows + offset] = True
+    negatives = logits.masked_fill(own, -math.inf) - math.log(batch_size - 1)
     candidates = torch.cat([positive[:, None], negatives], dim=1)
     return positive - torch.logsumexp(candidates, dim=1)
 
@@ -178,6 +187,9 @@ class MIMLoss(nn.Module):
         self.objective = objective
         self.contrastive_weight = contrastive_weight
         self.temperature = temperature
+        # Under data parallelism (skcmim.distributed): a function of the local
+        # codes returning (global batch codes, offset of the local rows).
+        self.gather_codes = None
 
     def per_sample(self, output, contrastive=True):
         """Loss of each sample of ``output`` (a :class:`LatentOutput`)."""
@@ -185,7 +197,9 @@ class MIMLoss(nn.Module):
         log_pz = standard_normal_log_density(output.z)
         loss = _OBJECTIVES[self.objective](output.log_px, log_qz, log_pz)
         if contrastive and self.contrastive_weight > 0:
-            loss = loss - self.contrastive_weight * contrastive_log_prob(output.z, self.temperature)
+            batch_codes, offset = self.gather_codes(output.z) if self.gather_codes else (None, 0)
+            log_prob = contrastive_log_prob(output.z, self.temperature, batch_codes, offset)
+            loss = loss - self.contrastive_weight * log_prob
         return loss
 
     def forward(self, output, target=None):

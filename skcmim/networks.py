@@ -104,7 +104,29 @@ class DenseDecoder(nn.Module):
         return torch.sigmoid(params) if self.likelihood == "bernoulli" else params
 
 
-class EncoderDecoder(nn.Module):
+class ReparameterisedCode:
+    """Mixin: draw a code ``z = mu + sigma * eps`` by reparameterisation.
+
+    ``noise_shard`` is set to ``(rank, world_size)`` while a data-parallel
+    fit trains (:mod:`skcmim.distributed`): every process then draws the
+    noise of the whole global batch, from the same seed, and keeps its own
+    rows, so the processes together use the noise a single process would.
+    """
+
+    noise_shard = None
+
+    def sample_code(self, mu, log_sigma):
+        if self.noise_shard is None:
+            noise = torch.randn_like(mu)
+        else:
+            rank, world_size = self.noise_shard
+            rows = len(mu)
+            noise = torch.randn((rows * world_size, *mu.shape[1:]), dtype=mu.dtype, device=mu.device)
+            noise = noise[rank * rows : (rank + 1) * rows]
+        return mu + torch.exp(log_sigma) * noise
+
+
+class EncoderDecoder(ReparameterisedCode, nn.Module):
     """Encoder, decoder and reparameterised sampling, as one module.
 
     Parameters
@@ -133,7 +155,7 @@ class EncoderDecoder(nn.Module):
         LatentOutput
         """
         mu, log_sigma = self.encoder(x)
-        z = mu + torch.exp(log_sigma) * torch.randn_like(mu) if sample else mu
+        z = self.sample_code(mu, log_sigma) if sample else mu
         log_px = self.decoder.log_likelihood(x, self.decoder(z))
         return LatentOutput(mu, log_sigma, z, log_px)
 
@@ -203,7 +225,7 @@ class AugmentedEncoder(nn.Module):
         return self.encoder(x)[0]
 
 
-class SmilesEncoderDecoder(nn.Module):
+class SmilesEncoderDecoder(ReparameterisedCode, nn.Module):
     """Sequence encoder-decoder for SMILES token ids, with a Gaussian latent.
 
     Same interface as :class:`EncoderDecoder` (``forward`` returns a
@@ -347,7 +369,7 @@ class SmilesEncoderDecoder(nn.Module):
         """
         x, lengths = self._prepare(x)
         mu, log_sigma = self._encode(x, lengths)
-        z = mu + torch.exp(log_sigma) * torch.randn_like(mu) if sample else mu
+        z = self.sample_code(mu, log_sigma) if sample else mu
         states, targets = self._teacher_forced(x, z)
         return LatentOutput(mu, log_sigma, z, self._log_likelihood(states, targets))
 

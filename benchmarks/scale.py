@@ -1,0 +1,93 @@
+"""Scale: fit time and peak memory of cMIM on growing slices of ZINC.
+
+Each fit runs in a fresh process and streams ``zinc_moses_train.csv.gz``
+(``load_zinc(n_samples=n, stream=True)``): one pass sets up the SMILES
+vocabulary, then one pass per epoch trains, one chunk of 65,536 SMILES in
+memory at a time.  For the smaller sizes the same fit from an in-memory list
+is run beside it, to show what streaming saves.  Time should grow linearly
+with the number of molecules and streamed memory should stay flat.
+
+Run from the repository root::
+
+    python benchmarks/scale.py                          # 10k, 100k, 1M, 1 epoch
+    python benchmarks/scale.py --sizes 10000 100000     # a shorter run
+
+Writes ``benchmarks/results/scale.csv`` and ``scale.md``.
+"""
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+from _common import PeakMemory, in_fresh_process
+
+from skcmim import CMIMTransformer
+from skcmim.datasets import load_zinc
+
+RESULTS = Path(__file__).resolve().parent / "results"
+# Smaller than benchmarks/molecules.py's network, so that 1M SMILES fit in a
+# CPU run; the scaling, not the model quality, is measured here.
+MODEL = dict(n_components=32, hidden_layer_sizes=(128,), batch_size=512, random_state=0)
+
+
+def _fit(n_samples, epochs, streamed, device):
+    model = CMIMTransformer(**MODEL, max_epochs=epochs, device=device)
+    # the peak covers reading the data too: that is what streaming saves
+    with PeakMemory(device) as memory:
+        data = load_zinc(n_samples=n_samples, stream=True) if streamed else load_zinc(n_samples=n_samples)
+        start = time.perf_counter()
+        model.fit(data)
+        seconds = time.perf_counter() - start
+    return {
+        "data": "streamed" if streamed else "in memory",
+        "molecules": n_samples,
+        "epochs": epochs,
+        "fit_seconds": seconds,
+        "molecules_per_s": n_samples * epochs / seconds,
+        "seconds_per_1k_molecules_epoch": 1000 * seconds / (n_samples * epochs),
+        "peak_memory_mib": memory.mib,
+        "final_loss": float(model.history_[-1, "train_loss"]),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--in-memory-up-to", type=int, default=100_000,
+                        help="also fit from an in-memory list for sizes up to this")
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args(argv)
+    device = str(torch.device("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
+    rows = []
+    for n_samples in args.sizes:
+        for streamed in (True, False):
+            if not streamed and n_samples > args.in_memory_up_to:
+                continue
+            rows.append(in_fresh_process(_fit, n_samples, args.epochs, streamed, device))
+            print(rows[-1], flush=True)
+    frame = pd.DataFrame(rows)
+    RESULTS.mkdir(exist_ok=True)
+    frame.to_csv(RESULTS / "scale.csv", index=False)
+    command = "python benchmarks/scale.py" + ("" if argv is None else " " + " ".join(argv))
+    text = "\n".join([
+        "# Scale: cMIM on ZINC SMILES",
+        "",
+        f"`{command}` on {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"device {device}; model {MODEL}. Fit time includes the setup pass over the data (vocabulary); "
+        "peak memory is the process's resident memory added while reading the data and fitting.",
+        "",
+        frame.to_markdown(index=False, floatfmt=".3g"),
+        "",
+    ])
+    (RESULTS / "scale.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or None))

@@ -1,0 +1,165 @@
+"""Data-parallel training on several GPUs or machines (PyTorch DDP).
+
+Write an ordinary training script and launch one copy per GPU (or per CPU
+process) with ``torchrun``, PyTorch's standard launcher::
+
+    # train.py
+    from skcmim import CMIMTransformer
+    from skcmim.datasets import load_zinc
+    from skcmim.distributed import fit_data_parallel, is_main_process
+
+    model = CMIMTransformer(batch_size=1024, max_epochs=10, random_state=0)
+    fit_data_parallel(model, load_zinc(stream=True))
+    if is_main_process():
+        model.save("zinc_cmim.safetensors")
+
+    # one machine, 4 GPUs:
+    torchrun --nproc_per_node=4 train.py
+    # two machines, 8 GPUs each (run on both, with the first one's address):
+    torchrun --nnodes=2 --nproc_per_node=8 --rdzv_backend=c10d \\
+        --rdzv_endpoint=HOST:29400 train.py
+
+Every process passes the same estimator and the same data.  They draw the
+same shuffled order, split every global batch of ``batch_size`` rows into
+equal parts, train on their part, and average gradients with
+``DistributedDataParallel``, so training follows the single-process run with
+the same ``batch_size``.  cMIM takes its negatives from the **global** batch
+(codes are gathered across processes with gradients), so its contrastive
+term is the same as in a single process; ``negatives="local"`` uses only the
+process's own part of the batch instead.  The fitted estimator is an
+ordinary skcmim estimator on the process's device: transform, save or
+pickle it as usual.
+"""
+
+import contextlib
+import os
+import warnings
+
+import torch
+import torch.distributed as dist
+import torch.distributed.nn.functional as dist_functional
+from torch.nn.parallel import DistributedDataParallel
+
+from .estimators import _resolve_device
+
+__all__ = ["fit_data_parallel", "is_main_process"]
+
+_NEGATIVES = ("global", "local")
+
+
+def is_main_process():
+    """True in the process of rank 0, or when not running distributed.
+
+    Returns
+    -------
+    bool
+    """
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
+
+def fit_data_parallel(estimator, X, y=None, *, negatives="global", backend=None):
+    """Fit an skcmim estimator data-parallel across the processes of a launch.
+
+    Call it in every process started by ``torchrun`` (or any launcher that
+    sets ``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR`` and ``MASTER_PORT``), with
+    the same estimator parameters and the same X.  Outside such a launch (a
+    world of one process) it is ``estimator.fit(X)``.
+
+    Parameters
+    ----------
+    estimator : MIMTransformer, CMIMTransformer or a baseline
+        Unfitted, or fitted with ``warm_start=True`` to continue training.
+        ``batch_size`` is the global batch, split evenly over the processes.
+    X : array-like, SMILES or ChunkSource
+        What ``estimator.fit`` accepts; a chunk source
+        (:mod:`skcmim.streaming`) keeps each process's memory flat.
+    y : None
+        Ignored.
+    negatives : {"global", "local"}, default="global"
+        Where cMIM's contrastive negatives come from: the codes of the whole
+        global batch (gathered from all processes; the loss then equals the
+        single-process loss) or only this process's part of it.  The InfoNCE
+        baseline always uses local negatives.
+    backend : str or None, default=None
+        Process-group backend when this function has to create the group:
+        ``"nccl"`` on CUDA, ``"gloo"`` on CPU by default.  An existing
+        process group is used as it is.
+
+    Returns
+    -------
+    estimator : object
+        The fitted estimator, identical in every process.  Its module stays on
+        this process's device (``cuda:LOCAL_RANK`` on GPUs).
+    """
+    if negatives not in _NEGATIVES:
+        raise ValueError(f"negatives must be one of {_NEGATIVES}, got {negatives!r}.")
+    if not _launched() and not dist.is_initialized():
+        return estimator.fit(X, y)
+    device = _process_device(estimator.device)
+    created = not dist.is_initialized()
+    if created:
+        dist.init_process_group(backend=backend or ("nccl" if device.type == "cuda" else "gloo"))
+    try:
+        estimator._data_parallel = _DataParallel(dist.get_rank(), dist.get_world_size(), device, negatives)
+        try:
+            return estimator.fit(X, y)
+        finally:
+            del estimator._data_parallel
+    finally:
+        if created:
+            dist.destroy_process_group()
+
+
+def _launched():
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def _process_device(device):
+    """This process's device: ``cuda:LOCAL_RANK`` when the estimator would use CUDA."""
+    resolved = _resolve_device(device)
+    if resolved.type != "cuda":
+        return resolved
+    index = int(os.environ.get("LOCAL_RANK", resolved.index or 0))
+    torch.cuda.set_device(index)
+    return torch.device("cuda", index)
+
+
+class _DataParallel:
+    """How one process takes part in a data-parallel fit."""
+
+    def __init__(self, rank, world_size, device, negatives):
+        self.rank = rank
+        self.world_size = world_size
+        self.device = device
+        self.negatives = negatives
+
+    def _gather_codes(self, z):
+        # Differentiable all-gather: gradients reach every process's encoder.
+        # Its suggested successor backpropagates with reduce_scatter, which
+        # gloo (CPU) lacks; this one falls back to scatters on gloo.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "torch.distributed.nn.functional.all_gather", FutureWarning)
+            parts = dist_functional.all_gather(z)
+        return torch.cat(parts), self.rank * z.shape[0]
+
+    @contextlib.contextmanager
+    def training(self, net):
+        """Wrap ``net``'s module in DDP and shard its batches while it trains."""
+        module = net.module_
+        device_ids = [self.device.index] if self.device.type == "cuda" else None
+        net.module_ = DistributedDataParallel(module, device_ids=device_ids)
+        net.iterator_train__rank = self.rank
+        net.iterator_train__world_size = self.world_size
+        if hasattr(module, "noise_shard"):
+            module.noise_shard = (self.rank, self.world_size)
+        if self.negatives == "global" and hasattr(net.criterion_, "gather_codes"):
+            net.criterion_.gather_codes = self._gather_codes
+        try:
+            yield
+        finally:
+            net.module_ = module
+            if hasattr(module, "noise_shard"):
+                del module.noise_shard  # back to the class default
+            del net.iterator_train__rank, net.iterator_train__world_size
+            if hasattr(net.criterion_, "gather_codes"):
+                net.criterion_.gather_codes = None
