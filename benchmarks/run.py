@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from _common import DATASETS, PeakMemory, split
+from _common import DATASETS, PeakMemory, in_fresh_process, split
 from core_speed import hand_loop
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression

@@ -119,4 +119,5 @@ html_sidebars = {
 api_coverage_skip = {
     "skcmim.estimators.BaseRepresentation": "abstract base; its methods are documented on each estimator",
     "skcmim.estimators.BaseEncoderDecoder": "abstract base; its methods are documented on each estimator",
+    "skcmim.estimators.MolecularInput": "mixin of the estimators; its behaviour is documented on each estimator",
 }

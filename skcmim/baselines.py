@@ -6,22 +6,25 @@ decoder) and the skorch engine; only the loss differs:
 * :class:`VAETransformer`: the variational auto-encoder (negative ELBO);
 * :class:`CVAETransformer`: the VAE plus cMIM's contrastive term;
 * :class:`InfoNCETransformer`: the encoder alone, trained with NT-Xent
-  between two augmented views (Gaussian noise and feature dropout).
+  between two augmented views (numeric data: Gaussian noise and feature
+  dropout; molecules: two random SMILES of each molecule).
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
+import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .estimators import (
     BaseContrastiveEncoderDecoder,
     BaseEncoderDecoder,
     BaseRepresentation,
-    _check_hidden_layer_sizes,
+    MolecularInput,
     compose_docstring,
 )
 from .losses import NTXentLoss
-from .networks import AugmentedEncoder
+from .molecules import randomized_smiles
+from .networks import AugmentedEncoder, AugmentedSmilesEncoder
 
 __all__ = ["CVAETransformer", "InfoNCETransformer", "VAETransformer"]
 
@@ -34,22 +37,29 @@ class CVAETransformer(BaseContrastiveEncoderDecoder):
     _objective = "vae"
 
 
-class InfoNCETransformer(BaseRepresentation):
+class InfoNCETransformer(MolecularInput, BaseRepresentation):
     _parameter_constraints = {
         **BaseRepresentation._parameter_constraints,
+        **MolecularInput._parameter_constraints,
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "noise_std": [Interval(Real, 0, None, closed="left")],
         "feature_dropout": [Interval(Real, 0, 1, closed="left")],
+        "n_views": [Interval(Integral, 2, None, closed="left")],
     }
+    _molecule_hint = MolecularInput._molecule_hint
 
     def __init__(
         self,
         n_components=16,
         *,
-        hidden_layer_sizes=(512, 512),
+        hidden_layer_sizes="auto",
         max_epochs=50,
         batch_size=128,
         learning_rate=1e-3,
+        input_kind="auto",
+        max_length=None,
+        canonical=True,
+        on_invalid="raise",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -63,6 +73,7 @@ class InfoNCETransformer(BaseRepresentation):
         temperature=0.1,
         noise_std=0.5,
         feature_dropout=0.2,
+        n_views=4,
     ):
         super().__init__(
             n_components,
@@ -81,14 +92,28 @@ class InfoNCETransformer(BaseRepresentation):
             random_state=random_state,
             verbose=verbose,
         )
+        self.input_kind = input_kind
+        self.max_length = max_length
+        self.canonical = canonical
+        self.on_invalid = on_invalid
         self.temperature = temperature
         self.noise_std = noise_std
         self.feature_dropout = feature_dropout
+        self.n_views = n_views
 
     def _module_spec(self, n_features):
+        sizes = self._hidden_sizes()
+        if self._molecular:
+            return AugmentedSmilesEncoder, {
+                "vocab_size": len(self.tokenizer_.vocabulary_),
+                "n_components": self.n_components,
+                "hidden_size": sizes[0],
+                "num_layers": len(sizes),
+                "pad_index": self.tokenizer_.pad_index,
+            }
         return AugmentedEncoder, {
             "n_features": n_features,
-            "hidden_layer_sizes": _check_hidden_layer_sizes(self.hidden_layer_sizes),
+            "hidden_layer_sizes": sizes,
             "n_components": self.n_components,
             "noise_std": self.noise_std,
             "feature_dropout": self.feature_dropout,
@@ -97,8 +122,27 @@ class InfoNCETransformer(BaseRepresentation):
     def _criterion_spec(self):
         return NTXentLoss, {"temperature": self.temperature}
 
+    # ---------------------------------------------------- molecular views
+    def _random_views(self, smiles):
+        """``n_views`` random SMILES of every molecule, one list per view."""
+        if getattr(self, "_view_rng", None) is None:
+            self._view_rng = np.random.RandomState(self._seed + getattr(self, "n_iter_", 0))
+        return [randomized_smiles(smiles, self._view_rng) for _ in range(self.n_views)]
 
-_ENCODER_ATTRIBUTES = ["mean_", "scale_", "net_", "history_", "n_iter_", "n_features_in_", "feature_names_in_"]
+    def _vocabulary_smiles(self, smiles):
+        # the views are drawn here once and kept for _training_tokens, which follows
+        self._pending_views = smiles, self._random_views(smiles)
+        return list(smiles) + [text for view in self._pending_views[1] for text in view]
+
+    def _training_tokens(self, smiles):
+        """Token ids of ``n_views`` random SMILES per molecule: ``(n, n_views, length)``."""
+        pending, self._pending_views = getattr(self, "_pending_views", None), None
+        views = pending[1] if pending is not None and pending[0] is smiles else self._random_views(smiles)
+        return np.stack([self.tokenizer_.encode(view, max_length=self.max_length_) for view in views], axis=1)
+
+
+_ENCODER_ATTRIBUTES = ["input_kind_", "mean_", "scale_", "tokenizer_", "max_length_", "net_", "history_", "n_iter_",
+                       "n_features_in_", "feature_names_in_"]
 
 compose_docstring(
     VAETransformer,
@@ -134,13 +178,16 @@ compose_docstring(
     InfoNCETransformer,
     """InfoNCE (NT-Xent, SimCLR-style) baseline on the MIM encoder.
 
-    Two augmented views of each sample (Gaussian noise of ``noise_std`` on
-    standardised features, then ``feature_dropout``) are encoded, and each
-    code must identify its partner among all ``2B - 1`` other codes of the
-    batch.  The negatives are summed, so the loss, and its optimum, depend
-    on the batch size.  There is no decoder: no ``inverse_transform``,
-    ``sample``, ``score`` or informative embeddings.  Features are
-    standardised internally.
+    Two augmented views of each sample are encoded, and each code must
+    identify its partner among all ``2B - 1`` other codes of the batch.
+    Numeric data: Gaussian noise of ``noise_std`` on standardised features,
+    then ``feature_dropout``.  Molecules (SMILES strings or RDKit Mols, as
+    for :class:`~skcmim.CMIMTransformer`): two different random SMILES of
+    the molecule, out of ``n_views`` drawn with RDKit, encoded by a
+    bidirectional GRU.  The negatives are summed, so the loss, and its
+    optimum, depend on the batch size.  There is no decoder: no
+    ``inverse_transform``, ``sample``, ``score`` or informative embeddings.
+    ``transform`` encodes the (canonical) input itself.
     """,
     """
     See Also
@@ -151,7 +198,12 @@ compose_docstring(
         "temperature": ("float, default=0.1", "Temperature of the NT-Xent softmax."),
         "noise_std": ("float, default=0.5", "Standard deviation of the view noise (standardised units)."),
         "feature_dropout": ("float, default=0.2", "Probability of zeroing a feature in a view."),
-        "hidden_layer_sizes": ("tuple of int, default=(512, 512)", "Hidden widths of the MLP encoder."),
+        "hidden_layer_sizes": ('"auto" or tuple of int, default="auto"',
+                               'Hidden widths of the encoder: the MLP for numeric data (``"auto"`` is '
+                               '(512, 512)), stacked GRU layers of one width for SMILES (``"auto"`` is (256,)).'),
+        "n_views": ("int, default=4",
+                    "SMILES only: random SMILES drawn per molecule when fitting (by RDKit, from "
+                    "``random_state``); every batch contrasts two different ones of them."),
     },
     attributes=_ENCODER_ATTRIBUTES,
 )

@@ -26,7 +26,7 @@ from .molecules import SmilesTokenizer, is_molecular_input, to_smiles
 from .networks import EncoderDecoder, SmilesEncoderDecoder
 from .streaming import as_chunk_source, chunk_errors
 
-__all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer"]
+__all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer", "MolecularInput"]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Rows encoded per forward pass in transform/score; memory-bound, not accuracy-bound.
@@ -357,8 +357,8 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
                 "allow; set early_stopping=False, or fit on an in-memory array."
             )
         if first_call:
-            self._setup_stream(source)
             self._draw_seed()
+            self._setup_stream(source)
         return StreamDataset(source, partial(self._prepare_training_data, first_call=False))
 
     def _prepare_training_data(self, X, *, first_call):
@@ -572,7 +572,152 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
 
 
-class BaseEncoderDecoder(BaseRepresentation):
+class MolecularInput:
+    """Mixin: SMILES strings and RDKit Mols as X, next to numeric matrices.
+
+    Placed before :class:`BaseRepresentation` in a model's bases.  It
+    detects the input kind in ``fit``, canonicalises and tokenises
+    molecules, and runs ``transform`` over length-sorted token batches with
+    NaN rows for invalid molecules.  The model's network must take token ids
+    when ``input_kind_ == "smiles"``.
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": [StrOptions({"auto"}), "array-like"],
+        "input_kind": [StrOptions({"auto", "numeric", "smiles"})],
+        "max_length": [Interval(Integral, 3, None, closed="left"), None],
+        "canonical": ["boolean"],
+        "on_invalid": [StrOptions({"raise", "nan"})],
+    }
+    _molecule_hint = "To train on molecules, fit with input_kind='auto' or 'smiles'."
+
+    @property
+    def _molecular(self):
+        return getattr(self, "input_kind_", "numeric") == "smiles"
+
+    def _hidden_sizes(self):
+        if isinstance(self.hidden_layer_sizes, str):  # "auto"
+            return _MOLECULAR_HIDDEN if self._molecular else _NUMERIC_HIDDEN
+        sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        if self._molecular and len(set(sizes)) != 1:
+            raise ValueError(
+                f"For SMILES the hidden layers are stacked GRU layers of one width; got "
+                f"hidden_layer_sizes={sizes!r}. Use e.g. (256,) or (512, 512)."
+            )
+        return sizes
+
+    def _prepare_training_data(self, X, *, first_call):
+        if first_call:
+            self.input_kind_ = self._resolve_input_kind(X)
+            _forget(self, _MOLECULAR_STATE if self.input_kind_ == "numeric" else _NUMERIC_STATE)
+        if not self._molecular:
+            return super()._prepare_training_data(X, first_call=first_call)
+        smiles = self._training_smiles(X)
+        if first_call:
+            self._draw_seed()
+            self._setup_molecules(self._vocabulary_smiles(smiles))
+        return self._training_tokens(smiles)
+
+    def _vocabulary_smiles(self, smiles):
+        """The SMILES the tokenizer learns its vocabulary from."""
+        return smiles
+
+    def _training_tokens(self, smiles):
+        """The network's training input for valid SMILES: their token ids."""
+        return self.tokenizer_.encode(smiles, max_length=self.max_length_)
+
+    def _setup_stream(self, source):
+        first = next(iter(source), None)
+        if first is None:
+            raise ValueError(f"{source!r} yielded no data to fit.")
+        self.input_kind_ = self._resolve_input_kind(first)
+        _forget(self, _MOLECULAR_STATE if self.input_kind_ == "numeric" else _NUMERIC_STATE)
+        if not self._molecular:
+            return super()._setup_stream(source)
+        self._setup_molecules(itertools.chain.from_iterable(self._chunk_smiles(source)))
+
+    def _chunk_smiles(self, source):
+        for index, chunk in enumerate(source):
+            with chunk_errors(index, source):
+                smiles = self._vocabulary_smiles(self._training_smiles(chunk))
+            yield smiles
+
+    def _resolve_input_kind(self, X):
+        if self.input_kind == "auto":
+            return "smiles" if is_molecular_input(X) else "numeric"
+        return self.input_kind
+
+    def _training_smiles(self, X):
+        """Valid SMILES of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
+        smiles, valid = to_smiles(X, canonical=self.canonical, on_invalid=self.on_invalid)
+        if not valid.all():
+            row = int(np.argmin(valid))
+            warnings.warn(
+                f"{int((~valid).sum())} of {len(valid)} rows are not valid molecules (the first is row {row}); "
+                f"fit leaves them out (on_invalid='nan') and transform gives them NaN rows.",
+                UserWarning,
+                stacklevel=4,
+            )
+            smiles = [text for text in smiles if text is not None]
+        if not smiles:
+            raise ValueError(f"{type(self).__name__} needs at least one valid molecule to fit; got none.")
+        return smiles
+
+    def _setup_molecules(self, smiles):
+        self.tokenizer_ = SmilesTokenizer().fit(smiles)
+        self.max_length_ = self.max_length or self.tokenizer_.max_length_
+        self.n_features_in_ = 1
+
+    def _molecule_batches(self, smiles):
+        """Token ids of ``smiles`` in batches of similar length, and their order.
+
+        Sorting by length keeps padding (and so memory) small when a few
+        SMILES are much longer than the rest; the caller undoes the order.
+        """
+        ids = self.tokenizer_.encode(smiles)  # never truncates; warns once about unknown tokens
+        lengths = (ids != self.tokenizer_.pad_index).sum(axis=1)
+        order = np.argsort(lengths, kind="stable")
+        batches, start = [], 0
+        while start < len(order):
+            stop = start + 1
+            while (stop < len(order) and stop - start < _INFERENCE_BATCH
+                   and (stop - start + 1) * lengths[order[stop]] <= _INFERENCE_TOKENS):
+                stop += 1
+            chosen = order[start:stop]
+            batches.append(ids[chosen, : int(lengths[chosen[-1]])])
+            start = stop
+        return batches, order
+
+    def _apply(self, X, fn, width=None):
+        if not self._molecular:
+            return super()._apply(X, fn, width)
+        smiles, valid = to_smiles(X, canonical=self.canonical, on_invalid=self.on_invalid)
+        shape = (len(smiles),) if width is None else (len(smiles), width)
+        out = np.full(shape, np.nan)
+        if valid.any():
+            batches, order = self._molecule_batches([text for text in smiles if text is not None])
+            sorted_out = self._map_batches(batches, fn, np.float64)
+            valid_out = np.empty_like(sorted_out)
+            valid_out[order] = sorted_out
+            out[valid] = valid_out
+        return out
+
+    def _fitted_state(self):
+        arrays, fitted = super()._fitted_state()
+        fitted = {**fitted, "input_kind_": getattr(self, "input_kind_", "numeric")}
+        if self._molecular:
+            fitted.update(tokenizer_=self.tokenizer_.to_dict(), max_length_=self.max_length_)
+        return arrays, fitted
+
+    def _restore_fitted_state(self, arrays, fitted, weights, history, device):
+        self.input_kind_ = fitted.get("input_kind_", "numeric")
+        if self._molecular:
+            self.tokenizer_ = SmilesTokenizer.from_dict(fitted["tokenizer_"])
+            self.max_length_ = fitted["max_length_"]
+        super()._restore_fitted_state(arrays, fitted, weights, history, device)
+
+
+class BaseEncoderDecoder(MolecularInput, BaseRepresentation):
     """An encoder-decoder with a Gaussian code: MIM, cMIM, VAE and cVAE.
 
     Not for direct use.  Adds the decoder likelihood, informative embeddings,
@@ -589,14 +734,10 @@ class BaseEncoderDecoder(BaseRepresentation):
     }
     _parameter_constraints = {
         **BaseRepresentation._parameter_constraints,
-        "hidden_layer_sizes": [StrOptions({"auto"}), "array-like"],
+        **MolecularInput._parameter_constraints,
         "likelihood": [StrOptions({"auto", "bernoulli", "gaussian", "categorical"})],
         "informative": ["boolean"],
         "informative_layers": [StrOptions({"all"}), "array-like"],
-        "input_kind": [StrOptions({"auto", "numeric", "smiles"})],
-        "max_length": [Interval(Integral, 3, None, closed="left"), None],
-        "canonical": ["boolean"],
-        "on_invalid": [StrOptions({"raise", "nan"})],
     }
 
     def __init__(
@@ -650,26 +791,10 @@ class BaseEncoderDecoder(BaseRepresentation):
         self.canonical = canonical
         self.on_invalid = on_invalid
 
-    _molecule_hint = "To train on molecules, fit with input_kind='auto' or 'smiles'."
-
     # ----------------------------------------------------------------- network
-    @property
-    def _molecular(self):
-        return getattr(self, "input_kind_", "numeric") == "smiles"
-
-    def _hidden_sizes(self):
-        if isinstance(self.hidden_layer_sizes, str):  # "auto"
-            return _MOLECULAR_HIDDEN if self._molecular else _NUMERIC_HIDDEN
-        return _check_hidden_layer_sizes(self.hidden_layer_sizes)
-
     def _module_spec(self, n_features):
         sizes = self._hidden_sizes()
         if self._molecular:
-            if len(set(sizes)) != 1:
-                raise ValueError(
-                    f"For SMILES the hidden layers are stacked GRU layers of one width; got "
-                    f"hidden_layer_sizes={sizes!r}. Use e.g. (256,) or (512, 512)."
-                )
             return SmilesEncoderDecoder, {
                 "vocab_size": len(self.tokenizer_.vocabulary_),
                 "n_components": self.n_components,
@@ -717,56 +842,6 @@ class BaseEncoderDecoder(BaseRepresentation):
         if self.likelihood_ == "bernoulli":
             self._check_unit_interval(FeatureStats.of(X))
 
-    # ---------------------------------------------------------- molecular data
-    def _prepare_training_data(self, X, *, first_call):
-        if first_call:
-            self.input_kind_ = self._resolve_input_kind(X)
-            _forget(self, _MOLECULAR_STATE if self.input_kind_ == "numeric" else _NUMERIC_STATE)
-        if not self._molecular:
-            return super()._prepare_training_data(X, first_call=first_call)
-        smiles = self._training_smiles(X)
-        if first_call:
-            self._setup_molecules(smiles)
-            self._draw_seed()
-        return self.tokenizer_.encode(smiles, max_length=self.max_length_)
-
-    def _setup_stream(self, source):
-        first = next(iter(source), None)
-        if first is None:
-            raise ValueError(f"{source!r} yielded no data to fit.")
-        self.input_kind_ = self._resolve_input_kind(first)
-        _forget(self, _MOLECULAR_STATE if self.input_kind_ == "numeric" else _NUMERIC_STATE)
-        if not self._molecular:
-            return super()._setup_stream(source)
-        self._setup_molecules(itertools.chain.from_iterable(self._chunk_smiles(source)))
-
-    def _chunk_smiles(self, source):
-        for index, chunk in enumerate(source):
-            with chunk_errors(index, source):
-                smiles = self._training_smiles(chunk)
-            yield smiles
-
-    def _resolve_input_kind(self, X):
-        if self.input_kind == "auto":
-            return "smiles" if is_molecular_input(X) else "numeric"
-        return self.input_kind
-
-    def _training_smiles(self, X):
-        """Valid SMILES of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
-        smiles, valid = to_smiles(X, canonical=self.canonical, on_invalid=self.on_invalid)
-        if not valid.all():
-            row = int(np.argmin(valid))
-            warnings.warn(
-                f"{int((~valid).sum())} of {len(valid)} rows are not valid molecules (the first is row {row}); "
-                f"fit leaves them out (on_invalid='nan') and transform gives them NaN rows.",
-                UserWarning,
-                stacklevel=4,
-            )
-            smiles = [text for text in smiles if text is not None]
-        if not smiles:
-            raise ValueError(f"{type(self).__name__} needs at least one valid molecule to fit; got none.")
-        return smiles
-
     def _setup_molecules(self, smiles):
         if self.likelihood not in ("auto", "categorical"):
             raise ValueError(
@@ -774,58 +849,15 @@ class BaseEncoderDecoder(BaseRepresentation):
                 f"likelihood over tokens (likelihood='auto' or 'categorical')."
             )
         self.likelihood_ = "categorical"
-        self.tokenizer_ = SmilesTokenizer().fit(smiles)
-        self.max_length_ = self.max_length or self.tokenizer_.max_length_
-        self.n_features_in_ = 1
-
-    def _molecule_batches(self, smiles):
-        """Token ids of ``smiles`` in batches of similar length, and their order.
-
-        Sorting by length keeps padding (and so memory) small when a few
-        SMILES are much longer than the rest; the caller undoes the order.
-        """
-        ids = self.tokenizer_.encode(smiles)  # never truncates; warns once about unknown tokens
-        lengths = (ids != self.tokenizer_.pad_index).sum(axis=1)
-        order = np.argsort(lengths, kind="stable")
-        batches, start = [], 0
-        while start < len(order):
-            stop = start + 1
-            while (stop < len(order) and stop - start < _INFERENCE_BATCH
-                   and (stop - start + 1) * lengths[order[stop]] <= _INFERENCE_TOKENS):
-                stop += 1
-            chosen = order[start:stop]
-            batches.append(ids[chosen, : int(lengths[chosen[-1]])])
-            start = stop
-        return batches, order
-
-    def _apply(self, X, fn, width=None):
-        if not self._molecular:
-            return super()._apply(X, fn, width)
-        smiles, valid = to_smiles(X, canonical=self.canonical, on_invalid=self.on_invalid)
-        shape = (len(smiles),) if width is None else (len(smiles), width)
-        out = np.full(shape, np.nan)
-        if valid.any():
-            batches, order = self._molecule_batches([text for text in smiles if text is not None])
-            sorted_out = self._map_batches(batches, fn, np.float64)
-            valid_out = np.empty_like(sorted_out)
-            valid_out[order] = sorted_out
-            out[valid] = valid_out
-        return out
+        super()._setup_molecules(smiles)
 
     # --------------------------------------------------------------- fitted state
     def _fitted_state(self):
         arrays, fitted = super()._fitted_state()
-        fitted = {**fitted, "likelihood_": self.likelihood_, "input_kind_": getattr(self, "input_kind_", "numeric")}
-        if self._molecular:
-            fitted.update(tokenizer_=self.tokenizer_.to_dict(), max_length_=self.max_length_)
-        return arrays, fitted
+        return arrays, {**fitted, "likelihood_": self.likelihood_}
 
     def _restore_fitted_state(self, arrays, fitted, weights, history, device):
         self.likelihood_ = fitted["likelihood_"]
-        self.input_kind_ = fitted.get("input_kind_", "numeric")
-        if self._molecular:
-            self.tokenizer_ = SmilesTokenizer.from_dict(fitted["tokenizer_"])
-            self.max_length_ = fitted["max_length_"]
         super()._restore_fitted_state(arrays, fitted, weights, history, device)
 
     # ------------------------------------------------------------------ read-out

@@ -10,7 +10,15 @@ from torch import nn
 
 from .losses import LatentOutput, gaussian_log_density
 
-__all__ = ["DenseDecoder", "EncoderDecoder", "GaussianEncoder", "LIKELIHOODS", "SmilesEncoderDecoder"]
+__all__ = [
+    "AugmentedSmilesEncoder",
+    "DenseDecoder",
+    "EncoderDecoder",
+    "GaussianEncoder",
+    "LIKELIHOODS",
+    "SmilesEncoder",
+    "SmilesEncoderDecoder",
+]
 
 #: Lower clamp of every log standard deviation (encoder and Gaussian decoder).
 MIN_LOG_SCALE = -6.0
@@ -225,7 +233,96 @@ class AugmentedEncoder(nn.Module):
         return self.encoder(x)[0]
 
 
-class SmilesEncoderDecoder(ReparameterisedCode, nn.Module):
+class SmilesEncoder(nn.Module):
+    """Gaussian encoder of SMILES token ids: the encoder half of
+    :class:`SmilesEncoderDecoder`.
+
+    Token embedding, bidirectional GRU over the non-pad tokens (packed
+    sequences, so the code does not depend on the padding), and a linear
+    head on the last layer's final forward and backward states to ``mu`` and
+    ``log_sigma`` (clamped below at -6).
+
+    Parameters
+    ----------
+    vocab_size : int
+    n_components : int
+    embedding_dim : int, default=64
+    hidden_size : int, default=256
+        GRU width per direction.
+    num_layers : int, default=1
+    pad_index : int, default=0
+    dropout : float, default=0.0
+        Dropout between stacked GRU layers (used when ``num_layers > 1``).
+    """
+
+    def __init__(self, vocab_size, n_components, embedding_dim=64, hidden_size=256, num_layers=1, pad_index=0,
+                 dropout=0.0):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.n_components = n_components
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.pad_index = pad_index
+        self.encoder_embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
+        self.encoder_rnn = nn.GRU(embedding_dim, hidden_size, num_layers, batch_first=True, bidirectional=True,
+                                  dropout=dropout if num_layers > 1 else 0.0)
+        self.encoder_head = nn.Linear(2 * hidden_size, 2 * n_components)
+
+    def _prepare(self, x):
+        """Token ids as int64, trimmed to the batch's longest sequence, and
+        the per-row lengths on the CPU (what packing needs).
+
+        Trimming trailing padding changes nothing (the encoder is packed, the
+        decoder causal and its pad targets ignored) and saves compute.
+        """
+        x = x.long()
+        lengths = (x != self.pad_index).sum(dim=1).cpu().clamp(min=1)
+        width = max(int(lengths.max()) if len(lengths) else 2, 2)
+        return x[:, :width], lengths
+
+    def _encode(self, x, lengths):
+        embedded = self.encoder_embedding(x)
+        if x.shape[0] == 0:  # packing refuses empty batches
+            final = embedded.new_zeros(0, self.encoder_head.in_features)
+            mu, log_sigma = self.encoder_head(final).chunk(2, dim=-1)
+            return mu, log_sigma.clamp(min=MIN_LOG_SCALE)
+        packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+        _, hidden = self.encoder_rnn(packed)  # (num_layers * 2, batch, hidden)
+        final = torch.cat([hidden[-2], hidden[-1]], dim=-1)
+        mu, log_sigma = self.encoder_head(final).chunk(2, dim=-1)
+        return mu, log_sigma.clamp(min=MIN_LOG_SCALE)
+
+    def encode(self, x):
+        """Posterior mean ``mu(x)``."""
+        x, lengths = self._prepare(x)
+        return self._encode(x, lengths)[0]
+
+
+class AugmentedSmilesEncoder(SmilesEncoder):
+    """The SMILES encoder trained on two random SMILES of each molecule
+    (the InfoNCE baseline on molecules).
+
+    The training input holds several token sequences per molecule, shape
+    ``(batch, n_views, length)``: different random SMILES of the same
+    molecule.  Each forward pass picks two different views per molecule and
+    returns their codes (encoder means).  ``encode`` takes ordinary
+    ``(batch, length)`` token ids.
+
+    Parameters
+    ----------
+    **kwargs
+        Those of :class:`SmilesEncoder`.
+    """
+
+    def forward(self, x):
+        """Codes ``(h1, h2)`` of two different random views of each molecule."""
+        rows = torch.arange(x.shape[0], device=x.device)
+        first = torch.randint(x.shape[1], (x.shape[0],), device=x.device)
+        second = (first + torch.randint(1, x.shape[1], (x.shape[0],), device=x.device)) % x.shape[1]
+        return self.encode(x[rows, first]), self.encode(x[rows, second])
+
+
+class SmilesEncoderDecoder(ReparameterisedCode, SmilesEncoder):
     """Sequence encoder-decoder for SMILES token ids, with a Gaussian latent.
 
     Same interface as :class:`EncoderDecoder` (``forward`` returns a
@@ -236,10 +333,8 @@ class SmilesEncoderDecoder(ReparameterisedCode, nn.Module):
     right-padding with ``pad_index`` (what
     :meth:`skcmim.molecules.SmilesTokenizer.encode` produces).
 
-    * Encoder: token embedding, bidirectional GRU over the non-pad tokens
-      (packed sequences, so the code does not depend on the padding), and a
-      linear head on the last layer's final forward and backward states to
-      ``mu`` and ``log_sigma`` (clamped below at -6).
+    * Encoder: :class:`SmilesEncoder` (token embedding, bidirectional GRU
+      over the non-pad tokens, linear head to ``mu`` and ``log_sigma``).
     * Decoder: autoregressive GRU; ``z`` sets its initial hidden state
       (through a linear map and tanh) and is concatenated to every input
       embedding.  Teacher forcing: the inputs are the tokens shifted right
@@ -283,24 +378,14 @@ class SmilesEncoderDecoder(ReparameterisedCode, nn.Module):
         dropout=0.0,
         unk_index=3,
     ):
-        super().__init__()
         if max_length < 2:
             raise ValueError(f"max_length must be >= 2 (<bos> and <eos>), got {max_length}.")
-        self.vocab_size = vocab_size
-        self.n_components = n_components
+        super().__init__(vocab_size, n_components, embedding_dim, hidden_size, num_layers, pad_index, dropout)
         self.max_length = max_length
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.pad_index = pad_index
         self.bos_index = bos_index
         self.eos_index = eos_index
         self.unk_index = unk_index
         dropout = dropout if num_layers > 1 else 0.0
-        self.encoder_embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
-        self.encoder_rnn = nn.GRU(
-            embedding_dim, hidden_size, num_layers, batch_first=True, bidirectional=True, dropout=dropout
-        )
-        self.encoder_head = nn.Linear(2 * hidden_size, 2 * n_components)
         self.decoder_embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
         self.decoder_init = nn.Linear(n_components, num_layers * hidden_size)
         self.decoder_rnn = nn.GRU(
@@ -308,31 +393,7 @@ class SmilesEncoderDecoder(ReparameterisedCode, nn.Module):
         )
         self.decoder_out = nn.Linear(hidden_size, vocab_size)
 
-    # -- helpers -----------------------------------------------------------
-
-    def _prepare(self, x):
-        """Token ids as int64, trimmed to the batch's longest sequence, and
-        the per-row lengths on the CPU (what packing needs).
-
-        Trimming trailing padding changes nothing (the encoder is packed, the
-        decoder causal and its pad targets ignored) and saves compute.
-        """
-        x = x.long()
-        lengths = (x != self.pad_index).sum(dim=1).cpu().clamp(min=1)
-        width = max(int(lengths.max()) if len(lengths) else 2, 2)
-        return x[:, :width], lengths
-
-    def _encode(self, x, lengths):
-        embedded = self.encoder_embedding(x)
-        if x.shape[0] == 0:  # packing refuses empty batches
-            final = embedded.new_zeros(0, self.encoder_head.in_features)
-            mu, log_sigma = self.encoder_head(final).chunk(2, dim=-1)
-            return mu, log_sigma.clamp(min=MIN_LOG_SCALE)
-        packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-        _, hidden = self.encoder_rnn(packed)  # (num_layers * 2, batch, hidden)
-        final = torch.cat([hidden[-2], hidden[-1]], dim=-1)
-        mu, log_sigma = self.encoder_head(final).chunk(2, dim=-1)
-        return mu, log_sigma.clamp(min=MIN_LOG_SCALE)
+    # -- decoder helpers ---------------------------------------------------
 
     def _initial_hidden(self, z):
         hidden = torch.tanh(self.decoder_init(z))
@@ -372,11 +433,6 @@ class SmilesEncoderDecoder(ReparameterisedCode, nn.Module):
         z = self.sample_code(mu, log_sigma) if sample else mu
         states, targets = self._teacher_forced(x, z)
         return LatentOutput(mu, log_sigma, z, self._log_likelihood(states, targets))
-
-    def encode(self, x):
-        """Posterior mean ``mu(x)``."""
-        x, lengths = self._prepare(x)
-        return self._encode(x, lengths)[0]
 
     def informative(self, x, layers=None):
         """``mu(x)`` concatenated with the decoder's mean state at ``z = mu(x)``.

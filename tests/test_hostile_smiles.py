@@ -20,7 +20,7 @@ pytest.importorskip("rdkit")
 from rdkit import Chem, RDLogger  # noqa: E402
 
 from skcmim import CMIMTransformer, MIMTransformer  # noqa: E402
-from skcmim.baselines import CVAETransformer, VAETransformer  # noqa: E402
+from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer  # noqa: E402
 
 RDLogger.DisableLog("rdApp.*")
 EXAMPLES = 40
@@ -96,6 +96,31 @@ def test_fuzz_transform_score_decode(models, name, X):
     assert np.isfinite(Z[valid]).all() and np.isnan(Z[~valid]).all(), "NaN exactly for the invalid rows"
     assert np.isfinite(scores[valid]).all() and np.isnan(scores[~valid]).all()
     assert all(isinstance(d, str) for d in decoded[valid]) and all(d is None for d in decoded[~valid])
+
+
+@pytest.fixture(scope="module")
+def infonce():
+    return InfoNCETransformer(**TINY).fit(VALID * 2)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                          HealthCheck.function_scoped_fixture])
+@given(X=molecule_lists)
+def test_fuzz_infonce_transform(infonce, X):
+    valid = np.array([_is_valid(value) for value in X])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        if not valid.all():
+            with pytest.raises(ValueError) as info:
+                infonce.transform(X)
+            _clear_error(info.value, X)
+        infonce.set_params(on_invalid="nan")
+        try:
+            Z = infonce.transform(X)
+        finally:
+            infonce.set_params(on_invalid="raise")
+    assert Z.shape == (len(X), 2)
+    assert np.isfinite(Z[valid]).all() and np.isnan(Z[~valid]).all(), "NaN exactly for the invalid rows"
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -217,9 +217,23 @@ def test_refit_switches_input_kind_cleanly(freesolv):
     assert model.input_kind_ == "smiles" and not hasattr(model, "mean_")
 
 
-def test_infonce_refuses_molecules_clearly(freesolv):
-    with pytest.raises(ValueError, match="InfoNCETransformer expects a numeric matrix here, but X holds molecules"):
-        InfoNCETransformer(n_components=2, max_epochs=1).fit(freesolv[0][:10])
+def test_infonce_contrasts_random_smiles_of_each_molecule(freesolv, tmp_path):
+    smiles = freesolv[0][:80]
+    model = InfoNCETransformer(**TINY, n_views=3).fit(smiles)
+    assert model.input_kind_ == "smiles" and model.n_features_in_ == 1
+    views = model._training_tokens(list(smiles[:5]))
+    assert views.shape[:2] == (5, 3)
+    decoded = set(model.tokenizer_.decode(views[0]))
+    assert len(decoded) > 1 and {Chem.CanonSmiles(s) for s in decoded} == {Chem.CanonSmiles(smiles[0])}
+    Z = model.transform(smiles)
+    assert Z.shape == (80, 4) and np.isfinite(Z).all()
+    # canonicalised input: another SMILES of the same molecule gets the same code
+    np.testing.assert_allclose(model.transform([Chem.MolToSmiles(Chem.MolFromSmiles(smiles[0]), doRandom=True)]),
+                               Z[:1], atol=1e-6)
+    np.testing.assert_array_equal(InfoNCETransformer(**TINY, n_views=3).fit(smiles).transform(smiles), Z)
+    model.save(tmp_path / "infonce.safetensors")
+    np.testing.assert_array_equal(skcmim.load(tmp_path / "infonce.safetensors").transform(smiles), Z)
+    assert not hasattr(model, "inverse_transform") or not hasattr(model, "score_samples")
 
 
 def test_same_random_state_same_codes(freesolv):
