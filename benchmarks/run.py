@@ -1,7 +1,11 @@
 """The benchmark that checks the method's claims on real data.
 
-    python benchmarks/run.py --quick     # digits, reduced: a few minutes on 2 CPU cores
-    python benchmarks/run.py             # digits and MNIST-5k, 3 seeds, full sweep
+    python benchmarks/run.py --quick     # digits and molecules, reduced: a few minutes on 2 CPU cores
+    python benchmarks/run.py             # digits, MNIST-5k and molecules, 3 seeds, full sweep
+    python benchmarks/run.py --datasets molecules   # only the molecular half
+
+"molecules" is FreeSolv and Huuskonen solubility regressed from codes of
+models pretrained on ZINC (``claims_molecules.py``).
 
 For every dataset: a 50/50 stratified split (seed 0); each representation is
 fitted on the training half only and every downstream evaluator is fitted on
@@ -24,6 +28,7 @@ import numpy as np
 import pandas as pd
 import torch
 from _common import DATASETS, PeakMemory, in_fresh_process, split
+from claims_molecules import molecular_downstream
 from core_speed import hand_loop
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
@@ -153,11 +158,12 @@ def batch_size_sweep(data, batch_sizes, updates, seeds):
     return pd.DataFrame(rows)
 
 
-def rank_summary(scores):
-    """The method's summary: per-evaluator z-scores and ranks, averaged over evaluators."""
-    mean = scores.groupby(["dataset", "evaluator", "representation"])["accuracy"].mean().reset_index()
-    grouped = mean.groupby(["dataset", "evaluator"])["accuracy"]
-    mean["z"] = (mean["accuracy"] - grouped.transform("mean")) / grouped.transform("std").replace(0, 1)
+def rank_summary(scores, column="accuracy"):
+    """The method's summary: per-evaluator z-scores and ranks, averaged over
+    evaluators; ``column`` is a score where higher is better."""
+    mean = scores.groupby(["dataset", "evaluator", "representation"])[column].mean().reset_index()
+    grouped = mean.groupby(["dataset", "evaluator"])[column]
+    mean["z"] = (mean[column] - grouped.transform("mean")) / grouped.transform("std").replace(0, 1)
     mean["rank"] = grouped.rank(ascending=False, method="average")
     return (mean.groupby(["dataset", "representation"])[["z", "rank"]].mean()
             .rename(columns={"z": "mean z-score", "rank": "mean rank"}).reset_index()
@@ -186,6 +192,8 @@ def _plots(prefix, ranks, sweep):
     plt.close(fig)
 
     datasets = list(sweep["dataset"].unique())
+    if not datasets:
+        return
     fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 4), squeeze=False)
     for ax, data in zip(axes[0], datasets):
         part = sweep[sweep["dataset"] == data].groupby(["model", "batch_size"])["accuracy"].agg(["mean", "std"])
@@ -202,19 +210,26 @@ def _plots(prefix, ranks, sweep):
     plt.close(fig)
 
 
-def _claims(scores, ranks, sweep):
+def _rank_claims(scores, ranks, column, evaluator):
     lines = []
     for data in ranks["dataset"].unique():
         r = ranks[ranks["dataset"] == data].set_index("representation")["mean rank"]
         lines.append(f"- {data}: mean rank cMIM {r['cMIM']:.2f}, MIM {r['MIM']:.2f}, InfoNCE {r['InfoNCE']:.2f}: "
                      f"cMIM > MIM {'holds' if r['cMIM'] < r['MIM'] else 'does NOT hold'}, "
                      f"cMIM > InfoNCE {'holds' if r['cMIM'] < r['InfoNCE'] else 'does NOT hold'}.")
-        logreg = scores[(scores["dataset"] == data) & (scores["evaluator"] == "LogReg")]
-        acc = logreg.groupby("representation")["accuracy"].mean()
+        chosen = scores[(scores["dataset"] == data) & (scores["evaluator"] == evaluator)]
+        value = chosen.groupby("representation")[column].mean()
         for name in ("MIM", "cMIM"):
-            holds = acc[f"{name} informative"] > acc[name]
-            lines.append(f"- {data}: {name} informative {acc[f'{name} informative']:.3f} vs plain {acc[name]:.3f} "
-                         f"(LogReg): informative > plain {'holds' if holds else 'does NOT hold'}.")
+            better = value[f"{name} informative"] < value[name] if column == "rmse" else (
+                value[f"{name} informative"] > value[name])
+            lines.append(f"- {data}: {name} informative {value[f'{name} informative']:.3f} vs plain "
+                         f"{value[name]:.3f} ({evaluator} {column}): informative > plain "
+                         f"{'holds' if better else 'does NOT hold'}.")
+    return lines
+
+
+def _claims(scores, ranks, sweep):
+    lines = _rank_claims(scores, ranks, "accuracy", "LogReg") if len(ranks) else []
     for data in sweep["dataset"].unique():
         curve = sweep[sweep["dataset"] == data].groupby(["model", "batch_size"])["accuracy"].mean()
         models = ("cMIM", "MIM", "InfoNCE")
@@ -234,36 +249,75 @@ def _claims(scores, ranks, sweep):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="digits only, fewer epochs and updates")
-    parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), help="override the datasets")
+    parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS) + ["molecules"],
+                        help="override the datasets")
     args = parser.parse_args()
     if args.quick:
-        datasets, seeds, max_epochs, updates, prefix = ["digits"], [0, 1, 2], 20, 200, "quick_"
+        datasets, seeds, max_epochs, updates, prefix = ["digits", "molecules"], [0, 1, 2], 20, 200, "quick_"
+        pretraining = dict(n_pretrain=2000, epochs=1, hidden=64)
     else:
-        datasets, seeds, max_epochs, updates, prefix = ["digits", "mnist5k"], [0, 1, 2], 50, 1000, ""
+        datasets, seeds, max_epochs, updates, prefix = ["digits", "mnist5k", "molecules"], [0, 1, 2], 50, 1000, ""
+        pretraining = dict(n_pretrain=20_000, epochs=2, hidden=128)
     datasets = args.datasets or datasets
+    numeric = [data for data in datasets if data != "molecules"]
+    if args.datasets:
+        prefix += "_".join(args.datasets) + "_"
     batch_sizes = [16, 64, 256, 1024]
     RESULTS.mkdir(exist_ok=True)
     start = time.perf_counter()
 
     scores, recon, speed = [], [], []
-    for data in datasets:
+    for data in numeric:
         s, r, p = downstream(data, seeds, max_epochs)
         scores += s
         recon += r
         speed += p
-    scores, recon, speed = pd.DataFrame(scores), pd.DataFrame(recon), pd.DataFrame(speed)
-    sweep = pd.concat([batch_size_sweep(d, batch_sizes, updates, seeds) for d in datasets])
+    scores, recon, speed = (pd.DataFrame(scores, columns=["dataset", "representation", "seed", "evaluator", "accuracy"]),
+                            pd.DataFrame(recon), pd.DataFrame(speed))
+    sweep = pd.concat([batch_size_sweep(d, batch_sizes, updates, seeds) for d in numeric] or [pd.DataFrame(
+        columns=["dataset", "model", "batch_size", "epochs", "updates", "seed", "accuracy"])])
     ranks = rank_summary(scores)
+    molecular = None
+    if "molecules" in datasets:
+        molecular = [pd.DataFrame(part) for part in molecular_downstream(MODELS, WIDTH, seeds, **pretraining)]
+        molecular[0].to_csv(RESULTS / f"{prefix}molecules_downstream.csv", index=False)
+        molecular.append(rank_summary(molecular[0], "score"))
 
-    scores.to_csv(RESULTS / f"{prefix}downstream.csv", index=False)
-    sweep.to_csv(RESULTS / f"{prefix}batch_size.csv", index=False)
-    recon.to_csv(RESULTS / f"{prefix}reconstruction.csv", index=False)
-    speed.to_csv(RESULTS / f"{prefix}speed.csv", index=False)
-    _plots(prefix, ranks, sweep)
+    mode = "quick" if args.quick else "full"
+    text = [
+        f"# Benchmark results ({mode} mode)",
+        "",
+        f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}"
+        f"{' --datasets ' + ' '.join(args.datasets) if args.datasets else ''}`; seeds {seeds}; "
+        f"max_epochs {max_epochs}; width {WIDTH}; {time.perf_counter() - start:.0f} s on this machine.",
+        "",
+        "## Claims",
+        "",
+    ]
+    if numeric:
+        text.append(_claims(scores, ranks, sweep))
+    if molecular:
+        text.append("\n".join(_rank_claims(molecular[0], molecular[3], "rmse", "Ridge")))
+    if numeric:
+        scores.to_csv(RESULTS / f"{prefix}downstream.csv", index=False)
+        sweep.to_csv(RESULTS / f"{prefix}batch_size.csv", index=False)
+        recon.to_csv(RESULTS / f"{prefix}reconstruction.csv", index=False)
+        speed.to_csv(RESULTS / f"{prefix}speed.csv", index=False)
+        text += _numeric_sections(scores, ranks, sweep, recon, speed, updates)
+    if molecular:
+        text += _molecular_sections(*molecular, pretraining)
+    _plots(prefix, pd.concat([ranks] + ([molecular[3]] if molecular else [])), sweep)
+    (RESULTS / f"{prefix}summary.md").write_text("\n".join(text))
+    print("\n".join(text))
 
-    table = scores.groupby(["dataset", "representation", "evaluator"])["accuracy"].agg(["mean", "std"])
-    table = table.apply(lambda r: f"{r['mean']:.3f} ± {0 if np.isnan(r['std']) else r['std']:.3f}", axis=1)
-    table = table.unstack("evaluator").reset_index()
+
+def _mean_std(frame, column, fmt=".3f"):
+    table = frame.groupby(["dataset", "representation", "evaluator"])[column].agg(["mean", "std"])
+    table = table.apply(lambda r: f"{r['mean']:{fmt}} ± {0 if np.isnan(r['std']) else r['std']:{fmt}}", axis=1)
+    return table.unstack("evaluator").reset_index()
+
+
+def _numeric_sections(scores, ranks, sweep, recon, speed, updates):
     recon_table = recon.groupby(["dataset", "model"])["mse"].agg(["mean", "std"]).reset_index()
     speed_table = (speed.groupby(["dataset", "model"])[["fit_s", "transform_per_s", "peak_mib", "epoch_s",
                                                          "hand_epoch_s"]].mean().reset_index())
@@ -276,21 +330,11 @@ def main():
     speed_table = speed_table.drop(columns=["hand_epoch_s"])
     sweep_table = (sweep.groupby(["dataset", "model", "batch_size"])["accuracy"].agg(["mean", "std"])
                    .reset_index())
-    mode = "quick" if args.quick else "full"
-    text = [
-        f"# Benchmark results ({mode} mode)",
-        "",
-        f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}"
-        f"{' --datasets ' + ' '.join(args.datasets) if args.datasets else ''}`; seeds {seeds}; "
-        f"max_epochs {max_epochs}; width {WIDTH}; {time.perf_counter() - start:.0f} s on this machine.",
-        "",
-        "## Claims",
-        "",
-        _claims(scores, ranks, sweep),
+    return [
         "",
         "## Downstream accuracy (held-out half, mean ± std over seeds)",
         "",
-        _markdown(table),
+        _markdown(_mean_std(scores, "accuracy")),
         "",
         "## Summary: mean z-score and mean rank over evaluators",
         "",
@@ -315,8 +359,34 @@ def main():
         _markdown(speed_table, ".2f"),
         "",
     ]
-    (RESULTS / f"{prefix}summary.md").write_text("\n".join(text))
-    print("\n".join(text))
+
+
+def _molecular_sections(scores, recon, speed, ranks, pretraining):
+    recon_table = recon.groupby("model")["exact_match"].agg(["mean", "std"]).reset_index()
+    speed_table = speed.groupby("model")[["fit_s", "molecules_per_s"]].mean().reset_index()
+    return [
+        "",
+        "## Molecules: held-out RMSE (mean ± std over seeds; lower is better)",
+        "",
+        f"Models pretrained on {pretraining['n_pretrain']:,} ZINC SMILES for {pretraining['epochs']} epoch(s), "
+        f"GRU width {pretraining['hidden']}, one model per seed; FreeSolv: random 80/20 split (seed 0); "
+        "solubility: the shipped train/test files. ECFP4: Morgan radius 2, 2,048 bits.",
+        "",
+        _markdown(_mean_std(scores, "rmse")),
+        "",
+        "## Molecules: mean z-score and mean rank over evaluators (of -RMSE)",
+        "",
+        _markdown(ranks),
+        "",
+        "## Molecules: greedy reconstruction exact-match on 200 held-out ZINC SMILES",
+        "",
+        _markdown(recon_table),
+        "",
+        "## Molecules: pretraining cost (CPU)",
+        "",
+        _markdown(speed_table, ".1f"),
+        "",
+    ]
 
 
 if __name__ == "__main__":
