@@ -280,7 +280,7 @@ def main():
     molecular = None
     if "molecules" in datasets:
         molecular = [pd.DataFrame(part) for part in molecular_downstream(MODELS, WIDTH, seeds, **pretraining)]
-        molecular[0].to_csv(RESULTS / f"{prefix}molecules_downstream.csv", index=False)
+        molecular[0].to_csv(RESULTS / f"{prefix}molecular_downstream.csv", index=False)
         molecular.append(rank_summary(molecular[0], "score"))
 
     mode = "quick" if args.quick else "full"
@@ -289,7 +289,8 @@ def main():
         "",
         f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}"
         f"{' --datasets ' + ' '.join(args.datasets) if args.datasets else ''}`; seeds {seeds}; "
-        f"max_epochs {max_epochs}; width {WIDTH}; {time.perf_counter() - start:.0f} s on this machine.",
+        + (f"max_epochs {max_epochs}; " if numeric else "")
+        + f"width {WIDTH}; {time.perf_counter() - start:.0f} s on this machine.",
         "",
         "## Claims",
         "",
