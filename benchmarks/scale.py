@@ -100,6 +100,11 @@ def main(argv=None):
     return 0
 
 
+_SHORT_NAMES = {"fit_seconds": "seconds", "molecules_per_s": "molecules/s",
+                "seconds_per_1k_molecules_epoch": "s per 1k per epoch", "peak_memory_mib": "peak MiB",
+                "final_loss": "final loss"}
+
+
 def write_report(frame, command, device):
     """``scale.md`` from the results table."""
     text = "\n".join([
@@ -111,7 +116,7 @@ def write_report(frame, command, device):
         "'pipeline only' rows time one pass of reading, RDKit parsing (and canonicalising) and tokenising the "
         "streamed SMILES without training: the most molecules/s this pipeline can feed a GPU from one core.",
         "",
-        frame.to_markdown(index=False, floatfmt=".2f"),
+        frame.rename(columns=_SHORT_NAMES).to_markdown(index=False, floatfmt=".2f"),
         "",
     ])
     (RESULTS / "scale.md").write_text(text)
