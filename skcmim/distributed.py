@@ -50,11 +50,17 @@ _NEGATIVES = ("global", "local")
 def is_main_process():
     """True in the process of rank 0, or when not running distributed.
 
+    Reads the process group's rank, or once :func:`fit_data_parallel` has
+    closed the group it made, the ``RANK`` that the launcher set, so that
+    only one process saves the model after training.
+
     Returns
     -------
     bool
     """
-    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank() == 0
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def fit_data_parallel(estimator, X, y=None, *, negatives="global", backend=None):

@@ -3,6 +3,7 @@
 Usage: torchrun --standalone --nproc_per_node=2 tests/ddp_worker.py ESTIMATOR NEGATIVES OUT.npz
 """
 
+import os
 import sys
 
 import numpy as np
@@ -17,7 +18,8 @@ torch.set_num_threads(1)
 def main(name, negatives, out):
     X, estimator = ddp_case(name)
     fit_data_parallel(estimator, X, negatives=negatives)
-    if is_main_process():
+    if is_main_process():  # exactly one process writes: two would corrupt the file
+        open(f"{out}.written-by-rank{os.environ['RANK']}", "w").close()
         np.savez(out, embedding=estimator.transform(X), loss=estimator.history_[:, "train_loss"])
 
 

@@ -34,6 +34,7 @@ def torchrun(name, negatives, out):
                str(WORKER), name, negatives, str(out)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert [p.name for p in out.parent.glob(f"{out.name}.written-by-rank*")] == [f"{out.name}.written-by-rank0"]
     return np.load(out)
 
 
@@ -68,6 +69,14 @@ def test_without_a_launcher_it_is_an_ordinary_fit(monkeypatch):
     np.testing.assert_array_equal(fitted.transform(X), embedding)
     assert is_main_process()
     assert fitted._data_parallel is None
+
+
+def test_only_rank_zero_is_the_main_process_after_the_group_is_closed(monkeypatch):
+    # fit_data_parallel closes the process group it opened; the launcher's RANK still says who saves
+    monkeypatch.setenv("RANK", "1")
+    assert not is_main_process()
+    monkeypatch.setenv("RANK", "0")
+    assert is_main_process()
 
 
 def test_negatives_is_checked():
