@@ -123,10 +123,15 @@ class InfoNCETransformer(MolecularInput, BaseRepresentation):
         return NTXentLoss, {"temperature": self.temperature}
 
     # ---------------------------------------------------- molecular views
+    def _draw_seed(self):
+        super()._draw_seed()
+        # a new fit draws the same views as a fresh estimator with this random_state
+        self._view_rng = np.random.RandomState(self._seed)
+
     def _random_views(self, smiles):
         """``n_views`` random SMILES of every molecule, one list per view."""
-        if getattr(self, "_view_rng", None) is None:
-            self._view_rng = np.random.RandomState(self._seed + getattr(self, "n_iter_", 0))
+        if getattr(self, "_view_rng", None) is None:  # a loaded model that trains on
+            self._view_rng = np.random.RandomState(self._seed + self.n_iter_)
         return [randomized_smiles(smiles, self._view_rng) for _ in range(self.n_views)]
 
     def _vocabulary_smiles(self, smiles):

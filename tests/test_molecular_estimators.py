@@ -231,6 +231,8 @@ def test_infonce_contrasts_random_smiles_of_each_molecule(freesolv, tmp_path):
     np.testing.assert_allclose(model.transform([Chem.MolToSmiles(Chem.MolFromSmiles(smiles[0]), doRandom=True)]),
                                Z[:1], atol=1e-6)
     np.testing.assert_array_equal(InfoNCETransformer(**TINY, n_views=3).fit(smiles).transform(smiles), Z)
+    # a refit draws the views of a fresh estimator, not the next ones of the previous fit
+    np.testing.assert_array_equal(model.fit(smiles).transform(smiles), Z)
     model.save(tmp_path / "infonce.safetensors")
     np.testing.assert_array_equal(skcmim.load(tmp_path / "infonce.safetensors").transform(smiles), Z)
     assert not hasattr(model, "inverse_transform") or not hasattr(model, "score_samples")
