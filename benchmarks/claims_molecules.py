@@ -16,29 +16,20 @@ import time
 import warnings
 
 import numpy as np
-from molecules import downstream_tasks, morgan
+from molecules import downstream_tasks, morgan, ridge, rmse, svr
 from rdkit import Chem
 from sklearn.decomposition import PCA
-from sklearn.linear_model import RidgeCV
-from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVR
 
 from skcmim.datasets import load_zinc
 
 REGRESSORS = {
-    "Ridge": lambda: make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 4, 15))),
-    "SVR": lambda: GridSearchCV(make_pipeline(StandardScaler(), SVR()), {"svr__C": [0.3, 1, 3, 10, 30]}, cv=5,
-                                scoring="neg_root_mean_squared_error"),
+    "Ridge": ridge,
+    "SVR": svr,
     "KNN-5": lambda: make_pipeline(StandardScaler(), KNeighborsRegressor(5)),
 }
-
-
-def _rmse(make, X_train, y_train, X_test, y_test):
-    model = make().fit(X_train, y_train)
-    return float(np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2)))
 
 
 def molecular_downstream(models, width, seeds, n_pretrain, epochs, hidden):
@@ -52,9 +43,9 @@ def molecular_downstream(models, width, seeds, n_pretrain, epochs, hidden):
     def record(task, rep, seed, Z_train, Z_test):
         _, y_train, _, y_test = tasks[task]
         for evaluator, make in REGRESSORS.items():
-            rmse = _rmse(make, Z_train, y_train, Z_test, y_test)
+            error = rmse(make(), Z_train, y_train, Z_test, y_test)
             scores.append(dict(dataset=task, representation=rep, seed=seed, evaluator=evaluator,
-                               rmse=rmse, score=-rmse))
+                               rmse=error, score=-error))
 
     for task, (s_train, _, s_test, _) in tasks.items():
         X_train, X_test = morgan(s_train), morgan(s_test)

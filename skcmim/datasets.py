@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_random_state
 
-from .streaming import SmilesFile, smiles_lines
+from .streaming import DEFAULT_CHUNK_SIZE, SmilesFile, check_n_samples, smiles_lines
 
 __all__ = ["load_digits_unit", "load_freesolv", "load_mnist_5k", "load_solubility", "load_zinc"]
 
@@ -249,7 +249,7 @@ def _zinc_candidates(name, path):
     return [folder / name for folder in folders]
 
 
-def load_zinc(n_samples=None, path=None, split="train", random_state=None, stream=False, chunk_size=1 << 16):
+def load_zinc(n_samples=None, path=None, split="train", random_state=None, stream=False, chunk_size=DEFAULT_CHUNK_SIZE):
     """ZINC drug-like SMILES of the MOSES benchmark, streamed from disk.
 
     The files ``zinc_moses_train.csv.gz`` (1,584,663 SMILES) and
@@ -292,8 +292,7 @@ def load_zinc(n_samples=None, path=None, split="train", random_state=None, strea
     """
     if split not in _ZINC_FILES:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
-    if n_samples is not None and (isinstance(n_samples, bool) or int(n_samples) != n_samples or n_samples < 0):
-        raise ValueError(f"n_samples must be a non-negative integer or None, got {n_samples!r}.")
+    n_samples = check_n_samples(n_samples)
     name = _ZINC_FILES[split]
     candidates = _zinc_candidates(name, path)
     found = next((candidate for candidate in candidates if candidate.is_file()), None)
@@ -313,7 +312,6 @@ def load_zinc(n_samples=None, path=None, split="train", random_state=None, strea
         lines = smiles_lines(handle)
         if n_samples is None:
             return list(lines)
-        n_samples = int(n_samples)
         if random_state is None:
             smiles = []
             for text in lines:

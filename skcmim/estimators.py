@@ -129,7 +129,11 @@ class FeatureStats:
         return np.sqrt(self.m2 / self.n)
 
     def in_unit_interval(self):
-        return bool(self.low.min(initial=0.0) >= 0.0 and self.high.max(initial=0.0) <= 1.0)
+        return _in_unit_interval(self.low, self.high)
+
+
+def _in_unit_interval(low, high):
+    return bool(np.min(low, initial=0.0) >= 0.0 and np.max(high, initial=0.0) <= 1.0)
 
 
 class BaseRepresentation(TransformerMixin, BaseEstimator):
@@ -348,6 +352,8 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
     def _training_data(self, X, *, first_call):
         """The network input of X: an array, or a :class:`StreamDataset` for a chunk source."""
+        if first_call:
+            self._draw_seed()
         source = as_chunk_source(X)
         if source is None:
             return self._prepare_training_data(X, first_call=first_call)
@@ -357,7 +363,6 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
                 "allow; set early_stopping=False, or fit on an in-memory array."
             )
         if first_call:
-            self._draw_seed()
             self._setup_stream(source)
         return StreamDataset(source, partial(self._prepare_training_data, first_call=False))
 
@@ -366,7 +371,6 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         X = self._validate_X(X, reset=first_call)
         if first_call:
             self._setup(FeatureStats.of(X))
-            self._draw_seed()
         else:
             self._check_continuation(X)
         return self._to_network(X, np.float32)
@@ -608,13 +612,11 @@ class MolecularInput:
 
     def _prepare_training_data(self, X, *, first_call):
         if first_call:
-            self.input_kind_ = self._resolve_input_kind(X)
-            _forget(self, _MOLECULAR_STATE if self.input_kind_ == "numeric" else _NUMERIC_STATE)
+            self._set_input_kind(X)
         if not self._molecular:
             return super()._prepare_training_data(X, first_call=first_call)
         smiles = self._training_smiles(X)
         if first_call:
-            self._draw_seed()
             self._setup_molecules(self._vocabulary_smiles(smiles))
         return self._training_tokens(smiles)
 
@@ -630,8 +632,7 @@ class MolecularInput:
         first = next(iter(source), None)
         if first is None:
             raise ValueError(f"{source!r} yielded no data to fit.")
-        self.input_kind_ = self._resolve_input_kind(first)
-        _forget(self, _MOLECULAR_STATE if self.input_kind_ == "numeric" else _NUMERIC_STATE)
+        self._set_input_kind(first)
         if not self._molecular:
             return super()._setup_stream(source)
         self._setup_molecules(itertools.chain.from_iterable(self._chunk_smiles(source)))
@@ -642,10 +643,14 @@ class MolecularInput:
                 smiles = self._vocabulary_smiles(self._training_smiles(chunk))
             yield smiles
 
-    def _resolve_input_kind(self, X):
+    def _set_input_kind(self, X):
+        """Fix ``input_kind_`` from (a first chunk of) the training data; a
+        refit on the other kind drops the previous kind's fitted state."""
         if self.input_kind == "auto":
-            return "smiles" if is_molecular_input(X) else "numeric"
-        return self.input_kind
+            self.input_kind_ = "smiles" if is_molecular_input(X) else "numeric"
+        else:
+            self.input_kind_ = self.input_kind
+        _forget(self, _MOLECULAR_STATE if self.input_kind_ == "numeric" else _NUMERIC_STATE)
 
     def _training_smiles(self, X):
         """Valid SMILES of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
@@ -813,8 +818,8 @@ class BaseEncoderDecoder(MolecularInput, BaseRepresentation):
         return MIMLoss, {"objective": self._objective}
 
     # ------------------------------------------------------------ numeric data
-    def _check_unit_interval(self, stats):
-        if not stats.in_unit_interval():
+    def _check_unit_interval(self, low, high):
+        if not _in_unit_interval(low, high):
             raise ValueError(
                 "likelihood='bernoulli' needs data in [0, 1]; scale X (for example with "
                 "MinMaxScaler) or use likelihood='gaussian'."
@@ -826,7 +831,7 @@ class BaseEncoderDecoder(MolecularInput, BaseRepresentation):
         if self.likelihood == "auto":
             return "bernoulli" if stats.in_unit_interval() else "gaussian"
         if self.likelihood == "bernoulli":
-            self._check_unit_interval(stats)
+            self._check_unit_interval(stats.low, stats.high)
         return self.likelihood
 
     def _setup(self, stats):
@@ -840,7 +845,7 @@ class BaseEncoderDecoder(MolecularInput, BaseRepresentation):
 
     def _check_continuation(self, X):
         if self.likelihood_ == "bernoulli":
-            self._check_unit_interval(FeatureStats.of(X))
+            self._check_unit_interval(X, X)
 
     def _setup_molecules(self, smiles):
         if self.likelihood not in ("auto", "categorical"):

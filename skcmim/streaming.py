@@ -111,9 +111,7 @@ class SmilesFile(ChunkSource):
     def __init__(self, path, chunk_size=DEFAULT_CHUNK_SIZE, n_samples=None):
         self.path = Path(path)
         self.chunk_size = _check_chunk_size(chunk_size)
-        if n_samples is not None and (isinstance(n_samples, bool) or int(n_samples) != n_samples or n_samples < 0):
-            raise ValueError(f"n_samples must be a non-negative integer or None, got {n_samples!r}.")
-        self.n_samples = n_samples
+        self.n_samples = check_n_samples(n_samples)
         if not self.path.is_file():
             raise FileNotFoundError(f"SMILES file {self.path} does not exist.")
 
@@ -211,6 +209,13 @@ def as_chunk_source(X):
     if isinstance(X, np.memmap) and X.ndim == 2 and len(X) > DEFAULT_CHUNK_SIZE:
         return ArrayChunks(X, chunk_size=DEFAULT_CHUNK_SIZE)
     return None
+
+
+def check_n_samples(n_samples):
+    """``n_samples`` as an int, or None; a clear error for anything else."""
+    if n_samples is not None and (isinstance(n_samples, bool) or int(n_samples) != n_samples or n_samples < 0):
+        raise ValueError(f"n_samples must be a non-negative integer or None, got {n_samples!r}.")
+    return None if n_samples is None else int(n_samples)
 
 
 def _check_chunk_size(chunk_size):
