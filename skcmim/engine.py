@@ -30,9 +30,9 @@ __all__ = [
     "draw_seed",
     "flush_denormals",
     "fork_rng_devices",
-    "out_of_memory_hint",
     "resolve_device",
     "set_iterator_params",
+    "training_error_hints",
     "DeviceTensorDataset",
     "HoldoutSplit",
     "MIMNet",
@@ -51,20 +51,38 @@ def resolve_device(device):
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'.") from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='auto' or 'cpu'.")
+    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": _mps_available()}
+    if resolved.type not in available:
+        raise ValueError(f"device={device!r} cannot train or run a model; use 'auto', 'cpu', 'cuda' or 'mps'.")
+    if not available[resolved.type]:
+        raise ValueError(f"device={device!r} was requested but {resolved.type.upper()} is not available on this "
+                         f"machine; use device='auto' or 'cpu'.")
+    if resolved.type == "cuda" and resolved.index is not None and resolved.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s).")
     return resolved
 
 
+def _mps_available():
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
 @contextlib.contextmanager
-def out_of_memory_hint(batch_size):
-    """Turn a CUDA out-of-memory error into advice the user can act on."""
+def training_error_hints(batch_size):
+    """Turn torch's out-of-memory and overflow errors into advice the user can act on."""
     try:
         yield
     except torch.cuda.OutOfMemoryError as exc:
         raise MemoryError(
             f"The training device ran out of memory with batch_size={batch_size}. Use a smaller batch_size "
             f"(e.g. {max(1, batch_size // 2)}), smaller hidden_layer_sizes, mixed_precision=True, or device='cpu'."
+        ) from exc
+    except RuntimeError as exc:
+        if "overflow" not in str(exc):
+            raise
+        raise NonFiniteLossError(
+            f"Training overflowed ({exc}). Training diverged: lower learning_rate, or scale the features "
+            f"(for example with StandardScaler)."
         ) from exc
 
 
@@ -100,8 +118,12 @@ def flush_denormals():
             torch.set_flush_denormal(previous)
 
 
-class NonFiniteLossError(FloatingPointError):
-    """The training loss became NaN or infinite."""
+class NonFiniteLossError(FloatingPointError, ValueError):
+    """The training loss or the weights became NaN or infinite.
+
+    A ``ValueError`` too: the usual cause is a value the user chose (a
+    learning rate, unscaled features).
+    """
 
 
 class DeviceTensorDataset:

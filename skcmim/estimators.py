@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_array, check_random_state, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 
 from .engine import (
     HoldoutSplit,
@@ -32,9 +32,9 @@ from .engine import (
     draw_seed,
     flush_denormals,
     fork_rng_devices,
-    out_of_memory_hint,
     resolve_device,
     set_iterator_params,
+    training_error_hints,
 )
 from .inputs import INPUT_KINDS, input_from_fitted_state, make_input
 from .losses import MIMLoss
@@ -248,7 +248,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
                 net = self._build_net(input_, device, seed).initialize()
             set_iterator_params(net, seed=seed)
             tensor = data.to(device) if isinstance(data, StreamDataset) else torch.as_tensor(data, device=device)
-            with _data_parallel_callback(net, parallel), out_of_memory_hint(self.batch_size), flush_denormals():
+            with _data_parallel_callback(net, parallel), training_error_hints(self.batch_size), flush_denormals():
                 net.partial_fit(tensor, epochs=epochs)
         net.module_.eval()
         _check_finite_weights(net.module_)
@@ -288,6 +288,18 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
                 delattr(self, name)
         vars(self).update(fitted)
 
+    def _user_callbacks(self):
+        """Copies of the ``callbacks`` parameter, each checked to be a skorch callback."""
+        callbacks = copy.deepcopy(list(self.callbacks or []))
+        for index, entry in enumerate(callbacks):
+            callback = entry[1] if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str) else entry
+            if not isinstance(callback, Callback) and not (isinstance(callback, type) and issubclass(callback, Callback)):
+                raise TypeError(
+                    f"callbacks[{index}] is {entry!r}; each entry must be a skorch callback (e.g. "
+                    f"skorch.callbacks.LRScheduler(...)) or a (name, callback) tuple."
+                )
+        return callbacks
+
     def _build_net(self, input_, device, seed):
         callbacks = [("stop_on_non_finite", StopOnNonFiniteLoss())]
         if self.early_stopping:
@@ -297,7 +309,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             )
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
-        callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
+        callbacks.extend(self._user_callbacks())
         sizes = input_.hidden_sizes(self.hidden_layer_sizes)
         module, module_params = input_.module_spec(self._network_role, self.n_components, sizes,
                                                    **self._module_options())
@@ -424,13 +436,13 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
                 outputs.append(fn(module, torch.as_tensor(batch, device=device)).cpu().numpy().astype(dtype))
         return np.concatenate(outputs) if outputs else np.empty((0, 0), dtype=dtype)
 
-    def _apply(self, X, fn, width=None):
+    def _apply(self, X, fn, width=None, *, scoring=False):
         """``fn(module, batch)`` over the rows of X, one output row per row.
 
         ``width`` is the number of columns ``fn`` returns (None: one value
         per row); rows without an output (invalid molecules) are NaN.
         """
-        rows = self.input_.inference_rows(X, self)
+        rows = self.input_.inference_rows(X, self, scoring=scoring)
         return rows.assemble(self._map_batches(rows.batches, fn, rows.dtype), width)
 
     def transform(self, X):
@@ -654,8 +666,8 @@ class BaseEncoderDecoder(BaseRepresentation):
         """
         check_is_fitted(self)
         Z = self._check_codes(X)
-        if not isinstance(sampling_temperature, Real) or not sampling_temperature >= 0:
-            raise ValueError(f"sampling_temperature must be a number >= 0, got {sampling_temperature!r}.")
+        if not isinstance(sampling_temperature, Real) or not 0 <= sampling_temperature < np.inf:
+            raise ValueError(f"sampling_temperature must be a finite number >= 0, got {sampling_temperature!r}.")
         return self.input_.decode(Z, self._map_batches, sampling_temperature=float(sampling_temperature),
                                   random_state=random_state)
 
@@ -708,7 +720,7 @@ class BaseEncoderDecoder(BaseRepresentation):
         def negative_loss(module, batch):
             return -criterion.per_sample(module(batch, sample=False), contrastive=False)
 
-        return self._apply(X, negative_loss).astype(np.float64) + self.input_.log_density_offset()
+        return self._apply(X, negative_loss, scoring=True).astype(np.float64) + self.input_.log_density_offset()
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples`; higher is better.

@@ -9,8 +9,8 @@ run (see docs/reliability.rst).
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from conftest import TINY
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from skcmim import CMIMTransformer, MIMTransformer

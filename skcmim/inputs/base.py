@@ -102,8 +102,8 @@ class DataInput:
         raise NotImplementedError
 
     # -- inference -----------------------------------------------------------
-    def inference_rows(self, X, estimator):
-        """The rows of X as :class:`InferenceRows` for ``transform``/``score``."""
+    def inference_rows(self, X, estimator, *, scoring=False):
+        """The rows of X as :class:`InferenceRows` for ``transform``, or with ``scoring`` for ``score``."""
         raise NotImplementedError
 
     def log_density_offset(self):

@@ -57,6 +57,48 @@ def _in_unit_interval(low, high):
     return bool(np.min(low, initial=0.0) >= 0.0 and np.max(high, initial=0.0) <= 1.0)
 
 
+def _unmasked(X):
+    """The data of a numpy masked array, which must have no masked value."""
+    if not np.ma.isMaskedArray(X):
+        return X
+    mask = np.ma.getmaskarray(X)
+    if mask.any():
+        row, *column = np.argwhere(mask)[0]
+        where = f"row {row}, column {column[0]}" if column else f"row {row}"
+        raise ValueError(
+            f"X is a masked array with {int(mask.sum())} masked values (the first at {where}); skcmim does not "
+            f"ignore masked values. Impute them (e.g. sklearn.impute.SimpleImputer on X.filled(np.nan)) or "
+            f"drop those rows."
+        )
+    return np.ma.getdata(X)
+
+
+def _check_column_dtypes(X, name):
+    """DataFrame columns of dates, periods, intervals or categories are not numbers: name the column."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns"):
+        return
+    for column, dtype in zip(X.columns, dtypes):
+        kind = getattr(dtype, "kind", "O")
+        text = str(dtype)
+        if kind in "mM" or text.startswith(("period", "interval", "category", "datetime", "timedelta")):
+            raise ValueError(
+                f"{name} expects numeric columns, but column {column!r} has dtype {text}. Convert it to numbers "
+                f"first (for example with a ColumnTransformer), or drop it."
+            )
+
+
+def _is_missing_value(value):
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is optional
+        return value is None
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _locate_non_numeric(X):
     """Return ``(row, column, value)`` of the first cell that is not a number."""
     array = np.asarray(X, dtype=object)
@@ -91,21 +133,24 @@ class NumericInput(DataInput):
     # -- validation ------------------------------------------------------------
     def validate(self, X, estimator, *, reset):
         """X as a float32/float64 array, checked (and, with ``reset``, its width learnt)."""
+        name = type(estimator).__name__
         if is_molecular_input(X):
             raise ValueError(
-                f"{type(estimator).__name__} expects a numeric matrix here, but X holds molecules (SMILES "
+                f"{name} expects a numeric matrix here, but X holds molecules (SMILES "
                 f"strings or RDKit Mols). To train on molecules, fit with input_kind='auto' or 'smiles'."
             )
+        X = _unmasked(X)
+        _check_column_dtypes(X, name)
         try:
             X = validate_data(estimator, X, reset=reset, dtype=[np.float64, np.float32], accept_sparse=False)
-        except ValueError as exc:
-            cell = _locate_non_numeric(X) if "convert" in str(exc) else None
+        except (TypeError, ValueError) as exc:
+            cell = _locate_non_numeric(X)
             if cell is None:
                 raise
             row, column, value = cell
+            missing = " (a missing value: impute or drop it first)" if _is_missing_value(value) else ""
             raise ValueError(
-                f"{type(estimator).__name__} expects a numeric matrix, but row {row}, column {column} "
-                f"holds {value!r}."
+                f"{name} expects a numeric matrix, but row {row}, column {column} holds {value!r}{missing}."
             ) from exc
         if X.dtype == np.float64 and np.abs(X).max(initial=0.0) > _FLOAT32_MAX:
             row = int(np.argmax(np.abs(X).max(axis=1) > _FLOAT32_MAX))
@@ -152,8 +197,12 @@ class NumericInput(DataInput):
 
     # -- scaling ---------------------------------------------------------------
     def to_network(self, X, dtype=None):
-        """Standardised network input, in ``dtype`` (default: X's own)."""
-        return ((X - self.mean_) / self.scale_).astype(dtype or X.dtype, copy=False)
+        """Standardised network input, in ``dtype`` (default: X's own).
+
+        Computed in float64: ``X - mean_`` of float32 values near the float32
+        limit overflows in float32.
+        """
+        return ((X.astype(np.float64, copy=False) - self.mean_) / self.scale_).astype(dtype or X.dtype, copy=False)
 
     def from_network(self, X, dtype):
         """Undo the standardisation; values beyond ``dtype``'s range are clipped to it."""
@@ -161,9 +210,11 @@ class NumericInput(DataInput):
         return np.clip(X.astype(np.float64) * self.scale_ + self.mean_, -limit, limit).astype(dtype)
 
     # -- inference -------------------------------------------------------------
-    def inference_rows(self, X, estimator):
+    def inference_rows(self, X, estimator, *, scoring=False):
         X = self.validate(X, estimator, reset=False)
-        return InferenceRows(row_slices(self.to_network(X)), X.dtype, len(X))
+        if scoring and getattr(self, "likelihood_", None) == "bernoulli":
+            _check_unit_interval(X, X)  # a Bernoulli density is 0 outside [0, 1]
+        return InferenceRows([self.to_network(rows) for rows in row_slices(X)], X.dtype, len(X))
 
     def log_density_offset(self):
         # the network sees x / scale_: densities in the original units divide by it
@@ -213,13 +264,20 @@ def _decode_mean(module, codes):
 
 
 def _standardisation(stats):
-    """``(mean, scale)`` that standardise the features."""
-    scale = stats.std.copy()
+    """``(mean, scale)`` that standardise the features.
+
+    A feature is constant when its variance is within the rounding error of
+    its computation (scikit-learn's ``StandardScaler`` rule), so features of
+    a tiny but real spread are kept.  A constant feature's mean carries a
+    rounding error relative to its size (2048 at 1.8e19); dividing by that
+    size keeps the centred value near 0 instead of feeding the error to the
+    network.
+    """
+    eps, n = np.finfo(np.float64).eps, stats.n
+    variance = stats.m2 / n
+    constant = variance <= n * eps * variance + (n * stats.mean * eps) ** 2
+    scale = np.sqrt(variance)
     magnitude = np.maximum(1.0, np.abs(stats.mean))
-    # A constant feature's mean carries a rounding error relative to its
-    # size (2048 at 1.8e19); dividing by that size keeps the centred
-    # value near 0 instead of feeding the error to the network.
-    constant = scale < 10 * np.finfo(stats.dtype).eps * magnitude
     scale[constant] = magnitude[constant]
     return stats.mean, scale
 

@@ -114,7 +114,7 @@ class SmilesInput(DataInput):
         return self.tokenizer_.encode(smiles_or_views, max_length=self.max_length_)
 
     # -- inference -------------------------------------------------------------
-    def inference_rows(self, X, estimator):
+    def inference_rows(self, X, estimator, *, scoring=False):
         smiles, valid = to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid)
         batches, order = self._length_batches([text for text in smiles if text is not None])
         return InferenceRows(batches, np.float64, len(smiles), valid, order)
