@@ -32,11 +32,14 @@ __all__ = [
     "fork_rng_devices",
     "resolve_device",
     "set_iterator_params",
+    "take_rows",
+    "to_device",
     "training_error_hints",
     "DeviceTensorDataset",
     "HoldoutSplit",
     "MIMNet",
     "NonFiniteLossError",
+    "RaggedRows",
     "StopOnNonFiniteLoss",
     "StreamDataset",
     "TensorBatches",
@@ -126,6 +129,71 @@ class NonFiniteLossError(FloatingPointError, ValueError):
     """
 
 
+class RaggedRows:
+    """Rows of token ids of different lengths, stored without padding.
+
+    Padding happens per batch (:meth:`take`), so one very long SMILES pads
+    only its own batch, not every training row.  Rows may hold several
+    sequences each (InfoNCE's views): ``lengths`` then has shape
+    ``(n_rows, n_views)``.
+
+    Parameters
+    ----------
+    flat : Tensor of shape (n_tokens,)
+        Every sequence's ids, concatenated in row-major order of ``lengths``.
+    lengths : Tensor of shape (n_rows,) or (n_rows, n_views)
+    pad_index : int
+    """
+
+    def __init__(self, flat, lengths, pad_index):
+        self.flat = torch.as_tensor(flat)
+        self.lengths = torch.as_tensor(lengths)
+        self.pad_index = pad_index
+        ends = torch.cumsum(self.lengths.reshape(-1), 0)
+        self.starts = (ends - self.lengths.reshape(-1)).reshape(self.lengths.shape)
+
+    def __len__(self):
+        return len(self.lengths)
+
+    @property
+    def device(self):
+        return self.flat.device
+
+    def to(self, device):
+        return RaggedRows(self.flat.to(device), self.lengths.to(device), self.pad_index)
+
+    def take(self, index):
+        """Rows ``index`` as one tensor, padded to their longest sequence."""
+        lengths, starts = self.lengths[index], self.starts[index]
+        width = int(lengths.max()) if len(lengths) else 0
+        steps = torch.arange(width, device=self.flat.device)
+        inside = steps < lengths.unsqueeze(-1)
+        positions = torch.where(inside, starts.unsqueeze(-1) + steps, 0)
+        return torch.where(inside, self.flat[positions], self.pad_index)
+
+    @staticmethod
+    def cat(parts):
+        """The rows of several :class:`RaggedRows`, in order."""
+        return RaggedRows(torch.cat([part.flat for part in parts]), torch.cat([part.lengths for part in parts]),
+                          parts[0].pad_index)
+
+
+def to_device(data, device):
+    """Training data on ``device``: a tensor, :class:`RaggedRows` or a stream of them."""
+    if isinstance(data, (RaggedRows, StreamDataset)):
+        return data.to(device)
+    return torch.as_tensor(data, device=device)
+
+
+def take_rows(data, index):
+    """Rows ``index`` of a tensor or :class:`RaggedRows`, as a tensor."""
+    return data.take(index) if isinstance(data, RaggedRows) else data[index]
+
+
+def _cat_rows(parts):
+    return RaggedRows.cat(parts) if isinstance(parts[0], RaggedRows) else torch.cat(parts)
+
+
 class DeviceTensorDataset:
     """A data tensor already placed on the training device.
 
@@ -173,7 +241,8 @@ class StreamDataset:
         for index, chunk in enumerate(self.source):
             with chunk_errors(index, self.source):
                 prepared = self.prepare(chunk)
-            yield torch.as_tensor(prepared, device=self.device)
+            yield to_device(prepared, self.device)
+
 
 class HoldoutSplit:
     """Random hold-out of a fraction of a :class:`DeviceTensorDataset`.
@@ -203,8 +272,8 @@ class HoldoutSplit:
         order = np.random.default_rng(self.seed).permutation(n_samples)
         index = torch.as_tensor(order, device=dataset.X.device)
         return (
-            DeviceTensorDataset(dataset.X[index[n_valid:]]),
-            DeviceTensorDataset(dataset.X[index[:n_valid]]),
+            DeviceTensorDataset(_subset(dataset.X, index[n_valid:])),
+            DeviceTensorDataset(_subset(dataset.X, index[:n_valid])),
         )
 
 
@@ -249,22 +318,35 @@ class TensorBatches:
     def __iter__(self):
         pending = None
         for chunk in self.dataset.chunks():
-            if self.shuffle:
-                chunk = chunk[torch.randperm(len(chunk), generator=self.generator).to(chunk.device)]
             if pending is not None:
-                chunk = torch.cat([pending, chunk])
+                chunk = _cat_rows([pending, chunk])
+            order = torch.arange(len(chunk), device=chunk.device)
+            if self.shuffle:  # the carried-over rows come first, as before their chunk was joined
+                fresh = len(chunk) - (len(pending) if pending is not None else 0)
+                permutation = torch.randperm(fresh, generator=self.generator).to(chunk.device)
+                order = torch.cat([order[: len(chunk) - fresh], permutation + (len(chunk) - fresh)])
             complete = len(chunk) - len(chunk) % self.batch_size
             for start in range(0, complete, self.batch_size):
-                yield self._share(chunk[start : start + self.batch_size]), None
-            pending = chunk[complete:] if complete < len(chunk) else None
+                yield self._share(take_rows(chunk, order[start : start + self.batch_size])), None
+            pending = _subset(chunk, order[complete:]) if complete < len(chunk) else None
         if pending is not None and len(pending) >= self.world_size:
-            yield self._share(pending), None
+            yield self._share(take_rows(pending, torch.arange(len(pending), device=pending.device))), None
 
     def _share(self, batch):
         if self.world_size == 1:
             return batch
         part = len(batch) // self.world_size
         return batch[self.rank * part : (self.rank + 1) * part]
+
+
+def _subset(data, index):
+    """Rows ``index`` of a tensor or :class:`RaggedRows`, of the same type."""
+    if not isinstance(data, RaggedRows):
+        return data[index]
+    lengths = data.lengths[index]
+    return RaggedRows(torch.cat([data.flat[s : s + n] for s, n in zip(data.starts[index].reshape(-1).tolist(),
+                                                                       lengths.reshape(-1).tolist())])
+                      if len(index) else data.flat[:0], lengths, data.pad_index)
 
 
 class StopOnNonFiniteLoss(Callback):

@@ -34,10 +34,12 @@ from .engine import (
     fork_rng_devices,
     resolve_device,
     set_iterator_params,
+    to_device,
     training_error_hints,
 )
 from .inputs import INPUT_KINDS, input_from_fitted_state, make_input
 from .losses import MIMLoss
+from .molecules import MIN_SEQUENCE_LENGTH
 from .streaming import as_chunk_source
 
 __all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer"]
@@ -83,7 +85,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "input_kind": [StrOptions({"auto", *INPUT_KINDS})],
-        "max_length": [Interval(Integral, 3, None, closed="left"), None],
+        "max_length": [Interval(Integral, MIN_SEQUENCE_LENGTH, None, closed="left"), None],
         "canonical": ["boolean"],
         "on_invalid": [StrOptions({"raise", "nan"})],
         "early_stopping": ["boolean"],
@@ -247,7 +249,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             if not resume:
                 net = self._build_net(input_, device, seed).initialize()
             set_iterator_params(net, seed=seed)
-            tensor = data.to(device) if isinstance(data, StreamDataset) else torch.as_tensor(data, device=device)
+            tensor = to_device(data, device)
             with _data_parallel_callback(net, parallel), training_error_hints(self.batch_size), flush_denormals():
                 net.partial_fit(tensor, epochs=epochs)
         net.module_.eval()

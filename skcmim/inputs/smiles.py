@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from ..engine import RaggedRows
 from ..molecules import SmilesTokenizer, randomized_smiles, to_smiles
 from ..networks import AugmentedSmilesEncoder, SmilesEncoderDecoder
 from .base import DataInput, InferenceRows
@@ -108,10 +109,18 @@ class SmilesInput(DataInput):
         return [randomized_smiles(smiles, self._view_rng) for _ in range(n_views)]
 
     def _tokens(self, smiles_or_views):
-        """Token ids: ``(n, length)`` for SMILES, ``(n, n_views, length)`` for views."""
-        if smiles_or_views and isinstance(smiles_or_views[0], list):
-            return np.stack([self._tokens(view) for view in smiles_or_views], axis=1)
-        return self.tokenizer_.encode(smiles_or_views, max_length=self.max_length_)
+        """Token ids without padding: a row per SMILES, or per molecule with its ``n_views`` views.
+
+        Batches are padded one at a time (:class:`~skcmim.engine.RaggedRows`),
+        so a very long SMILES costs memory for its own batch only.
+        """
+        views = smiles_or_views and isinstance(smiles_or_views[0], list)
+        # row-major (molecule, view) order: each molecule's views side by side
+        texts = [text for row in zip(*smiles_or_views) for text in row] if views else smiles_or_views
+        flat, lengths = self.tokenizer_.encode_ragged(texts, max_length=self.max_length_)
+        if views:
+            lengths = lengths.reshape(-1, len(smiles_or_views))
+        return RaggedRows(flat, lengths, self.tokenizer_.pad_index)
 
     # -- inference -------------------------------------------------------------
     def inference_rows(self, X, estimator, *, scoring=False):
