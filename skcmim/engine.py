@@ -20,13 +20,19 @@ import math
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
 from .streaming import chunk_errors
 
 __all__ = [
+    "draw_seed",
     "flush_denormals",
+    "fork_rng_devices",
+    "out_of_memory_hint",
+    "resolve_device",
+    "set_iterator_params",
     "DeviceTensorDataset",
     "HoldoutSplit",
     "MIMNet",
@@ -35,6 +41,41 @@ __all__ = [
     "StreamDataset",
     "TensorBatches",
 ]
+
+
+def resolve_device(device):
+    """Turn an estimator's ``device`` parameter into a concrete ``torch.device``."""
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'.") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='auto' or 'cpu'.")
+    return resolved
+
+
+@contextlib.contextmanager
+def out_of_memory_hint(batch_size):
+    """Turn a CUDA out-of-memory error into advice the user can act on."""
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError as exc:
+        raise MemoryError(
+            f"The training device ran out of memory with batch_size={batch_size}. Use a smaller batch_size "
+            f"(e.g. {max(1, batch_size // 2)}), smaller hidden_layer_sizes, mixed_precision=True, or device='cpu'."
+        ) from exc
+
+
+def fork_rng_devices(device):
+    """The CUDA devices whose RNG ``torch.random.fork_rng`` must save for ``device``."""
+    return [device.index or 0] if device.type == "cuda" else []
+
+
+def draw_seed(random_state):
+    """One int seed from a scikit-learn ``random_state``."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def _denormals_flushed():
@@ -216,6 +257,18 @@ class StopOnNonFiniteLoss(Callback):
                 f"{epoch}. Training diverged: lower learning_rate, scale the features (for "
                 f"example with StandardScaler), or use a larger batch_size."
             )
+
+
+def set_iterator_params(net, **params):
+    """Set ``iterator_train__*`` parameters of an initialised net.
+
+    skorch's ``set_params`` accepts them only before ``initialize`` (on an
+    initialised net it looks for a component to re-initialise and raises),
+    yet the iterator is built anew from these attributes at every pass, so
+    setting them is all a change needs.
+    """
+    for key, value in params.items():
+        setattr(net, f"iterator_train__{key}", value)
 
 
 class MIMNet(NeuralNet):
