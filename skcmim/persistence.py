@@ -367,11 +367,12 @@ def _check_fitted(path, estimator, fitted, arrays):
     _require(path, "seed", fitted["seed"], _in_range(fitted["seed"], 0, _MAX_SEED), f"an integer in [0, {_MAX_SEED}]")
     kind = fitted.get("input_kind_", "numeric")
     _require(path, "input_kind_", kind, kind in ("numeric", "smiles"), "'numeric' or 'smiles'")
-    # an estimator with a likelihood parameter resolves it to likelihood_ in fit
-    if "likelihood" in estimator.get_params(deep=False):
+    # an estimator with a likelihood parameter resolves it to likelihood_ in fit;
+    # an encoder without a decoder may store one (SMILES) or none
+    likelihood = fitted.get("likelihood_")
+    if likelihood is not None or "likelihood" in estimator.get_params(deep=False):
         likelihoods = ("categorical",) if kind == "smiles" else _NUMERIC_LIKELIHOODS
-        _require(path, "likelihood_", fitted.get("likelihood_"), fitted.get("likelihood_") in likelihoods,
-                 f"one of {likelihoods} for a {kind} model")
+        _require(path, "likelihood_", likelihood, likelihood in likelihoods, f"one of {likelihoods} for a {kind} model")
     _check_fitted_arrays(path, arrays, n_features, required=kind == "numeric")
     if kind == "smiles":
         _check_molecular_state(path, fitted)
@@ -401,17 +402,15 @@ def _dry_run(path, estimator, arrays, fitted, weights, history):
     from sklearn.base import clone
 
     probe = clone(estimator)
-    build = type(probe)._build_net
-    probe._build_net = lambda n_features, device, seed: build(probe, n_features, _META, seed)
     try:
-        with _META, warnings.catch_warnings():
+        with warnings.catch_warnings():
             # copying the stored values into meta tensors is a no-op: the point of a dry run
             warnings.filterwarnings("ignore", message=".*meta parameter.*", category=UserWarning)
             probe._restore_fitted_state(arrays, fitted, weights, history, _META)
     except Exception as exc:  # noqa: BLE001 - whatever fails to build, the file does not describe a model
         raise ValueError(f"{path}: weights or fitted state do not match {type(estimator).__name__} "
                          f"({type(exc).__name__}: {exc}).") from exc
-    expected = probe.net_.module_.state_dict()
+    expected = probe.module_.state_dict()
     for name, tensor in weights.items():
         if tensor.dtype != expected[name].dtype:
             raise ValueError(f"{path}: weights or fitted state do not match {type(estimator).__name__}: tensor "
@@ -464,7 +463,7 @@ def save(estimator, path):
     from safetensors.torch import save_file
     from sklearn.utils.validation import check_is_fitted
 
-    from . import __version__
+    from ._version import __version__
 
     path = os.fspath(path)
     _check_save_target(path)
