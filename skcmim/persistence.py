@@ -59,7 +59,7 @@ _ESTIMATOR_MODULES = {
 _MAX_HEADER_BYTES = 100_000_000
 # A saved model nests 4 deep (history -> epoch -> batches -> batch record).
 _MAX_JSON_DEPTH = 32
-# _draw_seed draws seeds below the int32 maximum; RandomState needs < 2**32.
+# fit draws seeds below the int32 maximum (engine.draw_seed); RandomState needs < 2**32.
 _MAX_SEED = int(np.iinfo(np.int32).max)
 _NUMERIC_LIKELIHOODS = ("bernoulli", "gaussian")
 _FITTED_ARRAYS = ("mean_", "scale_")
@@ -470,12 +470,12 @@ def save(estimator, path):
     check_is_fitted(estimator)
     params = {k: _json_param(k, v) for k, v in estimator.get_params(deep=False).items()}
     tensors = {f"module.{k}": v.detach().cpu().contiguous() for k, v in estimator.module_.state_dict().items()}
+    arrays, fitted = estimator._fitted_state()
+    tensors.update({f"fitted.{k}": torch.as_tensor(np.ascontiguousarray(v)) for k, v in arrays.items()})
     bad = _non_finite(tensors)
     if bad is not None:
         raise ValueError(f"{type(estimator).__name__} has NaN or infinite values in {bad}; load would refuse "
                          f"the file, so save does not write it.")
-    arrays, fitted = estimator._fitted_state()
-    tensors.update({f"fitted.{k}": torch.as_tensor(np.ascontiguousarray(v)) for k, v in arrays.items()})
     metadata = {
         "format": _MAGIC,
         "format_version": str(FORMAT_VERSION),

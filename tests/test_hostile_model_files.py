@@ -79,8 +79,8 @@ def _without_tensor(name):
     return lambda stored: {k: v for k, v in stored.items() if k != name}
 
 
-def _crafted_metadata(params, fitted, estimator="CMIMTransformer"):
-    return {"format": "skcmim", "format_version": "1", "estimator": estimator, "params": json.dumps(params),
+def _crafted_metadata(params, fitted):
+    return {"format": "skcmim", "format_version": "1", "estimator": "CMIMTransformer", "params": json.dumps(params),
             "fitted": json.dumps(fitted), "history": "[]"}
 
 
