@@ -44,6 +44,11 @@ from .streaming import as_chunk_source
 
 __all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer"]
 
+#: Most samples one call of ``sample`` generates (call it again for more).
+MAX_SAMPLES = 1_000_000
+#: Prior codes decoded per batch in ``sample``.
+SAMPLE_BATCH = 4096
+
 # Fitted attributes that the input object shows through the estimator.
 _INPUT_ATTRIBUTES = tuple(dict.fromkeys(name for kind in INPUT_KINDS.values() for name in kind.fitted_attributes))
 
@@ -692,11 +697,19 @@ class BaseEncoderDecoder(BaseRepresentation):
             string (not necessarily a valid molecule) for SMILES models.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or not 1 <= n_samples <= MAX_SAMPLES:
+            raise ValueError(
+                f"n_samples must be an integer from 1 to {MAX_SAMPLES:,} (skcmim's limit per call, which keeps the "
+                f"output in memory); got {n_samples!r}. Call sample repeatedly, with different random_state, for more."
+            )
         rng = check_random_state(random_state)
-        codes = rng.standard_normal((n_samples, self.n_components))
-        return self.inverse_transform(codes, sampling_temperature=sampling_temperature, random_state=rng)
+        # the codes of one batch at a time: memory for the output, not for all codes and decoder states at once
+        sizes = [min(SAMPLE_BATCH, n_samples - start) for start in range(0, n_samples, SAMPLE_BATCH)]
+        return np.concatenate([
+            self.inverse_transform(rng.standard_normal((size, self.n_components)),
+                                   sampling_temperature=sampling_temperature, random_state=rng)
+            for size in sizes
+        ])
 
     # ------------------------------------------------------------------ scoring
     def score_samples(self, X):
