@@ -225,16 +225,25 @@ class StreamDataset:
         scaling or tokenisation happen here, one chunk at a time).
     device : torch.device or str, default="cpu"
         Where each prepared chunk is placed.
+    n_rows : int or None, default=None
+        Training rows per pass, when known (a progress bar shows it).
     """
 
-    def __init__(self, source, prepare, device="cpu"):
+    def __init__(self, source, prepare, device="cpu", n_rows=None):
         self.source = source
         self.prepare = prepare
         self.device = device
+        self.n_rows = n_rows
 
     def to(self, device):
         """The same stream, placing its chunks on ``device``."""
-        return type(self)(self.source, self.prepare, device)
+        return type(self)(self.source, self.prepare, device, self.n_rows)
+
+    def __len__(self):
+        """Training rows per pass: counted by the set-up pass, or here by one more pass."""
+        if self.n_rows is None:
+            self.n_rows = sum(len(self.prepare(chunk)) for chunk in self.source)
+        return self.n_rows
 
     def chunks(self):
         """Prepared chunks on the device, one at a time."""

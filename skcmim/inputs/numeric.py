@@ -177,6 +177,7 @@ class NumericInput(DataInput):
         if stats is None:
             raise ValueError(f"{source!r} yielded no data to fit.")
         self._learn(stats, getattr(estimator, "likelihood", None))
+        return stats.n
 
     def _learn(self, stats, likelihood):
         """Likelihood and feature scaling from the training data's statistics."""
