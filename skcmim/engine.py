@@ -40,6 +40,7 @@ __all__ = [
     "MIMNet",
     "NonFiniteLossError",
     "RaggedRows",
+    "RowStore",
     "StopOnNonFiniteLoss",
     "StreamDataset",
     "TensorBatches",
@@ -129,7 +130,40 @@ class NonFiniteLossError(FloatingPointError, ValueError):
     """
 
 
-class RaggedRows:
+class RowStore:
+    """Training rows kept in a compact form and made into a tensor one batch at a time.
+
+    The engine treats a row store like a tensor of rows: it shuffles,
+    splits and batches it through these methods only.
+    """
+
+    def __len__(self):
+        raise NotImplementedError
+
+    @property
+    def device(self):
+        """Where :meth:`take` puts its batches."""
+        raise NotImplementedError
+
+    def to(self, device):
+        """The same rows, with batches on ``device``."""
+        raise NotImplementedError
+
+    def take(self, index):
+        """Rows ``index`` as one tensor, ready for the network."""
+        raise NotImplementedError
+
+    def subset(self, index):
+        """Rows ``index`` as a row store of the same kind."""
+        raise NotImplementedError
+
+    @classmethod
+    def cat(cls, parts):
+        """The rows of several row stores of this kind, in order."""
+        raise NotImplementedError
+
+
+class RaggedRows(RowStore):
     """Rows of token ids of different lengths, stored without padding.
 
     Padding happens per batch (:meth:`take`), so one very long SMILES pads
@@ -178,20 +212,32 @@ class RaggedRows:
                           parts[0].pad_index)
 
 
+    def subset(self, index):
+        lengths = self.lengths[index]
+        pieces = [self.flat[start : start + n] for start, n in zip(self.starts[index].reshape(-1).tolist(),
+                                                                     lengths.reshape(-1).tolist())]
+        return RaggedRows(torch.cat(pieces) if pieces else self.flat[:0], lengths, self.pad_index)
+
+
 def to_device(data, device):
-    """Training data on ``device``: a tensor, :class:`RaggedRows` or a stream of them."""
-    if isinstance(data, (RaggedRows, StreamDataset)):
+    """Training data on ``device``: a tensor or array, a :class:`RowStore` or a stream of them."""
+    if isinstance(data, (RowStore, StreamDataset)):
         return data.to(device)
     return torch.as_tensor(data, device=device)
 
 
 def take_rows(data, index):
-    """Rows ``index`` of a tensor or :class:`RaggedRows`, as a tensor."""
-    return data.take(index) if isinstance(data, RaggedRows) else data[index]
+    """Rows ``index`` of a tensor or :class:`RowStore`, as a tensor."""
+    return data.take(index) if isinstance(data, RowStore) else data[index]
+
+
+def _subset(data, index):
+    """Rows ``index`` of a tensor or :class:`RowStore`, of the same type."""
+    return data.subset(index) if isinstance(data, RowStore) else data[index]
 
 
 def _cat_rows(parts):
-    return RaggedRows.cat(parts) if isinstance(parts[0], RaggedRows) else torch.cat(parts)
+    return type(parts[0]).cat(parts) if isinstance(parts[0], RowStore) else torch.cat(parts)
 
 
 class DeviceTensorDataset:
@@ -346,16 +392,6 @@ class TensorBatches:
             return batch
         part = len(batch) // self.world_size
         return batch[self.rank * part : (self.rank + 1) * part]
-
-
-def _subset(data, index):
-    """Rows ``index`` of a tensor or :class:`RaggedRows`, of the same type."""
-    if not isinstance(data, RaggedRows):
-        return data[index]
-    lengths = data.lengths[index]
-    return RaggedRows(torch.cat([data.flat[s : s + n] for s, n in zip(data.starts[index].reshape(-1).tolist(),
-                                                                       lengths.reshape(-1).tolist())])
-                      if len(index) else data.flat[:0], lengths, data.pad_index)
 
 
 class StopOnNonFiniteLoss(Callback):
