@@ -10,14 +10,20 @@ decoder) and the skorch engine; only the loss differs:
   dropout; molecules: two random SMILES of each molecule).
 """
 
-from numbers import Integral, Real
+from __future__ import annotations
 
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Any, Literal
+
+import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .estimators import (
     BaseContrastiveEncoderDecoder,
     BaseEncoderDecoder,
     BaseRepresentation,
+    RandomStateLike,
     _contrastive_temperature,
     _store_params,
 )
@@ -408,32 +414,32 @@ class InfoNCETransformer(BaseRepresentation):
 
     def __init__(
         self,
-        n_components=16,
+        n_components: int = 16,
         *,
-        hidden_layer_sizes="auto",
-        max_epochs=50,
-        batch_size=128,
-        learning_rate=1e-3,
-        input_kind="auto",
-        max_length=None,
-        canonical=True,
-        on_invalid="raise",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        warm_start=False,
-        device="auto",
-        mixed_precision=False,
-        callbacks=None,
-        random_state=None,
-        verbose=0,
-        contrastive_temperature=0.1,
-        temperature="deprecated",
-        noise_std=0.5,
-        feature_dropout=0.2,
-        n_views=4,
-    ):
+        hidden_layer_sizes: Literal["auto"] | Sequence[int] = "auto",
+        max_epochs: int = 50,
+        batch_size: int = 128,
+        learning_rate: float = 1e-3,
+        input_kind: Literal["auto", "numeric", "smiles"] = "auto",
+        max_length: int | None = None,
+        canonical: bool = True,
+        on_invalid: Literal["raise", "nan"] = "raise",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str | torch.device = "auto",
+        mixed_precision: bool = False,
+        callbacks: Sequence[Any] | None = None,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+        contrastive_temperature: float = 0.1,
+        temperature: float | Literal["deprecated"] = "deprecated",
+        noise_std: float = 0.5,
+        feature_dropout: float = 0.2,
+        n_views: int = 4,
+    ) -> None:
         _store_params(self, locals())
 
     def _module_options(self):

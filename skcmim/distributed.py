@@ -31,9 +31,12 @@ ordinary skcmim estimator on the process's device: transform, save or
 pickle it as usual.
 """
 
+from __future__ import annotations
+
 import hashlib
 import os
 import warnings
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -49,7 +52,7 @@ __all__ = ["DataParallel", "fit_data_parallel", "is_main_process"]
 _NEGATIVES = ("global", "local")
 
 
-def is_main_process():
+def is_main_process() -> bool:
     """True in the process of rank 0, or when not running distributed.
 
     Reads the process group's rank, or once :func:`fit_data_parallel` has
@@ -65,7 +68,10 @@ def is_main_process():
     return int(os.environ.get("RANK", "0")) == 0
 
 
-def fit_data_parallel(estimator, X, y=None, *, negatives="global", backend=None):
+def fit_data_parallel(
+    estimator: Any, X: Any, y: None = None, *, negatives: Literal["global", "local"] = "global",
+    backend: str | None = None,
+) -> Any:
     """Fit an skcmim estimator data-parallel across the processes of a launch.
 
     Call it in every process started by ``torchrun`` (or any launcher that

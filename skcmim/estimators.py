@@ -9,14 +9,20 @@ loop in :mod:`skcmim.engine`.  A concrete estimator says which loss it trains
 reads them from the signature).
 """
 
+from __future__ import annotations
+
 import contextlib
 import copy
+import os
 import warnings
+from collections.abc import Sequence
 from functools import partial
 from numbers import Integral, Real
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_array, check_random_state, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -42,9 +48,13 @@ from .engine import (
 from .inputs import INPUT_KINDS, input_from_fitted_state, make_input
 from .losses import MIMLoss
 from .molecules import MIN_SEQUENCE_LENGTH
-from .streaming import as_chunk_source
+from .streaming import ChunkSource, as_chunk_source
 
 __all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer"]
+
+#: What a ``random_state`` parameter accepts.
+RandomStateLike = int | np.random.RandomState | None
+_Estimator = TypeVar("_Estimator", bound="BaseRepresentation")
 
 #: Most samples one call of ``sample`` generates (call it again for more).
 MAX_SAMPLES = 1_000_000
@@ -52,7 +62,9 @@ MAX_SAMPLES = 1_000_000
 SAMPLE_BATCH = 4096
 
 # Fitted attributes that the input object shows through the estimator.
-_INPUT_ATTRIBUTES = tuple(dict.fromkeys(name for kind in INPUT_KINDS.values() for name in kind.fitted_attributes))
+_INPUT_ATTRIBUTES: tuple[str, ...] = tuple(
+    dict.fromkeys(name for kind in INPUT_KINDS.values() for name in kind.fitted_attributes)
+)
 
 
 def _store_params(estimator, arguments):
@@ -67,8 +79,8 @@ def _store_params(estimator, arguments):
             setattr(estimator, name, value)
 
 
-def _input_attribute(name):
-    def get(self):
+def _input_attribute(name: str) -> property:
+    def get(self: BaseRepresentation) -> Any:
         try:
             return getattr(self.__dict__["input_"], name)
         except KeyError:
@@ -111,34 +123,34 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_components=16,
+        n_components: int = 16,
         *,
-        hidden_layer_sizes="auto",
-        max_epochs=50,
-        batch_size=128,
-        learning_rate=1e-3,
-        input_kind="auto",
-        max_length=None,
-        canonical=True,
-        on_invalid="raise",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        warm_start=False,
-        device="auto",
-        mixed_precision=False,
-        callbacks=None,
-        random_state=None,
-        verbose=0,
-    ):
+        hidden_layer_sizes: Literal["auto"] | Sequence[int] = "auto",
+        max_epochs: int = 50,
+        batch_size: int = 128,
+        learning_rate: float = 1e-3,
+        input_kind: Literal["auto", "numeric", "smiles"] = "auto",
+        max_length: int | None = None,
+        canonical: bool = True,
+        on_invalid: Literal["raise", "nan"] = "raise",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str | torch.device = "auto",
+        mixed_precision: bool = False,
+        callbacks: Sequence[Any] | None = None,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         _store_params(self, locals())
 
     # Set by skcmim.distributed while it runs fit (a skorch callback); never a parameter.
     _data_parallel = None
 
     @property
-    def input_kind_(self):
+    def input_kind_(self) -> str:
         """The kind of data the model was fitted on (``"numeric"`` or ``"smiles"``)."""
         try:
             return self.__dict__["input_"].kind
@@ -160,7 +172,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- training
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self: _Estimator, X: ArrayLike | ChunkSource, y: None = None) -> _Estimator:
         """Train the encoder-decoder on X.
 
         A fit that fails (bad data, a diverging loss, an interrupted
@@ -186,7 +198,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         self._fit(X, epochs=self.max_epochs, resume=self.warm_start and hasattr(self, "net_"))
         return self
 
-    def partial_fit(self, X, y=None):
+    def partial_fit(self: _Estimator, X: ArrayLike, y: None = None) -> _Estimator:
         """Train for one epoch on X, continuing from the current weights.
 
         The first call sets up the model (likelihood, feature scaling or
@@ -343,7 +355,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         )
 
     # ------------------------------------------------------------- persistence
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> str:
         """Save the fitted model without pickle (safetensors + JSON).
 
         Load it with :func:`skcmim.load`.  Unlike joblib/pickle files, such
@@ -400,7 +412,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
     # --------------------------------------------------------------- inference
     @property
-    def history_(self):
+    def history_(self) -> Any:
         """Training history of the fit (a skorch ``History``).
 
         One record per epoch with ``train_loss`` (and ``valid_loss`` when a
@@ -410,7 +422,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         return self.net_.history
 
     @property
-    def module_(self):
+    def module_(self) -> torch.nn.Module:
         """The trained network (:mod:`skcmim.networks`)."""
         check_is_fitted(self)
         return self.net_.module_
@@ -455,7 +467,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         rows = self.input_.inference_rows(X, self, scoring=scoring)
         return rows.assemble(self._map_batches(rows.batches, fn, rows.dtype), width)
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> NDArray[np.floating[Any]]:
         """Encode X: the posterior mean ``mu(x)``, or informative embeddings.
 
         Parameters
@@ -483,7 +495,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
     def _n_features_out(self):
         return sum(width for _, width in self._output_widths())
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> NDArray[np.object_]:
         """Names of the output columns.
 
         Codes are ``<name>0 ... <name>{n_components-1}``; with
@@ -512,8 +524,8 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         return tags
 
 
-for _name in _INPUT_ATTRIBUTES:
-    setattr(BaseRepresentation, _name, _input_attribute(_name))
+for _attribute in _INPUT_ATTRIBUTES:
+    setattr(BaseRepresentation, _attribute, _input_attribute(_attribute))
 
 
 def _contrastive_temperature(estimator):
@@ -594,30 +606,30 @@ class BaseEncoderDecoder(BaseRepresentation):
 
     def __init__(
         self,
-        n_components=16,
+        n_components: int = 16,
         *,
-        hidden_layer_sizes="auto",
-        likelihood="auto",
-        max_epochs=50,
-        batch_size=128,
-        learning_rate=1e-3,
-        informative=False,
-        informative_layers="all",
-        input_kind="auto",
-        max_length=None,
-        canonical=True,
-        on_invalid="raise",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        warm_start=False,
-        device="auto",
-        mixed_precision=False,
-        callbacks=None,
-        random_state=None,
-        verbose=0,
-    ):
+        hidden_layer_sizes: Literal["auto"] | Sequence[int] = "auto",
+        likelihood: Literal["auto", "bernoulli", "gaussian", "categorical"] = "auto",
+        max_epochs: int = 50,
+        batch_size: int = 128,
+        learning_rate: float = 1e-3,
+        informative: bool = False,
+        informative_layers: Literal["all"] | Sequence[int] = "all",
+        input_kind: Literal["auto", "numeric", "smiles"] = "auto",
+        max_length: int | None = None,
+        canonical: bool = True,
+        on_invalid: Literal["raise", "nan"] = "raise",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str | torch.device = "auto",
+        mixed_precision: bool = False,
+        callbacks: Sequence[Any] | None = None,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         _store_params(self, locals())
 
     def _criterion_spec(self):
@@ -663,7 +675,9 @@ class BaseEncoderDecoder(BaseRepresentation):
             )
         return np.ascontiguousarray(Z[:, : self.n_components])
 
-    def inverse_transform(self, X, *, sampling_temperature=0.0, random_state=None):
+    def inverse_transform(
+        self, X: ArrayLike, *, sampling_temperature: float = 0.0, random_state: RandomStateLike = None
+    ) -> NDArray[Any]:
         """Decode codes back to the input space.
 
         Numeric models return ``E[x | z]``.  SMILES models return one SMILES
@@ -694,7 +708,9 @@ class BaseEncoderDecoder(BaseRepresentation):
         return self.input_.decode(Z, self._map_batches, sampling_temperature=float(sampling_temperature),
                                   random_state=random_state)
 
-    def sample(self, n_samples=1, random_state=None, *, sampling_temperature=0.0):
+    def sample(
+        self, n_samples: int = 1, random_state: RandomStateLike = None, *, sampling_temperature: float = 0.0
+    ) -> NDArray[Any]:
         """Generate data by decoding codes drawn from the N(0, I) prior.
 
         Parameters
@@ -728,7 +744,7 @@ class BaseEncoderDecoder(BaseRepresentation):
         ])
 
     # ------------------------------------------------------------------ scoring
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> NDArray[np.float64]:
         """Negative per-sample training objective with ``z = mu(x)``.
 
         Deterministic (no sampling, no contrastive term, which depends on the
@@ -753,7 +769,7 @@ class BaseEncoderDecoder(BaseRepresentation):
 
         return self._apply(X, negative_loss, scoring=True).astype(np.float64) + self.input_.log_density_offset()
 
-    def score(self, X, y=None):
+    def score(self, X: ArrayLike, y: None = None) -> float:
         """Mean of :meth:`score_samples`; higher is better.
 
         Parameters
@@ -784,33 +800,33 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
 
     def __init__(
         self,
-        n_components=16,
+        n_components: int = 16,
         *,
-        hidden_layer_sizes="auto",
-        likelihood="auto",
-        max_epochs=50,
-        batch_size=128,
-        learning_rate=1e-3,
-        informative=False,
-        informative_layers="all",
-        input_kind="auto",
-        max_length=None,
-        canonical=True,
-        on_invalid="raise",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        warm_start=False,
-        device="auto",
-        mixed_precision=False,
-        callbacks=None,
-        random_state=None,
-        verbose=0,
-        contrastive_weight=10.0,
-        contrastive_temperature=0.1,
-        temperature="deprecated",
-    ):
+        hidden_layer_sizes: Literal["auto"] | Sequence[int] = "auto",
+        likelihood: Literal["auto", "bernoulli", "gaussian", "categorical"] = "auto",
+        max_epochs: int = 50,
+        batch_size: int = 128,
+        learning_rate: float = 1e-3,
+        informative: bool = False,
+        informative_layers: Literal["all"] | Sequence[int] = "all",
+        input_kind: Literal["auto", "numeric", "smiles"] = "auto",
+        max_length: int | None = None,
+        canonical: bool = True,
+        on_invalid: Literal["raise", "nan"] = "raise",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str | torch.device = "auto",
+        mixed_precision: bool = False,
+        callbacks: Sequence[Any] | None = None,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+        contrastive_weight: float = 10.0,
+        contrastive_temperature: float = 0.1,
+        temperature: float | Literal["deprecated"] = "deprecated",
+    ) -> None:
         _store_params(self, locals())
 
     def _criterion_spec(self):

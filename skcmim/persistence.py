@@ -19,6 +19,8 @@ joblib/pickle files can run arbitrary code when loaded: only load them from
 sources you trust.  ``save`` / :func:`load` are the safe format.
 """
 
+from __future__ import annotations
+
 import importlib
 import json
 import math
@@ -29,6 +31,8 @@ import stat
 import struct
 import warnings
 from numbers import Integral
+
+from typing import Any
 
 import numpy as np
 import sklearn
@@ -439,7 +443,7 @@ def _json_param(name, value):
     raise TypeError(f"Parameter {name}={value!r} cannot be saved in a pickle-free model file.")
 
 
-def save(estimator, path):
+def save(estimator: Any, path: str | os.PathLike[str]) -> str:
     """Write a fitted estimator to ``path`` without pickle.
 
     Parameters
@@ -495,7 +499,7 @@ def save(estimator, path):
     return path
 
 
-def load(path, *, device="cpu"):
+def load(path: str | os.PathLike[str], *, device: str | torch.device = "cpu") -> Any:
     """Load an estimator written by :meth:`save` (no pickle involved).
 
     Everything the file holds is checked before the network is built, so a

@@ -83,10 +83,10 @@ class DataInput:
         estimator shows as its own.
     """
 
-    kind = None
-    default_hidden = ()
+    kind: str = ""
+    default_hidden: tuple[int, ...] = ()
     missing_codes = False
-    fitted_attributes = ()
+    fitted_attributes: tuple[str, ...] = ()
 
     # -- training data -------------------------------------------------------
     def setup(self, X, estimator, seed):

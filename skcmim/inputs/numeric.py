@@ -116,8 +116,8 @@ def _locate_bad_cell(X):
         array = np.asarray(X, dtype=object)
     except Exception:  # noqa: BLE001 - an object numpy cannot even hold: leave the original error
         return None
-    if array.ndim != 2:
-        return None
+    if array.ndim != 2 or any(isinstance(value, complex | np.complexfloating) for value in array.flat):
+        return None  # scikit-learn's own error says complex data is not supported
     for (row, column), value in np.ndenumerate(array):
         try:
             if np.isfinite(float(value)):
@@ -208,8 +208,9 @@ class NumericInput(DataInput):
                     f"{name} expects a numeric matrix without NaN or infinity, but row {row}, column {column} "
                     f"holds {value!r}. Impute missing values (e.g. sklearn.impute.SimpleImputer) or drop the row."
                 ) from exc
-            raise ValueError(
-                f"{name} expects a numeric matrix, but row {row}, column {column} holds {value!r}."
+            # the same type as the conversion's error (TypeError for objects, ValueError for strings)
+            raise type(exc)(
+                f"{name} expects a numeric matrix, but row {row}, column {column} holds {value!r} ({exc})"
             ) from exc
         if X.dtype == np.float64 and _abs_max(X) > _FLOAT32_MAX:
             row = int(np.argmax(_abs_max(X, axis=1) > _FLOAT32_MAX))
