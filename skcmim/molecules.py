@@ -18,10 +18,10 @@ Limits on one molecule
 RDKit's work on one molecule grows faster than linearly with its size, and
 some huge inputs crash the interpreter: canonicalising a chain of 20,000
 carbons (``"C" * 20000``) or branches nested 20,000 deep ends in a
-segmentation fault, and a ring SMILES of 15,000 characters takes 15 s.  So
-every molecule is measured before RDKit sanitises or canonicalises it, and
-one over a limit is an invalid row like any other (a ``ValueError`` naming
-the row, or a missing row with ``on_invalid="nan"``):
+segmentation fault.  So every molecule is measured before RDKit sanitises or
+canonicalises it, and one over a limit is an invalid row like any other (a
+``ValueError`` naming the row and the limit, or a missing row with
+``on_invalid="nan"``):
 
 * :data:`MAX_SMILES_LENGTH` characters of one SMILES string, checked before
   parsing; every SMILES that :func:`to_smiles` returns is this short too;
@@ -30,18 +30,25 @@ the row, or a missing row with ``on_invalid="nan"``):
 * :data:`MAX_RINGS` rings, counted as ring closures (bonds - atoms +
   fragments).
 
-Nesting depth needs no limit of its own: it cannot exceed the atom count, and
-branches nested 5,000 deep are canonicalised in 0.35 s (the crash needs
-20,000 atoms, nested or not).  The limits are far above drug-like molecules
-(MOSES ZINC: at most 100 characters) and peptides (a 50-residue peptide has
-about 400 heavy atoms and a few rings; C60 has 31 rings).  At the limits, the
-slowest shapes measured take about 0.25 s each (parse and canonicalise, best
-of 3, on a shared, loaded 2-core machine, with
-``python benchmarks/molecule_limits.py``): 200 ring closures in a chain of
-1,000 atoms, a 1,000-atom macrocycle, a polyene of 500 stereo double bonds,
-a square grid or a graphene sheet with about 200 rings.  Without the ring
-limit, 500 atoms each closing a ring five atoms on (1,490 characters) took
-1.3 s and 1,000 such atoms 6.3 s.
+Nesting depth needs no limit of its own: it cannot exceed the atom count,
+and what crashes RDKit is the size (a plain chain of 20,000 crashes as the
+nested branches do).  The limits are far above drug-like molecules (the
+longest MOSES ZINC SMILES has 57 characters) and peptides (a random
+50-residue peptide from ``Chem.MolFromSequence`` has 417 heavy atoms, 14
+rings and a canonical SMILES of 988 characters; C60 has 31 rings).
+
+Measured with ``python benchmarks/molecule_limits.py`` (best of 3 per
+shape, each in a subprocess, on a shared 2-core machine with a load average
+of 6 to 12, so the times are inflated): at the limits, :func:`to_smiles`
+takes at most 0.3 s on every string shape tried (a chain of 1,000 atoms
+0.06 s; branches nested 999 deep 0.06 s; a 1,000-atom macrocycle 0.14 s;
+200 nested macrocycles in 1,000 atoms 0.28 s; a cage of 200 rings 0.21 s; a
+ladder of 199 rings 0.18 s; a polyene of 499 stereo double bonds 0.26 s)
+and 0.6 s on the worst Mol (1,000 methanes with explicit hydrogens, 5,000
+atoms).  Over the limits it refuses each in under 0.02 s, where RDKit alone
+(``--shapes beyond``) crashes on the chain and the nesting of 20,000, takes
+over 60 s on a macrocycle of 15,000, 2.4 s on a cage of 500 rings, 7.6 s on
+one of 700, and 1.9 s on 2,000 methanes with explicit hydrogens.
 """
 
 import math
@@ -88,26 +95,27 @@ _MAX_SHOWN = 80  # characters of an offending value quoted in an error message
 #: Most characters in one SMILES string (its first whitespace-separated
 #: field), checked before RDKit parses it; every SMILES :func:`to_smiles`
 #: returns is at most this long too.  Five characters per atom at
-#: :data:`MAX_ATOMS`, enough for bracket atoms such as ``[C@@H]``; parsing
-#: 5,000 characters without sanitising takes at most 15 ms (300 random
-#: strings over the SMILES alphabet and ten degenerate ones).
+#: :data:`MAX_ATOMS`, room for bracket atoms such as ``[C@@H]``.  A longer
+#: string is refused unread; a long one within it is first parsed without
+#: sanitising (linear in its length) to count its atoms and rings.
 MAX_SMILES_LENGTH = 5_000
 
 #: Most atoms other than hydrogen in one molecule (SMILES or RDKit ``Mol``).
-#: At this size the slowest shapes measured (a macrocycle, a chain with 200
-#: ring closures, a polyene of stereo double bonds) take about 0.25 s to
-#: sanitise and canonicalise; see the module docstring.
+#: Ring perception and canonicalisation grow about quadratically with it: at
+#: this size the slowest shapes measured (see the module docstring) take
+#: about 0.3 s.
 MAX_ATOMS = 1_000
 
 #: Most rings (ring closures: bonds - atoms + fragments) in one molecule.
-#: RDKit's ring perception grows about cubically with the ring count: at
-#: 200 rings a dense cage of 200 atoms takes 0.17 s, at 500 rings 1.3 s.
+#: RDKit's ring perception grows faster than quadratically with the ring
+#: count: a cage of 200 rings took 0.21 s, one of 500 rings 2.4 s.
 MAX_RINGS = 200
 
 # Explicit hydrogens of a Mol are removed before canonicalisation, and
 # RDKit's RemoveHs grows faster than quadratically with the atom count
-# (10,000 atoms: 1.8 s; 50,000: 111 s), so the hydrogens are bounded too: four
-# per heavy atom is the most a molecule of atoms with valence <= 4 carries.
+# (2,000 methanes with their hydrogens, 10,000 atoms: 1.9 s), so the
+# hydrogens are bounded too: four per heavy atom is the most a molecule of
+# atoms with valence <= 4 carries.
 _MAX_ATOMS_WITH_HYDROGENS = 5 * MAX_ATOMS
 
 # A SMILES this short cannot exceed MAX_ATOMS (an atom takes at least one
@@ -262,7 +270,8 @@ def to_smiles(X, *, canonical=True, on_invalid="raise"):
         empty string, a missing value, an object that is neither ``str`` nor
         ``Mol``, a ``Mol`` RDKit cannot sanitise, a query ``Mol`` (from
         ``Chem.MolFromSmarts``), or a molecule over :data:`MAX_SMILES_LENGTH`,
-        :data:`MAX_ATOMS` or :data:`MAX_RINGS` (see the module docstring).
+        :data:`MAX_ATOMS` or :data:`MAX_RINGS` (constants of
+        :mod:`skcmim.molecules`, whose docstring gives their measurements).
         ``"raise"`` raises a ``ValueError`` naming the first such row and why
         it is invalid; ``"nan"`` puts ``None`` at its position and False in
         the mask.
