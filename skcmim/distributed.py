@@ -31,18 +31,18 @@ ordinary skcmim estimator on the process's device: transform, save or
 pickle it as usual.
 """
 
-import contextlib
 import os
 import warnings
 
 import torch
 import torch.distributed as dist
 import torch.distributed.nn.functional as dist_functional
+from skorch.callbacks import Callback
 from torch.nn.parallel import DistributedDataParallel
 
-from .estimators import _resolve_device
+from .engine import resolve_device, set_iterator_params
 
-__all__ = ["fit_data_parallel", "is_main_process"]
+__all__ = ["DataParallel", "fit_data_parallel", "is_main_process"]
 
 _NEGATIVES = ("global", "local")
 
@@ -106,7 +106,7 @@ def fit_data_parallel(estimator, X, y=None, *, negatives="global", backend=None)
     if created:
         dist.init_process_group(backend=backend or ("nccl" if device.type == "cuda" else "gloo"))
     try:
-        estimator._data_parallel = _DataParallel(dist.get_rank(), dist.get_world_size(), device, negatives)
+        estimator._data_parallel = DataParallel(dist.get_rank(), dist.get_world_size(), device, negatives)
         try:
             return estimator.fit(X, y)
         finally:
@@ -122,7 +122,7 @@ def _launched():
 
 def _process_device(device):
     """This process's device: ``cuda:LOCAL_RANK`` when the estimator would use CUDA."""
-    resolved = _resolve_device(device)
+    resolved = resolve_device(device)
     if resolved.type != "cuda":
         return resolved
     index = int(os.environ.get("LOCAL_RANK", resolved.index or 0))
@@ -130,8 +130,25 @@ def _process_device(device):
     return torch.device("cuda", index)
 
 
-class _DataParallel:
-    """How one process takes part in a data-parallel fit."""
+class DataParallel(Callback):
+    """skorch callback: one process's part in a data-parallel fit.
+
+    While the net trains (``on_train_begin`` to ``on_train_end``) its module
+    is wrapped in ``DistributedDataParallel``, its batches are this
+    process's share of every global batch, the reparameterisation noise is
+    drawn for the global batch, and (``negatives="global"``) cMIM's
+    contrastive term sees the codes of the global batch.  The estimators add
+    it to their net for the duration of a fit under :func:`fit_data_parallel`.
+
+    Parameters
+    ----------
+    rank, world_size : int
+        This process's rank and the number of processes.
+    device : torch.device
+        This process's training device.
+    negatives : {"global", "local"}
+        Where cMIM's negatives come from.
+    """
 
     def __init__(self, rank, world_size, device, negatives):
         self.rank = rank
@@ -148,24 +165,21 @@ class _DataParallel:
             parts = dist_functional.all_gather(z)
         return torch.cat(parts), self.rank * z.shape[0]
 
-    @contextlib.contextmanager
-    def training(self, net):
-        """Wrap ``net``'s module in DDP and shard its batches while it trains."""
-        module = net.module_
+    def on_train_begin(self, net, **kwargs):
+        self.module_ = net.module_
         device_ids = [self.device.index] if self.device.type == "cuda" else None
-        net.module_ = DistributedDataParallel(module, device_ids=device_ids)
-        net.iterator_train__rank = self.rank
-        net.iterator_train__world_size = self.world_size
-        if hasattr(module, "noise_shard"):
-            module.noise_shard = (self.rank, self.world_size)
+        net.module_ = DistributedDataParallel(self.module_, device_ids=device_ids)
+        set_iterator_params(net, rank=self.rank, world_size=self.world_size)
+        if hasattr(self.module_, "noise_shard"):
+            self.module_.noise_shard = (self.rank, self.world_size)
         if self.negatives == "global" and hasattr(net.criterion_, "gather_codes"):
             net.criterion_.gather_codes = self._gather_codes
-        try:
-            yield
-        finally:
-            net.module_ = module
-            if hasattr(module, "noise_shard"):
-                del module.noise_shard  # back to the class default
-            del net.iterator_train__rank, net.iterator_train__world_size
-            if hasattr(net.criterion_, "gather_codes"):
-                net.criterion_.gather_codes = None
+
+    def on_train_end(self, net, **kwargs):
+        net.module_ = self.module_
+        if hasattr(self.module_, "noise_shard"):
+            del self.module_.noise_shard  # back to the class default
+        set_iterator_params(net, rank=0, world_size=1)
+        if hasattr(net.criterion_, "gather_codes"):
+            net.criterion_.gather_codes = None
+        del self.module_

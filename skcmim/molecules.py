@@ -68,6 +68,7 @@ __all__ = [
     "MAX_ATOMS",
     "MAX_RINGS",
     "MAX_SMILES_LENGTH",
+    "MIN_SEQUENCE_LENGTH",
     "PAD_TOKEN",
     "SPECIAL_TOKENS",
     "SmilesTokenizer",
@@ -79,6 +80,8 @@ __all__ = [
 ]
 
 PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN = "<pad>", "<bos>", "<eos>", "<unk>"
+#: The shortest token sequence a SMILES model handles: ``<bos>``, one token, ``<eos>``.
+MIN_SEQUENCE_LENGTH = 3
 #: Special tokens, in id order: ``<pad>`` = 0, ``<bos>`` = 1, ``<eos>`` = 2, ``<unk>`` = 3.
 SPECIAL_TOKENS = (PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN)
 
@@ -597,6 +600,31 @@ class SmilesTokenizer(BaseEstimator):
             Once, counting the tokens outside the vocabulary that were mapped
             to ``<unk>``.
         """
+        flat, lengths = self.encode_ragged(smiles, max_length)
+        width = max_length if max_length is not None else int(lengths.max(initial=2))
+        ids = np.full((len(lengths), width), self.pad_index, dtype=np.int64)
+        ids[np.arange(width) < lengths[:, None]] = flat  # row-major order matches the concatenation
+        return ids
+
+    def encode_ragged(self, smiles, max_length=None):
+        """Token ids of every SMILES, concatenated without padding, and their lengths.
+
+        The same ids as :meth:`encode`, in a ``(flat, lengths)`` pair whose
+        memory grows with the number of tokens rather than with the number
+        of SMILES times the longest one.
+
+        Parameters
+        ----------
+        smiles : sequence of str
+        max_length : int or None, default=None
+            A SMILES longer than ``max_length - 2`` tokens is an error.
+
+        Returns
+        -------
+        flat : ndarray of shape (n_tokens,), int64
+        lengths : ndarray of shape (n_smiles,), int64
+            Tokens of each SMILES, ``<bos>`` and ``<eos>`` included.
+        """
         check_is_fitted(self, "vocabulary_")
         if isinstance(smiles, str):
             raise ValueError("encode expects a collection of SMILES, got a single string; wrap it in a list.")
@@ -608,40 +636,40 @@ class SmilesTokenizer(BaseEstimator):
                     f"validate the input with to_smiles and encode the valid rows only."
                 )
             rows.append(tokenize_smiles(text))
-        longest = max((len(tokens) for tokens in rows), default=0) + 2
-        if max_length is None:
-            max_length = longest
-        elif not isinstance(max_length, Integral) or max_length < 2:
-            raise ValueError(f"max_length must be an integer >= 2, got {max_length!r}.")
-        elif longest > max_length:
-            row = next(i for i, tokens in enumerate(rows) if len(tokens) + 2 > max_length)
-            raise ValueError(
-                f"Row {row} encodes to {len(rows[row]) + 2} tokens (including <bos> and <eos>), more than "
-                f"max_length={max_length}: {_shown(texts[row])}. "
-                f"Increase max_length or drop long molecules; SMILES are never truncated."
-            )
-        ids = np.full((len(rows), max_length), self.pad_index, dtype=np.int64)
+        lengths = np.array([len(tokens) + 2 for tokens in rows], dtype=np.int64)
+        if max_length is not None:
+            if not isinstance(max_length, Integral) or max_length < MIN_SEQUENCE_LENGTH:
+                raise ValueError(f"max_length must be an integer >= {MIN_SEQUENCE_LENGTH}, got {max_length!r}.")
+            if lengths.max(initial=0) > max_length:
+                row = int(np.argmax(lengths > max_length))
+                raise ValueError(
+                    f"Row {row} encodes to {lengths[row]} tokens (including <bos> and <eos>), more than "
+                    f"max_length={max_length}: {_shown(texts[row])}. "
+                    f"Increase max_length or drop long molecules; SMILES are never truncated."
+                )
         lookup, unk = self.token_to_id_, self.unk_index
-        n_unknown, unknown_rows, examples = 0, 0, Counter()
-        for row, tokens in enumerate(rows):
+        flat = np.empty(int(lengths.sum()), dtype=np.int64)
+        n_unknown, unknown_rows, examples, start = 0, 0, Counter(), 0
+        for tokens, length in zip(rows, lengths):
             encoded = [lookup.get(token, unk) for token in tokens]
             missing = [token for token, index in zip(tokens, encoded) if index == unk and token != UNK_TOKEN]
             if missing:
                 n_unknown += len(missing)
                 unknown_rows += 1
                 examples.update(missing)
-            ids[row, 0] = self.bos_index
-            ids[row, 1 : len(encoded) + 1] = encoded
-            ids[row, len(encoded) + 1] = self.eos_index
+            flat[start] = self.bos_index
+            flat[start + 1 : start + length - 1] = encoded
+            flat[start + length - 1] = self.eos_index
+            start += length
         if n_unknown:
             shown = ", ".join(repr(token) for token, _ in examples.most_common(5))
             warnings.warn(
                 f"{n_unknown} unknown tokens in {unknown_rows} SMILES were mapped to {UNK_TOKEN} "
                 f"(most common: {shown}); they were not in the vocabulary learnt by fit.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        return ids
+        return flat, lengths
 
     def decode(self, ids):
         """SMILES strings of token ids: stops at ``<eos>``, skips ``<pad>`` and ``<bos>``.

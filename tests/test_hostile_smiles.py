@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from conftest import TINY
 from hypothesis import strategies as st
 
 pytest.importorskip("rdkit")
@@ -25,7 +26,6 @@ from skcmim.molecules import MAX_ATOMS, MAX_SMILES_LENGTH  # noqa: E402
 
 RDLogger.DisableLog("rdApp.*")
 EXAMPLES = 40
-TINY = dict(n_components=2, hidden_layer_sizes=(8,), max_epochs=1, batch_size=8, random_state=0)
 ESTIMATORS = [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer]
 
 VALID = [
