@@ -72,11 +72,17 @@ PARAMETER_DOCS = {
     "random_state": ("int, RandomState instance or None, default=None",
                      "Seeds weight initialisation, shuffling and sampling.  The same value gives the same "
                      "embeddings on CPU; the global torch RNG is left as it was."),
-    "verbose": ("int, default=0", "If > 0, show a progress bar and the per-epoch losses."),
+    "verbose": ("int, default=0",
+                "0: silent.  1: a progress bar of the batches of each epoch (streamed fits too).  2 and more: "
+                "also skorch's table of per-epoch losses and times."),
     "contrastive_weight": ("float, default=10.0",
                            "Weight ``w_c`` of the contrastive term.  The default was chosen on a validation "
                            "split of MNIST digits (``benchmarks/tune.py``)."),
-    "temperature": ("float, default=0.1", "Temperature ``tau`` of the cosine-similarity softmax."),
+    "contrastive_temperature": ("float, default=0.1",
+                                "Temperature ``tau`` of the contrastive term's cosine-similarity softmax."),
+    "temperature": ('float or "deprecated", default="deprecated"',
+                    "Deprecated name of ``contrastive_temperature`` (renamed in 0.2, removed in 0.3); when set, it "
+                    "is used, with a ``FutureWarning``."),
 }
 
 ATTRIBUTE_DOCS = {
@@ -98,7 +104,7 @@ ATTRIBUTE_DOCS = {
 # Where a class describes a parameter differently, or lists other attributes.
 CLASS_PARAMETER_DOCS = {
     "InfoNCETransformer": {
-        "temperature": ("float, default=0.1", "Temperature of the NT-Xent softmax."),
+        "contrastive_temperature": ("float, default=0.1", "Temperature of the NT-Xent softmax."),
         "noise_std": ("float, default=0.5", "Standard deviation of the view noise (standardised units)."),
         "feature_dropout": ("float, default=0.2", "Probability of zeroing a feature in a view."),
         "hidden_layer_sizes": ('"auto" or tuple of int, default="auto"',

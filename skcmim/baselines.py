@@ -12,9 +12,15 @@ decoder) and the skorch engine; only the loss differs:
 
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from .estimators import BaseContrastiveEncoderDecoder, BaseEncoderDecoder, BaseRepresentation, _store_params
+from .estimators import (
+    BaseContrastiveEncoderDecoder,
+    BaseEncoderDecoder,
+    BaseRepresentation,
+    _contrastive_temperature,
+    _store_params,
+)
 from .losses import NTXentLoss
 
 __all__ = ["CVAETransformer", "InfoNCETransformer", "VAETransformer"]
@@ -100,7 +106,9 @@ class VAETransformer(BaseEncoderDecoder):
         gives the same embeddings on CPU; the global torch RNG is left as it
         was.
     verbose : int, default=0
-        If > 0, show a progress bar and the per-epoch losses.
+        0: silent.  1: a progress bar of the batches of each epoch (streamed
+        fits too).  2 and more: also skorch's table of per-epoch losses and
+        times.
 
     Attributes
     ----------
@@ -218,12 +226,18 @@ class CVAETransformer(BaseContrastiveEncoderDecoder):
         gives the same embeddings on CPU; the global torch RNG is left as it
         was.
     verbose : int, default=0
-        If > 0, show a progress bar and the per-epoch losses.
+        0: silent.  1: a progress bar of the batches of each epoch (streamed
+        fits too).  2 and more: also skorch's table of per-epoch losses and
+        times.
     contrastive_weight : float, default=10.0
         Weight ``w_c`` of the contrastive term.  The default was chosen on a
         validation split of MNIST digits (``benchmarks/tune.py``).
-    temperature : float, default=0.1
-        Temperature ``tau`` of the cosine-similarity softmax.
+    contrastive_temperature : float, default=0.1
+        Temperature ``tau`` of the contrastive term's cosine-similarity
+        softmax.
+    temperature : float or "deprecated", default="deprecated"
+        Deprecated name of ``contrastive_temperature`` (renamed in 0.2,
+        removed in 0.3); when set, it is used, with a ``FutureWarning``.
 
     Attributes
     ----------
@@ -335,9 +349,14 @@ class InfoNCETransformer(BaseRepresentation):
         gives the same embeddings on CPU; the global torch RNG is left as it
         was.
     verbose : int, default=0
-        If > 0, show a progress bar and the per-epoch losses.
-    temperature : float, default=0.1
+        0: silent.  1: a progress bar of the batches of each epoch (streamed
+        fits too).  2 and more: also skorch's table of per-epoch losses and
+        times.
+    contrastive_temperature : float, default=0.1
         Temperature of the NT-Xent softmax.
+    temperature : float or "deprecated", default="deprecated"
+        Deprecated name of ``contrastive_temperature`` (renamed in 0.2,
+        removed in 0.3); when set, it is used, with a ``FutureWarning``.
     noise_std : float, default=0.5
         Standard deviation of the view noise (standardised units).
     feature_dropout : float, default=0.2
@@ -379,7 +398,8 @@ class InfoNCETransformer(BaseRepresentation):
 
     _parameter_constraints = {
         **BaseRepresentation._parameter_constraints,
-        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "contrastive_temperature": [Interval(Real, 0, None, closed="neither")],
+        "temperature": [Interval(Real, 0, None, closed="neither"), StrOptions({"deprecated"})],
         "noise_std": [Interval(Real, 0, None, closed="left")],
         "feature_dropout": [Interval(Real, 0, 1, closed="left")],
         "n_views": [Interval(Integral, 2, None, closed="left")],
@@ -408,7 +428,8 @@ class InfoNCETransformer(BaseRepresentation):
         callbacks=None,
         random_state=None,
         verbose=0,
-        temperature=0.1,
+        contrastive_temperature=0.1,
+        temperature="deprecated",
         noise_std=0.5,
         feature_dropout=0.2,
         n_views=4,
@@ -420,4 +441,4 @@ class InfoNCETransformer(BaseRepresentation):
         return {"noise_std": self.noise_std, "feature_dropout": self.feature_dropout}
 
     def _criterion_spec(self):
-        return NTXentLoss, {"temperature": self.temperature}
+        return NTXentLoss, {"temperature": _contrastive_temperature(self)}

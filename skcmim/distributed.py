@@ -31,9 +31,11 @@ ordinary skcmim estimator on the process's device: transform, save or
 pickle it as usual.
 """
 
+import hashlib
 import os
 import warnings
 
+import numpy as np
 import torch
 import torch.distributed as dist
 import torch.distributed.nn.functional as dist_functional
@@ -106,6 +108,7 @@ def fit_data_parallel(estimator, X, y=None, *, negatives="global", backend=None)
     if created:
         dist.init_process_group(backend=backend or ("nccl" if device.type == "cuda" else "gloo"))
     try:
+        _check_same_data(X)
         estimator._data_parallel = DataParallel(dist.get_rank(), dist.get_world_size(), device, negatives)
         try:
             return estimator.fit(X, y)
@@ -114,6 +117,52 @@ def fit_data_parallel(estimator, X, y=None, *, negatives="global", backend=None)
     finally:
         if created:
             dist.destroy_process_group()
+
+
+def _check_same_data(X):
+    """Every process must pass the same data: a ValueError on every rank before training otherwise.
+
+    Compares the number of rows and a digest of the data (for a chunk
+    source, its description), gathered from all processes, so that no
+    process is left waiting inside a collective call of the training.
+    """
+    mine = _fingerprint(X)
+    everyone = [None] * dist.get_world_size()
+    dist.all_gather_object(everyone, mine)
+    if any(other != mine for other in everyone):
+        shown = "; ".join(f"rank {rank}: {rows} rows, digest {digest[:12]}"
+                          for rank, (rows, digest) in enumerate(everyone))
+        raise ValueError(
+            f"fit_data_parallel needs the same X in every process (each trains on its share of every global "
+            f"batch of the same data), but the processes passed different data: {shown}."
+        )
+
+
+def _fingerprint(X):
+    """``(number of rows, sha256 hex digest)`` of training data, the same in every process for the same data."""
+    from .streaming import ChunkSource, as_chunk_source
+
+    source = as_chunk_source(X)
+    if isinstance(source, ChunkSource):
+        return -1, hashlib.sha256(repr(source).encode()).hexdigest()
+    array = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X, dtype=object if isinstance(X, (list, tuple))
+                                                                                  else None)
+    digest = hashlib.sha256(str(array.shape).encode())
+    if array.dtype.kind in "biufc":
+        digest.update(np.ascontiguousarray(array).tobytes())
+    else:  # SMILES or Mols: their text
+        digest.update("\x00".join(_as_text(value) for value in array.reshape(-1)).encode("utf-8", "replace"))
+    return len(array), digest.hexdigest()
+
+
+def _as_text(value):
+    if isinstance(value, str):
+        return value
+    try:
+        from rdkit import Chem
+    except ImportError:  # pragma: no cover - without RDKit there are no Mols
+        return repr(value)
+    return Chem.MolToSmiles(value) if isinstance(value, Chem.Mol) else repr(value)
 
 
 def _launched():

@@ -40,6 +40,7 @@ __all__ = [
     "MIMNet",
     "NonFiniteLossError",
     "RaggedRows",
+    "RowStore",
     "StopOnNonFiniteLoss",
     "StreamDataset",
     "TensorBatches",
@@ -129,7 +130,40 @@ class NonFiniteLossError(FloatingPointError, ValueError):
     """
 
 
-class RaggedRows:
+class RowStore:
+    """Training rows kept in a compact form and made into a tensor one batch at a time.
+
+    The engine treats a row store like a tensor of rows: it shuffles,
+    splits and batches it through these methods only.
+    """
+
+    def __len__(self):
+        raise NotImplementedError
+
+    @property
+    def device(self):
+        """Where :meth:`take` puts its batches."""
+        raise NotImplementedError
+
+    def to(self, device):
+        """The same rows, with batches on ``device``."""
+        raise NotImplementedError
+
+    def take(self, index):
+        """Rows ``index`` as one tensor, ready for the network."""
+        raise NotImplementedError
+
+    def subset(self, index):
+        """Rows ``index`` as a row store of the same kind."""
+        raise NotImplementedError
+
+    @classmethod
+    def cat(cls, parts):
+        """The rows of several row stores of this kind, in order."""
+        raise NotImplementedError
+
+
+class RaggedRows(RowStore):
     """Rows of token ids of different lengths, stored without padding.
 
     Padding happens per batch (:meth:`take`), so one very long SMILES pads
@@ -178,20 +212,32 @@ class RaggedRows:
                           parts[0].pad_index)
 
 
+    def subset(self, index):
+        lengths = self.lengths[index]
+        pieces = [self.flat[start : start + n] for start, n in zip(self.starts[index].reshape(-1).tolist(),
+                                                                     lengths.reshape(-1).tolist())]
+        return RaggedRows(torch.cat(pieces) if pieces else self.flat[:0], lengths, self.pad_index)
+
+
 def to_device(data, device):
-    """Training data on ``device``: a tensor, :class:`RaggedRows` or a stream of them."""
-    if isinstance(data, (RaggedRows, StreamDataset)):
+    """Training data on ``device``: a tensor or array, a :class:`RowStore` or a stream of them."""
+    if isinstance(data, (RowStore, StreamDataset)):
         return data.to(device)
     return torch.as_tensor(data, device=device)
 
 
 def take_rows(data, index):
-    """Rows ``index`` of a tensor or :class:`RaggedRows`, as a tensor."""
-    return data.take(index) if isinstance(data, RaggedRows) else data[index]
+    """Rows ``index`` of a tensor or :class:`RowStore`, as a tensor."""
+    return data.take(index) if isinstance(data, RowStore) else data[index]
+
+
+def _subset(data, index):
+    """Rows ``index`` of a tensor or :class:`RowStore`, of the same type."""
+    return data.subset(index) if isinstance(data, RowStore) else data[index]
 
 
 def _cat_rows(parts):
-    return RaggedRows.cat(parts) if isinstance(parts[0], RaggedRows) else torch.cat(parts)
+    return type(parts[0]).cat(parts) if isinstance(parts[0], RowStore) else torch.cat(parts)
 
 
 class DeviceTensorDataset:
@@ -225,16 +271,25 @@ class StreamDataset:
         scaling or tokenisation happen here, one chunk at a time).
     device : torch.device or str, default="cpu"
         Where each prepared chunk is placed.
+    n_rows : int or None, default=None
+        Training rows per pass, when known (a progress bar shows it).
     """
 
-    def __init__(self, source, prepare, device="cpu"):
+    def __init__(self, source, prepare, device="cpu", n_rows=None):
         self.source = source
         self.prepare = prepare
         self.device = device
+        self.n_rows = n_rows
 
     def to(self, device):
         """The same stream, placing its chunks on ``device``."""
-        return type(self)(self.source, self.prepare, device)
+        return type(self)(self.source, self.prepare, device, self.n_rows)
+
+    def __len__(self):
+        """Training rows per pass: counted by the set-up pass, or here by one more pass."""
+        if self.n_rows is None:
+            self.n_rows = sum(len(self.prepare(chunk)) for chunk in self.source)
+        return self.n_rows
 
     def chunks(self):
         """Prepared chunks on the device, one at a time."""
@@ -337,16 +392,6 @@ class TensorBatches:
             return batch
         part = len(batch) // self.world_size
         return batch[self.rank * part : (self.rank + 1) * part]
-
-
-def _subset(data, index):
-    """Rows ``index`` of a tensor or :class:`RaggedRows`, of the same type."""
-    if not isinstance(data, RaggedRows):
-        return data[index]
-    lengths = data.lengths[index]
-    return RaggedRows(torch.cat([data.flat[s : s + n] for s, n in zip(data.starts[index].reshape(-1).tolist(),
-                                                                       lengths.reshape(-1).tolist())])
-                      if len(index) else data.flat[:0], lengths, data.pad_index)
 
 
 class StopOnNonFiniteLoss(Callback):

@@ -11,6 +11,7 @@ reads them from the signature).
 
 import contextlib
 import copy
+import warnings
 from functools import partial
 from numbers import Integral, Real
 
@@ -22,6 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 
+from ._warnings import find_stack_level
 from .engine import (
     HoldoutSplit,
     MIMNet,
@@ -43,6 +45,11 @@ from .molecules import MIN_SEQUENCE_LENGTH
 from .streaming import as_chunk_source
 
 __all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer"]
+
+#: Most samples one call of ``sample`` generates (call it again for more).
+MAX_SAMPLES = 1_000_000
+#: Prior codes decoded per batch in ``sample``.
+SAMPLE_BATCH = 4096
 
 # Fitted attributes that the input object shows through the estimator.
 _INPUT_ATTRIBUTES = tuple(dict.fromkeys(name for kind in INPUT_KINDS.values() for name in kind.fitted_attributes))
@@ -231,9 +238,8 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         """The network input of X: an array, or a :class:`StreamDataset` for a chunk source."""
         if source is None:
             return input_.setup(X, owner, seed) if setup else input_.training_input(X, owner)
-        if setup:
-            input_.setup_stream(source, owner, seed)
-        return StreamDataset(source, partial(input_.training_input, estimator=owner))
+        n_rows = input_.setup_stream(source, owner, seed) if setup else None
+        return StreamDataset(source, partial(input_.training_input, estimator=owner), n_rows=n_rows)
 
     def _trained_net(self, data, input_, *, epochs, seed, resume):
         """A skorch net trained on ``data``: a new one, or a copy of ``net_`` trained on."""
@@ -309,7 +315,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
                 ("early_stopping", EarlyStopping(patience=self.n_iter_no_change, threshold=self.tol,
                                                  threshold_mode="abs", load_best=True))
             )
-        if self.verbose:
+        if self.verbose:  # 1: a progress bar; 2: also skorch's table of per-epoch losses
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks.extend(self._user_callbacks())
         sizes = input_.hidden_sizes(self.hidden_layer_sizes)
@@ -333,7 +339,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             callbacks=callbacks,
             device=str(device),
             mixed_precision=self.mixed_precision,
-            verbose=int(self.verbose),
+            verbose=int(self.verbose >= 2),
         )
 
     # ------------------------------------------------------------- persistence
@@ -435,6 +441,8 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         outputs = []
         with torch.inference_mode():
             for batch in batches:
+                if isinstance(batch, np.ndarray) and not batch.flags.writeable:
+                    batch = batch.copy()  # read-only views (of pandas output, say) make torch warn
                 outputs.append(fn(module, torch.as_tensor(batch, device=device)).cpu().numpy().astype(dtype))
         return np.concatenate(outputs) if outputs else np.empty((0, 0), dtype=dtype)
 
@@ -506,6 +514,19 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
 for _name in _INPUT_ATTRIBUTES:
     setattr(BaseRepresentation, _name, _input_attribute(_name))
+
+
+def _contrastive_temperature(estimator):
+    """``contrastive_temperature``, or the value of its deprecated name ``temperature``."""
+    if isinstance(estimator.temperature, str):  # "deprecated": not set
+        return estimator.contrastive_temperature
+    warnings.warn(
+        "The parameter 'temperature' was renamed 'contrastive_temperature' in skcmim 0.2 (it is easily confused "
+        "with sampling_temperature); 'temperature' will be removed in 0.3.",
+        FutureWarning,
+        stacklevel=find_stack_level(),
+    )
+    return estimator.temperature
 
 
 def _unfitted_copy(estimator):
@@ -692,11 +713,19 @@ class BaseEncoderDecoder(BaseRepresentation):
             string (not necessarily a valid molecule) for SMILES models.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or not 1 <= n_samples <= MAX_SAMPLES:
+            raise ValueError(
+                f"n_samples must be an integer from 1 to {MAX_SAMPLES:,} (skcmim's limit per call, which keeps the "
+                f"output in memory); got {n_samples!r}. Call sample repeatedly, with different random_state, for more."
+            )
         rng = check_random_state(random_state)
-        codes = rng.standard_normal((n_samples, self.n_components))
-        return self.inverse_transform(codes, sampling_temperature=sampling_temperature, random_state=rng)
+        # the codes of one batch at a time: memory for the output, not for all codes and decoder states at once
+        sizes = [min(SAMPLE_BATCH, n_samples - start) for start in range(0, n_samples, SAMPLE_BATCH)]
+        return np.concatenate([
+            self.inverse_transform(rng.standard_normal((size, self.n_components)),
+                                   sampling_temperature=sampling_temperature, random_state=rng)
+            for size in sizes
+        ])
 
     # ------------------------------------------------------------------ scoring
     def score_samples(self, X):
@@ -749,7 +778,8 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
     _parameter_constraints = {
         **BaseEncoderDecoder._parameter_constraints,
         "contrastive_weight": [Interval(Real, 0, None, closed="left")],
-        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "contrastive_temperature": [Interval(Real, 0, None, closed="neither")],
+        "temperature": [Interval(Real, 0, None, closed="neither"), StrOptions({"deprecated"})],
     }
 
     def __init__(
@@ -778,13 +808,15 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
         random_state=None,
         verbose=0,
         contrastive_weight=10.0,
-        temperature=0.1,
+        contrastive_temperature=0.1,
+        temperature="deprecated",
     ):
         _store_params(self, locals())
 
     def _criterion_spec(self):
         loss, params = super()._criterion_spec()
-        return loss, {**params, "contrastive_weight": self.contrastive_weight, "temperature": self.temperature}
+        return loss, {**params, "contrastive_weight": self.contrastive_weight,
+                      "temperature": _contrastive_temperature(self)}
 
 
 class MIMTransformer(BaseEncoderDecoder):
@@ -868,7 +900,9 @@ class MIMTransformer(BaseEncoderDecoder):
         gives the same embeddings on CPU; the global torch RNG is left as it
         was.
     verbose : int, default=0
-        If > 0, show a progress bar and the per-epoch losses.
+        0: silent.  1: a progress bar of the batches of each epoch (streamed
+        fits too).  2 and more: also skorch's table of per-epoch losses and
+        times.
 
     Attributes
     ----------
@@ -998,12 +1032,18 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
         gives the same embeddings on CPU; the global torch RNG is left as it
         was.
     verbose : int, default=0
-        If > 0, show a progress bar and the per-epoch losses.
+        0: silent.  1: a progress bar of the batches of each epoch (streamed
+        fits too).  2 and more: also skorch's table of per-epoch losses and
+        times.
     contrastive_weight : float, default=10.0
         Weight ``w_c`` of the contrastive term.  The default was chosen on a
         validation split of MNIST digits (``benchmarks/tune.py``).
-    temperature : float, default=0.1
-        Temperature ``tau`` of the cosine-similarity softmax.
+    contrastive_temperature : float, default=0.1
+        Temperature ``tau`` of the contrastive term's cosine-similarity
+        softmax.
+    temperature : float or "deprecated", default="deprecated"
+        Deprecated name of ``contrastive_temperature`` (renamed in 0.2,
+        removed in 0.3); when set, it is used, with a ``FutureWarning``.
 
     Attributes
     ----------

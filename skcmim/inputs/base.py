@@ -94,7 +94,7 @@ class DataInput:
         raise NotImplementedError
 
     def setup_stream(self, source, estimator, seed):
-        """Learn from a pass over a chunk source (first fit of a streamed fit)."""
+        """Learn from a pass over a chunk source (first fit of a streamed fit); return its number of rows."""
         raise NotImplementedError
 
     def training_input(self, X, estimator):

@@ -5,17 +5,24 @@ Gaussian models and the InfoNCE encoder see standardised features
 """
 
 import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 from sklearn.utils.validation import validate_data
+
+from ..engine import RowStore
 
 from ..molecules import is_molecular_input
 from ..networks import AugmentedEncoder, EncoderDecoder
 from .base import DataInput, InferenceRows
 
-__all__ = ["FeatureStats", "NumericInput"]
+__all__ = ["FeatureStats", "NumericInput", "SparseRows"]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Rows encoded per forward pass in transform/score; memory-bound, not accuracy-bound.
 INFERENCE_BATCH = 4096
+# ... and at most this many input values (a wide sparse matrix densifies one batch at a time).
+INFERENCE_ELEMENTS = 1 << 22
 
 
 class FeatureStats:
@@ -31,7 +38,11 @@ class FeatureStats:
 
     @classmethod
     def of(cls, X):
-        """Statistics of one array of rows."""
+        """Statistics of one array (or scipy sparse matrix) of rows."""
+        if sp.issparse(X):
+            mean, variance = mean_variance_axis(X.astype(np.float64), axis=0)
+            low, high = min_max_axis(X, axis=0)
+            return cls(X.shape[0], mean, variance * X.shape[0], low, high, X.dtype)
         mean = X.mean(axis=0, dtype=np.float64)
         variance = X.var(axis=0, dtype=np.float64)
         return cls(len(X), mean, variance * len(X), X.min(axis=0), X.max(axis=0), X.dtype)
@@ -99,22 +110,66 @@ def _is_missing_value(value):
         return False
 
 
-def _locate_non_numeric(X):
-    """Return ``(row, column, value)`` of the first cell that is not a number."""
-    array = np.asarray(X, dtype=object)
+def _locate_bad_cell(X):
+    """Return ``(row, column, value)`` of the first cell that is not a finite number, or None."""
+    try:
+        array = np.asarray(X, dtype=object)
+    except Exception:  # noqa: BLE001 - an object numpy cannot even hold: leave the original error
+        return None
     if array.ndim != 2:
         return None
     for (row, column), value in np.ndenumerate(array):
         try:
-            float(value)
+            if np.isfinite(float(value)):
+                continue
         except (TypeError, ValueError):
-            return row, column, value
+            pass
+        return row, column, value
     return None
 
 
 def row_slices(array, size=INFERENCE_BATCH):
-    """``array`` in consecutive blocks of ``size`` rows."""
-    return [array[start : start + size] for start in range(0, len(array), size)]
+    """``array`` (or a sparse matrix) in consecutive blocks of ``size`` rows."""
+    return [array[start : start + size] for start in range(0, array.shape[0], size)]
+
+
+class SparseRows(RowStore):
+    """A scipy sparse matrix of training rows, densified and standardised one batch at a time.
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix of shape (n_samples, n_features), CSR
+    to_network : callable
+        Dense rows -> standardised float32 network input.
+    device : torch.device or str, default="cpu"
+        Where batches are placed.
+    """
+
+    def __init__(self, X, to_network, device="cpu"):
+        self.X = sp.csr_matrix(X)
+        self.to_network = to_network
+        self._device = torch.device(device)
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    @property
+    def device(self):
+        return self._device
+
+    def to(self, device):
+        return SparseRows(self.X, self.to_network, device)
+
+    def take(self, index):
+        rows = self.X[np.asarray(torch.as_tensor(index).cpu())].toarray()
+        return torch.as_tensor(self.to_network(rows, np.float32), device=self._device)
+
+    def subset(self, index):
+        return SparseRows(self.X[np.asarray(torch.as_tensor(index).cpu())], self.to_network, self._device)
+
+    @classmethod
+    def cat(cls, parts):
+        return SparseRows(sp.vstack([part.X for part in parts], format="csr"), parts[0].to_network, parts[0].device)
 
 
 class NumericInput(DataInput):
@@ -142,18 +197,22 @@ class NumericInput(DataInput):
         X = _unmasked(X)
         _check_column_dtypes(X, name)
         try:
-            X = validate_data(estimator, X, reset=reset, dtype=[np.float64, np.float32], accept_sparse=False)
+            X = validate_data(estimator, X, reset=reset, dtype=[np.float64, np.float32], accept_sparse="csr")
         except (TypeError, ValueError) as exc:
-            cell = _locate_non_numeric(X)
+            cell = _locate_bad_cell(X)
             if cell is None:
                 raise
             row, column, value = cell
-            missing = " (a missing value: impute or drop it first)" if _is_missing_value(value) else ""
+            if _is_missing_value(value) or isinstance(value, (float, np.floating)):
+                raise ValueError(
+                    f"{name} expects a numeric matrix without NaN or infinity, but row {row}, column {column} "
+                    f"holds {value!r}. Impute missing values (e.g. sklearn.impute.SimpleImputer) or drop the row."
+                ) from exc
             raise ValueError(
-                f"{name} expects a numeric matrix, but row {row}, column {column} holds {value!r}{missing}."
+                f"{name} expects a numeric matrix, but row {row}, column {column} holds {value!r}."
             ) from exc
-        if X.dtype == np.float64 and np.abs(X).max(initial=0.0) > _FLOAT32_MAX:
-            row = int(np.argmax(np.abs(X).max(axis=1) > _FLOAT32_MAX))
+        if X.dtype == np.float64 and _abs_max(X) > _FLOAT32_MAX:
+            row = int(np.argmax(_abs_max(X, axis=1) > _FLOAT32_MAX))
             raise ValueError(
                 f"Row {row} of X holds values beyond the float32 range (|x| > {_FLOAT32_MAX:.3g}), "
                 f"which the float32 network cannot represent; rescale the features."
@@ -164,7 +223,11 @@ class NumericInput(DataInput):
     def setup(self, X, estimator, seed):
         X = self.validate(X, estimator, reset=True)
         self._learn(FeatureStats.of(X), getattr(estimator, "likelihood", None))
-        return self.to_network(X, np.float32)
+        return self._training_rows(X)
+
+    def _training_rows(self, X):
+        """The network input of validated rows: standardised float32, densified per batch if sparse."""
+        return SparseRows(X, self.to_network) if sp.issparse(X) else self.to_network(X, np.float32)
 
     def setup_stream(self, source, estimator, seed):
         from ..streaming import chunk_errors
@@ -177,6 +240,7 @@ class NumericInput(DataInput):
         if stats is None:
             raise ValueError(f"{source!r} yielded no data to fit.")
         self._learn(stats, getattr(estimator, "likelihood", None))
+        return stats.n
 
     def _learn(self, stats, likelihood):
         """Likelihood and feature scaling from the training data's statistics."""
@@ -192,8 +256,8 @@ class NumericInput(DataInput):
     def training_input(self, X, estimator):
         X = self.validate(X, estimator, reset=False)
         if getattr(self, "likelihood_", None) == "bernoulli":
-            _check_unit_interval(X, X)
-        return self.to_network(X, np.float32)
+            _check_unit_interval(*_value_range(X))
+        return self._training_rows(X)
 
     # -- scaling ---------------------------------------------------------------
     def to_network(self, X, dtype=None):
@@ -202,7 +266,10 @@ class NumericInput(DataInput):
         Computed in float64: ``X - mean_`` of float32 values near the float32
         limit overflows in float32.
         """
-        return ((X.astype(np.float64, copy=False) - self.mean_) / self.scale_).astype(dtype or X.dtype, copy=False)
+        out = X.astype(np.float64)  # a copy, standardised in place
+        out -= self.mean_
+        out /= self.scale_
+        return out.astype(dtype or X.dtype, copy=False)
 
     def from_network(self, X, dtype):
         """Undo the standardisation; values beyond ``dtype``'s range are clipped to it."""
@@ -213,8 +280,11 @@ class NumericInput(DataInput):
     def inference_rows(self, X, estimator, *, scoring=False):
         X = self.validate(X, estimator, reset=False)
         if scoring and getattr(self, "likelihood_", None) == "bernoulli":
-            _check_unit_interval(X, X)  # a Bernoulli density is 0 outside [0, 1]
-        return InferenceRows([self.to_network(rows) for rows in row_slices(X)], X.dtype, len(X))
+            _check_unit_interval(*_value_range(X))  # a Bernoulli density is 0 outside [0, 1]
+        # standardised (and densified) one batch at a time, as the forward passes ask for them
+        size = int(np.clip(INFERENCE_ELEMENTS // max(1, X.shape[1]), 1, INFERENCE_BATCH))
+        batches = (self.to_network(_dense(rows)) for rows in row_slices(X, size))
+        return InferenceRows(batches, X.dtype, X.shape[0])
 
     def log_density_offset(self):
         # the network sees x / scale_: densities in the original units divide by it
@@ -257,6 +327,23 @@ class NumericInput(DataInput):
         if fitted.get("likelihood_") is not None:
             self.likelihood_ = fitted["likelihood_"]
         return self
+
+
+def _dense(rows):
+    return rows.toarray() if sp.issparse(rows) else rows
+
+
+def _abs_max(X, axis=None):
+    """Largest absolute value (per row with ``axis=1``) of an array or sparse matrix."""
+    if sp.issparse(X):
+        found = abs(X).max(axis=axis)
+        return found.toarray().ravel() if axis is not None else found
+    return np.abs(X).max(axis=axis, initial=0.0)
+
+
+def _value_range(X):
+    """``(low, high)`` arguments of :func:`_check_unit_interval` for all of X."""
+    return (X.min(), X.max()) if sp.issparse(X) else (X, X)
 
 
 def _decode_mean(module, codes):

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from .._warnings import find_stack_level
 from ..engine import RaggedRows
 from ..molecules import SmilesTokenizer, randomized_smiles, to_smiles
 from ..networks import AugmentedSmilesEncoder, SmilesEncoderDecoder
@@ -55,14 +56,19 @@ class SmilesInput(DataInput):
         self._check_likelihood(estimator)
         self._view_rng = np.random.RandomState(seed)
 
+        n_rows = 0
+
         def vocabulary_chunks():
+            nonlocal n_rows
             for index, chunk in enumerate(source):
                 with chunk_errors(index, source):
                     smiles = self._training_smiles(chunk, estimator)
                     views = self._views(smiles, estimator)
+                n_rows += len(smiles)
                 yield smiles if views is None else _with_views(smiles, views)
 
         self._learn_vocabulary(itertools.chain.from_iterable(vocabulary_chunks()), estimator)
+        return n_rows
 
     def training_input(self, X, estimator):
         smiles = self._training_smiles(X, estimator)
@@ -94,7 +100,7 @@ class SmilesInput(DataInput):
                 f"{int((~valid).sum())} of {len(valid)} rows are not valid molecules (the first is row {row}); "
                 f"fit leaves them out (on_invalid='nan') and transform gives them NaN rows.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=find_stack_level(),
             )
             smiles = [text for text in smiles if text is not None]
         if not smiles:
