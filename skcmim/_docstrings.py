@@ -42,6 +42,10 @@ PARAMETER_DOCS = {
                    '``"raise"``: a ``ValueError`` naming the row and the string.  ``"nan"``: ``fit`` '
                    "leaves the row out (with a warning) and ``transform``/``score_samples`` give it a "
                    "NaN row, so rows stay aligned with y."),
+    "n_jobs": ("int or None, default=None",
+               "SMILES only: processes that parse and canonicalise molecules with RDKit in ``fit``, ``transform`` "
+               "and ``score`` (joblib's convention: None is 1, -1 all cores).  The output is the same for any "
+               "value."),
     "max_epochs": ("int, default=50", "Passes over the training data."),
     "batch_size": ("int, default=128", "Samples per optimiser step."),
     "learning_rate": ("float, default=1e-3", "Adam learning rate."),

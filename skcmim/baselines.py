@@ -84,6 +84,10 @@ class VAETransformer(BaseEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    n_jobs : int or None, default=None
+        SMILES only: processes that parse and canonicalise molecules with
+        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
+        None is 1, -1 all cores).  The output is the same for any value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -204,6 +208,10 @@ class CVAETransformer(BaseContrastiveEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    n_jobs : int or None, default=None
+        SMILES only: processes that parse and canonicalise molecules with
+        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
+        None is 1, -1 all cores).  The output is the same for any value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -327,6 +335,10 @@ class InfoNCETransformer(BaseRepresentation):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    n_jobs : int or None, default=None
+        SMILES only: processes that parse and canonicalise molecules with
+        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
+        None is 1, -1 all cores).  The output is the same for any value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -424,6 +436,7 @@ class InfoNCETransformer(BaseRepresentation):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,

@@ -107,6 +107,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         "max_length": [Interval(Integral, MIN_SEQUENCE_LENGTH, None, closed="left"), None],
         "canonical": ["boolean"],
         "on_invalid": [StrOptions({"raise", "nan"})],
+        "n_jobs": [Integral, None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -133,6 +134,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
@@ -521,6 +523,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True  # scipy sparse matrices, densified one batch at a time
         return tags
 
 
@@ -619,6 +622,7 @@ class BaseEncoderDecoder(BaseRepresentation):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
@@ -813,6 +817,7 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
@@ -888,6 +893,10 @@ class MIMTransformer(BaseEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    n_jobs : int or None, default=None
+        SMILES only: processes that parse and canonicalise molecules with
+        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
+        None is 1, -1 all cores).  The output is the same for any value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -1020,6 +1029,10 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    n_jobs : int or None, default=None
+        SMILES only: processes that parse and canonicalise molecules with
+        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
+        None is 1, -1 all cores).  The output is the same for any value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
