@@ -5,7 +5,7 @@
     python benchmarks/run.py --datasets molecules   # only the molecular half
 
 "molecules" is FreeSolv and Huuskonen solubility regressed from codes of
-models pretrained on ZINC (``claims_molecules.py``).
+models pretrained on ZINC (``molecular.py``).
 
 For every dataset: a 50/50 stratified split (seed 0); each representation is
 fitted on the training half only and every downstream evaluator is fitted on
@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 import torch
 from _common import DATASETS, PeakMemory, in_fresh_process, split
-from claims_molecules import molecular_downstream
 from core_speed import hand_loop
 from sklearn.decomposition import PCA
+from molecular import molecular_downstream
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
