@@ -32,7 +32,8 @@ PARAMETER_DOCS = {
                    "matrix."),
     "max_length": ("int or None, default=None",
                    "SMILES only: the longest token sequence (``<bos>`` and ``<eos>`` included) to train on "
-                   "and to generate.  None: the longest training SMILES.  Longer training SMILES are an "
+                   "and to generate, at most ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the "
+                   "longest training SMILES.  Longer training SMILES are an "
                    "error; ``transform`` encodes SMILES of any length (nothing is ever truncated)."),
     "canonical": ("bool, default=True",
                   "SMILES only: canonicalise every molecule with RDKit first, so that different SMILES of "

@@ -72,9 +72,11 @@ class VAETransformer(BaseEncoderDecoder):
         molecules, anything else as a numeric matrix.
     max_length : int or None, default=None
         SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate.  None: the longest training
-        SMILES.  Longer training SMILES are an error; ``transform`` encodes
-        SMILES of any length (nothing is ever truncated).
+        included) to train on and to generate, at most
+        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
+        longest training SMILES.  Longer training SMILES are an error;
+        ``transform`` encodes SMILES of any length (nothing is ever
+        truncated).
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
@@ -196,9 +198,11 @@ class CVAETransformer(BaseContrastiveEncoderDecoder):
         molecules, anything else as a numeric matrix.
     max_length : int or None, default=None
         SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate.  None: the longest training
-        SMILES.  Longer training SMILES are an error; ``transform`` encodes
-        SMILES of any length (nothing is ever truncated).
+        included) to train on and to generate, at most
+        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
+        longest training SMILES.  Longer training SMILES are an error;
+        ``transform`` encodes SMILES of any length (nothing is ever
+        truncated).
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
@@ -323,9 +327,11 @@ class InfoNCETransformer(BaseRepresentation):
         molecules, anything else as a numeric matrix.
     max_length : int or None, default=None
         SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate.  None: the longest training
-        SMILES.  Longer training SMILES are an error; ``transform`` encodes
-        SMILES of any length (nothing is ever truncated).
+        included) to train on and to generate, at most
+        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
+        longest training SMILES.  Longer training SMILES are an error;
+        ``transform`` encodes SMILES of any length (nothing is ever
+        truncated).
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.

@@ -47,7 +47,7 @@ from .engine import (
 )
 from .inputs import INPUT_KINDS, input_from_fitted_state, make_input
 from .losses import MIMLoss
-from .molecules import MIN_SEQUENCE_LENGTH
+from .molecules import MAX_SMILES_LENGTH, MIN_SEQUENCE_LENGTH
 from .streaming import ChunkSource, as_chunk_source
 
 __all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer"]
@@ -104,7 +104,8 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "input_kind": [StrOptions({"auto", *INPUT_KINDS})],
-        "max_length": [Interval(Integral, MIN_SEQUENCE_LENGTH, None, closed="left"), None],
+        # a SMILES has at most MAX_SMILES_LENGTH tokens (one per character at most), plus <bos> and <eos>
+        "max_length": [Interval(Integral, MIN_SEQUENCE_LENGTH, MAX_SMILES_LENGTH + 2, closed="both"), None],
         "canonical": ["boolean"],
         "on_invalid": [StrOptions({"raise", "nan"})],
         "n_jobs": [Integral, None],
@@ -881,9 +882,11 @@ class MIMTransformer(BaseEncoderDecoder):
         molecules, anything else as a numeric matrix.
     max_length : int or None, default=None
         SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate.  None: the longest training
-        SMILES.  Longer training SMILES are an error; ``transform`` encodes
-        SMILES of any length (nothing is ever truncated).
+        included) to train on and to generate, at most
+        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
+        longest training SMILES.  Longer training SMILES are an error;
+        ``transform`` encodes SMILES of any length (nothing is ever
+        truncated).
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
@@ -1017,9 +1020,11 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
         molecules, anything else as a numeric matrix.
     max_length : int or None, default=None
         SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate.  None: the longest training
-        SMILES.  Longer training SMILES are an error; ``transform`` encodes
-        SMILES of any length (nothing is ever truncated).
+        included) to train on and to generate, at most
+        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
+        longest training SMILES.  Longer training SMILES are an error;
+        ``transform`` encodes SMILES of any length (nothing is ever
+        truncated).
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
