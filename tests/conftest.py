@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from skcmim.datasets import load_digits_unit
+from skcmim.molecules import SmilesTokenizer
 
 # The test models are tiny: one thread is as fast, and it keeps the suite from
 # slowing down many times over when other processes hold the cores (torch's
@@ -30,3 +31,24 @@ def digits_small(digits):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+# Real molecules (FreeSolv / ZINC-like) with the tricky tokens.
+TRICKY = [
+    "c1cc[nH]c1",  # aromatic NH
+    "ClCCBr",  # two-letter elements
+    "C1CCCCCCCCC%10CCCCC1%10",  # two-digit ring closure (valid: bonds C1..C10 and C10..C16)
+    "C[C@@H](N)C(=O)O",  # stereo centre
+    "C[N+](=O)[O-]",  # charges
+    "[13CH3]O",  # isotope
+    "F/C=C/F",  # double-bond stereo
+    "F/C=C\\F",
+    "CC#N",
+    "[Na+].[Cl-]",
+]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    """A tokenizer fitted on TRICKY."""
+    return SmilesTokenizer().fit(TRICKY)
