@@ -5,28 +5,37 @@ bar); this module only changes what skorch needs to change for an
 unsupervised model whose data already lives on the training device:
 
 * batches are slices of one device tensor, so there is no per-batch
-  host-to-device copy and no ``DataLoader`` worker overhead; data streamed
-  from a chunk source (:mod:`skcmim.streaming`) moves to the device one
-  chunk at a time;
+  host-to-device copy and no ``DataLoader`` worker overhead; compact row
+  stores (:class:`RowStore`: SMILES tokens without padding, sparse
+  matrices) become a tensor one batch at a time; data streamed from a chunk
+  source (:mod:`skcmim.streaming`) moves to the device one chunk at a time;
 * under data parallelism each process trains on its share of every global
   batch (:mod:`skcmim.distributed`);
 * the loss sees the module's whole output (codes, log-likelihood) and no
   target;
 * an optional mixed-precision ``autocast`` wraps the forward pass.
+
+:func:`build_net` and :func:`train_net` are the estimators' training
+plumbing: the net an estimator's parameters describe, and a training run
+on a new net or on a copy of the fitted one (the estimator commits it only
+when training succeeded).  The device, seed and error-hint helpers live
+here too.
 """
 
 import contextlib
+import copy
 import math
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 
 from .streaming import chunk_errors
 
 __all__ = [
+    "build_net",
     "draw_seed",
     "flush_denormals",
     "fork_rng_devices",
@@ -34,6 +43,7 @@ __all__ = [
     "set_iterator_params",
     "take_rows",
     "to_device",
+    "train_net",
     "training_error_hints",
     "DeviceTensorDataset",
     "HoldoutSplit",
@@ -452,3 +462,132 @@ class MIMNet(NeuralNet):
 
     def get_loss(self, y_pred, y_true=None, X=None, training=False):
         return self.criterion_(y_pred).float()
+
+
+# ----------------------------------------------------------------- training an estimator's network
+# The estimators' training plumbing: they call these with themselves; nothing here imports them.
+
+
+def _user_callbacks(estimator):
+    """Copies of the ``callbacks`` parameter, each checked to be a skorch callback."""
+    callbacks = copy.deepcopy(list(estimator.callbacks or []))
+    for index, entry in enumerate(callbacks):
+        callback = entry[1] if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str) else entry
+        if not isinstance(callback, Callback) and not (isinstance(callback, type) and issubclass(callback, Callback)):
+            raise TypeError(
+                f"callbacks[{index}] is {entry!r}; each entry must be a skorch callback (e.g. "
+                f"skorch.callbacks.LRScheduler(...)) or a (name, callback) tuple."
+            )
+    return callbacks
+
+
+def build_net(estimator, input_, device, seed):
+    """The unfitted skorch net that trains ``estimator``'s network (from its parameters) on ``input_``'s data."""
+    callbacks = [("stop_on_non_finite", StopOnNonFiniteLoss())]
+    if estimator.early_stopping:
+        callbacks.append(
+            ("early_stopping", EarlyStopping(patience=estimator.n_iter_no_change, threshold=estimator.tol,
+                                             threshold_mode="abs", load_best=True))
+        )
+    if estimator.verbose:  # 1: a progress bar; 2: also skorch's table of per-epoch losses
+        callbacks.append(("progress_bar", ProgressBar()))
+    callbacks.extend(_user_callbacks(estimator))
+    sizes = input_.hidden_sizes(estimator.hidden_layer_sizes)
+    module, module_params = input_.module_spec(estimator._network_role, estimator.n_components, sizes,
+                                               **estimator._module_options())
+    criterion, criterion_params = estimator._criterion_spec()
+    return MIMNet(
+        module=module,
+        **{f"module__{key}": value for key, value in module_params.items()},
+        criterion=criterion,
+        **{f"criterion__{key}": value for key, value in criterion_params.items()},
+        optimizer=torch.optim.Adam,
+        lr=estimator.learning_rate,
+        max_epochs=estimator.max_epochs,
+        batch_size=estimator.batch_size,
+        iterator_train=TensorBatches,
+        iterator_train__shuffle=True,
+        iterator_train__seed=seed,
+        iterator_valid=TensorBatches,
+        train_split=HoldoutSplit(estimator.validation_fraction, seed) if estimator.early_stopping else None,
+        callbacks=callbacks,
+        device=str(device),
+        mixed_precision=estimator.mixed_precision,
+        verbose=int(estimator.verbose >= 2),
+    )
+
+
+def train_net(estimator, data, input_, *, epochs, seed, resume):
+    """A skorch net trained on ``data`` for ``estimator``: a new one, or a copy of its ``net_`` trained on.
+
+    The estimator's own state is not touched: it commits the returned net
+    only when training succeeded.
+    """
+    parallel = estimator._data_parallel
+    if resume:
+        net = _continued_net(estimator, input_)
+        device = next(net.module_.parameters()).device
+        seed += estimator.n_iter_  # resumed epochs do not replay old shuffles
+    else:
+        device = parallel.device if parallel else resolve_device(estimator.device)
+    with torch.random.fork_rng(devices=fork_rng_devices(device)):
+        torch.manual_seed(seed)
+        if not resume:
+            net = build_net(estimator, input_, device, seed).initialize()
+        set_iterator_params(net, seed=seed)
+        tensor = to_device(data, device)
+        with _data_parallel_callback(net, parallel), training_error_hints(estimator.batch_size), flush_denormals():
+            net.partial_fit(tensor, epochs=epochs)
+    net.module_.eval()
+    _check_finite_weights(net.module_)
+    return net
+
+def _continued_net(estimator, input_):
+    """A copy of ``net_`` to train on, with the current ``learning_rate`` and ``batch_size``.
+
+    The network itself cannot change: a parameter that would build
+    another network is an error rather than silently ignored.  The
+    trained callbacks are kept.
+    """
+    _, spec = input_.module_spec(estimator._network_role, estimator.n_components,
+                                 input_.hidden_sizes(estimator.hidden_layer_sizes), **estimator._module_options())
+    built = estimator.net_.get_params()
+    changed = {key: (built.get(f"module__{key}"), value) for key, value in spec.items()
+               if built.get(f"module__{key}") != value}
+    likelihood = getattr(estimator, "likelihood", "auto")
+    if likelihood != "auto" and likelihood != getattr(input_, "likelihood_", likelihood):
+        changed["likelihood"] = (input_.likelihood_, likelihood)
+    if changed:
+        details = ", ".join(f"{key} {old!r} -> {new!r}" for key, (old, new) in changed.items())
+        raise ValueError(
+            f"warm_start=True continues training the fitted network, but the parameters now describe "
+            f"another network ({details}). Set warm_start=False to train a new model, or restore the "
+            f"parameters."
+        )
+    return copy.deepcopy(estimator.net_).set_params(lr=estimator.learning_rate, batch_size=estimator.batch_size)
+
+
+def _check_finite_weights(module):
+    """A step can turn weights non-finite after the last loss was checked."""
+    for name, parameter in module.named_parameters():
+        if not torch.isfinite(parameter).all():
+            raise NonFiniteLossError(
+                f"Training diverged: the weights {name!r} became NaN or infinite. Lower learning_rate, scale "
+                f"the features (for example with StandardScaler), or use a larger batch_size."
+            )
+
+
+@contextlib.contextmanager
+def _data_parallel_callback(net, parallel):
+    """Add the data-parallel callback (:mod:`skcmim.distributed`) to ``net`` while it trains."""
+    if parallel is None:
+        yield
+        return
+    # skorch's set_params(callbacks=...) initialises the callbacks of the
+    # previous list, so they are initialised again after each change
+    own = list(net.callbacks)
+    net.set_params(callbacks=[*own, ("data_parallel", parallel)]).initialize_callbacks()
+    try:
+        yield
+    finally:
+        net.set_params(callbacks=own).initialize_callbacks()

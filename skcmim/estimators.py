@@ -27,24 +27,9 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_array, check_random_state, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 
 from ._warnings import find_stack_level
-from .engine import (
-    HoldoutSplit,
-    MIMNet,
-    NonFiniteLossError,
-    StopOnNonFiniteLoss,
-    StreamDataset,
-    TensorBatches,
-    draw_seed,
-    flush_denormals,
-    fork_rng_devices,
-    resolve_device,
-    set_iterator_params,
-    to_device,
-    training_error_hints,
-)
+from .engine import StreamDataset, build_net, draw_seed, train_net
 from .inputs import INPUT_KINDS, input_from_fitted_state, make_input
 from .losses import MIMLoss
 from .molecules import MAX_SMILES_LENGTH, MIN_SEQUENCE_LENGTH
@@ -246,7 +231,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             owner, seed = _unfitted_copy(self), draw_seed(self.random_state)
             input_ = make_input(self.input_kind, X if source is None else _first_chunk(source))
         data = self._training_data(X, source, input_, owner, seed, setup=not resume)
-        net = self._trained_net(data, input_, epochs=epochs, seed=seed, resume=resume)
+        net = train_net(self, data, input_, epochs=epochs, seed=seed, resume=resume)
         self._commit(owner, input_=input_, net_=net, n_iter_=len(net.history), _seed=seed)
 
     def _training_data(self, X, source, input_, owner, seed, *, setup):
@@ -255,51 +240,6 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             return input_.setup(X, owner, seed) if setup else input_.training_input(X, owner)
         n_rows = input_.setup_stream(source, owner, seed) if setup else None
         return StreamDataset(source, partial(input_.training_input, estimator=owner), n_rows=n_rows)
-
-    def _trained_net(self, data, input_, *, epochs, seed, resume):
-        """A skorch net trained on ``data``: a new one, or a copy of ``net_`` trained on."""
-        parallel = self._data_parallel
-        if resume:
-            net = self._continued_net(input_)
-            device = next(net.module_.parameters()).device
-            seed += self.n_iter_  # resumed epochs do not replay old shuffles
-        else:
-            device = parallel.device if parallel else resolve_device(self.device)
-        with torch.random.fork_rng(devices=fork_rng_devices(device)):
-            torch.manual_seed(seed)
-            if not resume:
-                net = self._build_net(input_, device, seed).initialize()
-            set_iterator_params(net, seed=seed)
-            tensor = to_device(data, device)
-            with _data_parallel_callback(net, parallel), training_error_hints(self.batch_size), flush_denormals():
-                net.partial_fit(tensor, epochs=epochs)
-        net.module_.eval()
-        _check_finite_weights(net.module_)
-        return net
-
-    def _continued_net(self, input_):
-        """A copy of ``net_`` to train on, with the current ``learning_rate`` and ``batch_size``.
-
-        The network itself cannot change: a parameter that would build
-        another network is an error rather than silently ignored.  The
-        trained callbacks are kept.
-        """
-        _, spec = input_.module_spec(self._network_role, self.n_components,
-                                     input_.hidden_sizes(self.hidden_layer_sizes), **self._module_options())
-        built = self.net_.get_params()
-        changed = {key: (built.get(f"module__{key}"), value) for key, value in spec.items()
-                   if built.get(f"module__{key}") != value}
-        likelihood = getattr(self, "likelihood", "auto")
-        if likelihood != "auto" and likelihood != getattr(input_, "likelihood_", likelihood):
-            changed["likelihood"] = (input_.likelihood_, likelihood)
-        if changed:
-            details = ", ".join(f"{key} {old!r} -> {new!r}" for key, (old, new) in changed.items())
-            raise ValueError(
-                f"warm_start=True continues training the fitted network, but the parameters now describe "
-                f"another network ({details}). Set warm_start=False to train a new model, or restore the "
-                f"parameters."
-            )
-        return copy.deepcopy(self.net_).set_params(lr=self.learning_rate, batch_size=self.batch_size)
 
     def _commit(self, owner, **fitted):
         """Swap in the fitted state of a successful fit."""
@@ -310,52 +250,6 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             for name in set(stale) - set(fitted):
                 delattr(self, name)
         vars(self).update(fitted)
-
-    def _user_callbacks(self):
-        """Copies of the ``callbacks`` parameter, each checked to be a skorch callback."""
-        callbacks = copy.deepcopy(list(self.callbacks or []))
-        for index, entry in enumerate(callbacks):
-            callback = entry[1] if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str) else entry
-            if not isinstance(callback, Callback) and not (isinstance(callback, type) and issubclass(callback, Callback)):
-                raise TypeError(
-                    f"callbacks[{index}] is {entry!r}; each entry must be a skorch callback (e.g. "
-                    f"skorch.callbacks.LRScheduler(...)) or a (name, callback) tuple."
-                )
-        return callbacks
-
-    def _build_net(self, input_, device, seed):
-        callbacks = [("stop_on_non_finite", StopOnNonFiniteLoss())]
-        if self.early_stopping:
-            callbacks.append(
-                ("early_stopping", EarlyStopping(patience=self.n_iter_no_change, threshold=self.tol,
-                                                 threshold_mode="abs", load_best=True))
-            )
-        if self.verbose:  # 1: a progress bar; 2: also skorch's table of per-epoch losses
-            callbacks.append(("progress_bar", ProgressBar()))
-        callbacks.extend(self._user_callbacks())
-        sizes = input_.hidden_sizes(self.hidden_layer_sizes)
-        module, module_params = input_.module_spec(self._network_role, self.n_components, sizes,
-                                                   **self._module_options())
-        criterion, criterion_params = self._criterion_spec()
-        return MIMNet(
-            module=module,
-            **{f"module__{key}": value for key, value in module_params.items()},
-            criterion=criterion,
-            **{f"criterion__{key}": value for key, value in criterion_params.items()},
-            optimizer=torch.optim.Adam,
-            lr=self.learning_rate,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=TensorBatches,
-            iterator_train__shuffle=True,
-            iterator_train__seed=seed,
-            iterator_valid=TensorBatches,
-            train_split=HoldoutSplit(self.validation_fraction, seed) if self.early_stopping else None,
-            callbacks=callbacks,
-            device=str(device),
-            mixed_precision=self.mixed_precision,
-            verbose=int(self.verbose >= 2),
-        )
 
     # ------------------------------------------------------------- persistence
     def save(self, path: str | os.PathLike[str]) -> str:
@@ -403,7 +297,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         build_on = device if device.type == "meta" else torch.device("cpu")
         with torch.random.fork_rng(devices=[]), (torch.device("meta") if build_on.type == "meta"
                                                  else contextlib.nullcontext()):
-            net = self._build_net(input_, build_on, fitted["seed"]).initialize()
+            net = build_net(self, input_, build_on, fitted["seed"]).initialize()
         net.module_.load_state_dict(weights, strict=True)
         net.history = History(history)
         net.module_.to(device).eval()
@@ -468,7 +362,16 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         per row); rows without an output (invalid molecules) are NaN.
         """
         rows = self.input_.inference_rows(X, self, scoring=scoring)
-        return rows.assemble(self._map_batches(rows.batches, fn, rows.dtype), width)
+        outputs = self._map_batches(rows.batches, fn, rows.dtype)
+        finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
+        if not finite.all():
+            row = rows.row_of(int(np.argmin(finite)))
+            raise ValueError(
+                f"Row {row} of X overflowed the float32 range inside the network: its values lie too far "
+                f"beyond the range of the training data. Pass X as float64 (computed in float64 on the CPU) "
+                f"or check that row."
+            )
+        return rows.assemble(outputs, width)
 
     def transform(self, X: ArrayLike) -> NDArray[np.floating[Any]]:
         """Encode X: the posterior mean ``mu(x)``, or informative embeddings.
@@ -559,32 +462,6 @@ def _first_chunk(source):
     if first is None:
         raise ValueError(f"{source!r} yielded no data to fit.")
     return first
-
-
-def _check_finite_weights(module):
-    """A step can turn weights non-finite after the last loss was checked."""
-    for name, parameter in module.named_parameters():
-        if not torch.isfinite(parameter).all():
-            raise NonFiniteLossError(
-                f"Training diverged: the weights {name!r} became NaN or infinite. Lower learning_rate, scale "
-                f"the features (for example with StandardScaler), or use a larger batch_size."
-            )
-
-
-@contextlib.contextmanager
-def _data_parallel_callback(net, parallel):
-    """Add the data-parallel callback (:mod:`skcmim.distributed`) to ``net`` while it trains."""
-    if parallel is None:
-        yield
-        return
-    # skorch's set_params(callbacks=...) initialises the callbacks of the
-    # previous list, so they are initialised again after each change
-    own = list(net.callbacks)
-    net.set_params(callbacks=[*own, ("data_parallel", parallel)]).initialize_callbacks()
-    try:
-        yield
-    finally:
-        net.set_params(callbacks=own).initialize_callbacks()
 
 
 class BaseEncoderDecoder(BaseRepresentation):

@@ -44,6 +44,12 @@ class InferenceRows:
         self.valid = valid
         self.order = order
 
+    def row_of(self, position):
+        """The row of X whose output is ``outputs[position]`` (the batches' concatenation)."""
+        if self.order is not None:
+            position = int(self.order[position])
+        return int(np.flatnonzero(self.valid)[position]) if self.valid is not None else position
+
     def assemble(self, outputs, width):
         """One output row per row of X, from the batches' concatenated ``outputs``.
 

@@ -272,7 +272,8 @@ class NumericInput(DataInput):
         out = X.astype(np.float64)  # a copy, standardised in place
         out -= self.mean_
         out /= self.scale_
-        return out.astype(dtype or X.dtype, copy=False)
+        with np.errstate(over="ignore"):  # an overflow to float32 is reported by the estimator, with its row
+            return out.astype(dtype or X.dtype, copy=False)
 
     def from_network(self, X, dtype):
         """Undo the standardisation; values beyond ``dtype``'s range are clipped to it."""
