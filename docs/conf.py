@@ -19,19 +19,25 @@ sys.path.insert(0, str(DOCS / "sphinxext"))
 # Document the checkout being built, even when another skcmim is installed.
 sys.path.insert(0, str(DOCS.parent))
 
-import skcmim  # noqa: E402  (after the path set-up above)
-from local_inventories import intersphinx_mapping as local_intersphinx_mapping  # noqa: E402
-
-# The gallery runs on the CPU of whatever machine builds the docs; matplotlib
-# must not try to open windows there.
+# The gallery's examples run inside this process.  Their models and matrices
+# are small: one thread is about as fast, while on a machine shared with
+# other jobs, pools of torch and BLAS threads waiting for busy cores make them
+# many times slower (the logistic regression on informative embeddings of
+# plot_informative.py: 19 s of CPU with two OpenBLAS threads, 0.7 s with one).
+# The variables reach libraries loaded from here on; threadpool_limits below
+# reaches those already loaded.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+# matplotlib must not try to open windows on the machine that builds the docs.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# The examples run inside this process.  Their models are small: one torch
-# thread is about as fast, and on a machine shared with other jobs a pool of
-# threads waiting for busy cores makes the build several times slower.
+import skcmim  # noqa: E402  (after the path set-up above)
 import torch  # noqa: E402
+from local_inventories import intersphinx_mapping as local_intersphinx_mapping  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402  (a scikit-learn dependency)
 
 torch.set_num_threads(1)
+threadpool_limits(1)
 
 # -- Project -----------------------------------------------------------------
 project = "skcmim"
