@@ -179,7 +179,7 @@ def _categories(labels):
         ordered = sorted(present)
     except TypeError:  # mixed types, such as numbers and strings
         ordered = sorted(present, key=str)
-    return ordered, len(present) < len(values) and any(map(_is_missing, values))
+    return ordered, any(map(_is_missing, values))
 
 
 def _scatter_categories(ax, points, labels, label_name):
