@@ -167,3 +167,21 @@ with warnings.catch_warnings():
 print("cross-validated C:", search.best_params_["svr__C"])
 print(f"test RMSE with that C: {rmse_tuned:.2f} kcal/mol")
 print("encoder epochs before and after the search:", n_epochs, encoder.n_iter_)
+
+# %%
+# The codes of the test molecules
+# -------------------------------
+# :func:`~skcmim.plotting.plot_codes` projects the 16-number codes to 2-D
+# (principal components by default; ``reducer=`` takes any other projection
+# with ``fit_transform``, such as UMAP) and colours each molecule by its
+# measured energy: a target with many distinct values gets a continuous
+# colour scale with a colour bar instead of a legend.
+from skcmim.plotting import plot_codes
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", UserWarning)  # unknown tokens, reported above
+    codes = encoder.set_params(informative=False).transform(s_test)
+ax = plot_codes(codes, y_test, label_name="measured hydration free energy (kcal/mol)",
+                title=f"cMIM codes of the {len(s_test)} test molecules")
+ax.figure.set_size_inches(6, 5)
+plt.show()
