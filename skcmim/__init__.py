@@ -15,9 +15,8 @@ Both are scikit-learn transformers: use them in a ``Pipeline``, grid-search
 ``transform`` return informative embeddings (code plus decoder states).
 """
 
+from ._version import __version__
 from .estimators import CMIMTransformer, MIMTransformer
 from .persistence import load
-
-__version__ = "0.1.0"
 
 __all__ = ["CMIMTransformer", "MIMTransformer", "__version__", "load"]

@@ -10,177 +10,278 @@ decoder) and the skorch engine; only the loss differs:
   dropout; molecules: two random SMILES of each molecule).
 """
 
-from numbers import Integral, Real
+from __future__ import annotations
 
-import numpy as np
-from sklearn.utils._param_validation import Interval
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Any, Literal
+
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .estimators import (
     BaseContrastiveEncoderDecoder,
     BaseEncoderDecoder,
     BaseRepresentation,
-    MolecularInput,
-    compose_docstring,
+    RandomStateLike,
+    _contrastive_temperature,
+    _store_params,
 )
 from .losses import NTXentLoss
-from .molecules import randomized_smiles
-from .networks import AugmentedEncoder, AugmentedSmilesEncoder
 
 __all__ = ["CVAETransformer", "InfoNCETransformer", "VAETransformer"]
 
 
 class VAETransformer(BaseEncoderDecoder):
-    _objective = "vae"
-
-
-class CVAETransformer(BaseContrastiveEncoderDecoder):
-    _objective = "vae"
-
-
-class InfoNCETransformer(MolecularInput, BaseRepresentation):
-    _parameter_constraints = {
-        **BaseRepresentation._parameter_constraints,
-        **MolecularInput._parameter_constraints,
-        "temperature": [Interval(Real, 0, None, closed="neither")],
-        "noise_std": [Interval(Real, 0, None, closed="left")],
-        "feature_dropout": [Interval(Real, 0, 1, closed="left")],
-        "n_views": [Interval(Integral, 2, None, closed="left")],
-    }
-    _molecule_hint = MolecularInput._molecule_hint
-
-    def __init__(
-        self,
-        n_components=16,
-        *,
-        hidden_layer_sizes="auto",
-        max_epochs=50,
-        batch_size=128,
-        learning_rate=1e-3,
-        input_kind="auto",
-        max_length=None,
-        canonical=True,
-        on_invalid="raise",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        warm_start=False,
-        device="auto",
-        mixed_precision=False,
-        callbacks=None,
-        random_state=None,
-        verbose=0,
-        temperature=0.1,
-        noise_std=0.5,
-        feature_dropout=0.2,
-        n_views=4,
-    ):
-        super().__init__(
-            n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            warm_start=warm_start,
-            device=device,
-            mixed_precision=mixed_precision,
-            callbacks=callbacks,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.input_kind = input_kind
-        self.max_length = max_length
-        self.canonical = canonical
-        self.on_invalid = on_invalid
-        self.temperature = temperature
-        self.noise_std = noise_std
-        self.feature_dropout = feature_dropout
-        self.n_views = n_views
-
-    def _module_spec(self, n_features):
-        sizes = self._hidden_sizes()
-        if self._molecular:
-            return AugmentedSmilesEncoder, {
-                "vocab_size": len(self.tokenizer_.vocabulary_),
-                "n_components": self.n_components,
-                "hidden_size": sizes[0],
-                "num_layers": len(sizes),
-                "pad_index": self.tokenizer_.pad_index,
-            }
-        return AugmentedEncoder, {
-            "n_features": n_features,
-            "hidden_layer_sizes": sizes,
-            "n_components": self.n_components,
-            "noise_std": self.noise_std,
-            "feature_dropout": self.feature_dropout,
-        }
-
-    def _criterion_spec(self):
-        return NTXentLoss, {"temperature": self.temperature}
-
-    # ---------------------------------------------------- molecular views
-    def _draw_seed(self):
-        super()._draw_seed()
-        # a new fit draws the same views as a fresh estimator with this random_state
-        self._view_rng = np.random.RandomState(self._seed)
-
-    def _random_views(self, smiles):
-        """``n_views`` random SMILES of every molecule, one list per view."""
-        if getattr(self, "_view_rng", None) is None:  # a loaded model that trains on
-            self._view_rng = np.random.RandomState(self._seed + self.n_iter_)
-        return [randomized_smiles(smiles, self._view_rng) for _ in range(self.n_views)]
-
-    def _vocabulary_smiles(self, smiles):
-        # the views are drawn here once and kept for _training_tokens, which follows
-        self._pending_views = smiles, self._random_views(smiles)
-        return list(smiles) + [text for view in self._pending_views[1] for text in view]
-
-    def _training_tokens(self, smiles):
-        """Token ids of ``n_views`` random SMILES per molecule: ``(n, n_views, length)``."""
-        pending, self._pending_views = getattr(self, "_pending_views", None), None
-        views = pending[1] if pending is not None and pending[0] is smiles else self._random_views(smiles)
-        return np.stack([self.tokenizer_.encode(view, max_length=self.max_length_) for view in views], axis=1)
-
-
-_ENCODER_ATTRIBUTES = ["input_kind_", "mean_", "scale_", "tokenizer_", "max_length_", "net_", "history_", "n_iter_",
-                       "n_features_in_", "feature_names_in_"]
-
-compose_docstring(
-    VAETransformer,
     """Variational auto-encoder baseline, on the MIM networks.
 
     Trained with the negative ELBO ``-[log p(x|z) + log P(z) - log q(z|x)]``
     (one reparameterised sample).  Same parameters, methods and informative
     embeddings as :class:`~skcmim.MIMTransformer`.
-    """,
-    """
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Width of the code (the latent space).
+    hidden_layer_sizes : "auto" or tuple of int, default="auto"
+        Hidden widths.  Numeric data: the MLP encoder's layers (the decoder
+        mirrors them); ``"auto"`` is (512, 512).  SMILES: stacked GRU layers
+        of one width in the encoder and the decoder; ``"auto"`` is (256,).
+    likelihood : {"auto", "bernoulli", "gaussian", "categorical"}, default="auto"
+        Decoder likelihood.  ``"auto"`` picks Bernoulli when all of X lies
+        in [0, 1] (images scaled to [0, 1]), Gaussian for other numeric data
+        and categorical (over tokens) for SMILES.  Gaussian models
+        standardise the features internally (``mean_``, ``scale_``) and
+        learn one noise scale per feature.
+    max_epochs : int, default=50
+        Passes over the training data.
+    batch_size : int, default=128
+        Samples per optimiser step.
+    learning_rate : float, default=1e-3
+        Adam learning rate.
+    informative : bool, default=False
+        If True, ``transform`` returns informative embeddings: the code
+        ``mu(x)`` followed by the decoder's hidden activations at ``mu(x)``.
+        It can be switched with ``set_params`` after fitting; no retraining.
+    informative_layers : "all" or tuple of int, default="all"
+        Which decoder hidden layers (0 = nearest the code) the informative
+        embeddings include.
+    input_kind : {"auto", "numeric", "smiles"}, default="auto"
+        What X holds.  ``"auto"`` treats a list, 1-D array, pandas Series or
+        one-column DataFrame of strings or RDKit ``Mol`` objects as
+        molecules, anything else as a numeric matrix.
+    max_length : int or None, default=None
+        SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
+        included) to train on and to generate.  None: the longest training
+        SMILES.  Longer training SMILES are an error; ``transform`` encodes
+        SMILES of any length (nothing is ever truncated).
+    canonical : bool, default=True
+        SMILES only: canonicalise every molecule with RDKit first, so that
+        different SMILES of one molecule get one code.
+    on_invalid : {"raise", "nan"}, default="raise"
+        SMILES only: what an invalid SMILES, an empty string or a missing
+        value does.  ``"raise"``: a ``ValueError`` naming the row and the
+        string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
+        ``transform``/``score_samples`` give it a NaN row, so rows stay
+        aligned with y.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when
+        its loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; the best weights are restored.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum improvement of the validation loss that resets the patience.
+    warm_start : bool, default=False
+        If True, ``fit`` on a fitted model continues training from its
+        weights (``max_epochs`` more epochs) instead of starting anew.
+    device : str or torch.device, default="auto"
+        Where to train and encode.  ``"auto"`` uses CUDA when available and
+        the CPU otherwise.
+    mixed_precision : bool, default=False
+        Run the training forward pass under bfloat16 autocast (useful on
+        recent GPUs).
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra :mod:`skorch.callbacks` for the training loop, e.g.
+        ``LRScheduler`` or ``Checkpoint``.  They are copied at ``fit``; the
+        trained ones are in ``net_.callbacks_``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and sampling.  The same value
+        gives the same embeddings on CPU; the global torch RNG is left as it
+        was.
+    verbose : int, default=0
+        0: silent.  1: a progress bar of the batches of each epoch (streamed
+        fits too).  2 and more: also skorch's table of per-epoch losses and
+        times.
+
+    Attributes
+    ----------
+    likelihood_ : str
+        Resolved likelihood: ``"bernoulli"``, ``"gaussian"`` or (SMILES)
+        ``"categorical"``.
+    mean_ : ndarray of shape (n_features,)
+        Feature means removed before the network.
+    scale_ : ndarray of shape (n_features,)
+        Feature scales divided out before the network.
+    input_kind_ : str
+        ``"numeric"`` or ``"smiles"``: the kind of data the model was fitted
+        on.
+    tokenizer_ : SmilesTokenizer
+        SMILES models: the tokenizer and its vocabulary learnt in ``fit``.
+    max_length_ : int
+        SMILES models: the longest sequence generated by
+        ``inverse_transform``/``sample``.
+    net_ : skorch.NeuralNet
+        The training engine, with the trained module (``net_.module_``).
+    history_ : skorch.History
+        Per-epoch losses (``history_[:, "train_loss"]``).
+    n_iter_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features,)
+        Names of features seen during fit, when X has string column names.
+
     See Also
     --------
     skcmim.MIMTransformer : flips the sign of the encoder entropy term.
-    """,
-)
+    """
 
-compose_docstring(
-    CVAETransformer,
+    _objective = "vae"
+
+
+class CVAETransformer(BaseContrastiveEncoderDecoder):
     """VAE plus cMIM's contrastive term (a baseline for cMIM).
 
     ``L_i = L_i(VAE) - contrastive_weight * log p(k=1 | z_i, x_i)``, with
     the same mean-normalised contrastive term as
     :class:`~skcmim.CMIMTransformer`.
-    """,
-    """
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Width of the code (the latent space).
+    hidden_layer_sizes : "auto" or tuple of int, default="auto"
+        Hidden widths.  Numeric data: the MLP encoder's layers (the decoder
+        mirrors them); ``"auto"`` is (512, 512).  SMILES: stacked GRU layers
+        of one width in the encoder and the decoder; ``"auto"`` is (256,).
+    likelihood : {"auto", "bernoulli", "gaussian", "categorical"}, default="auto"
+        Decoder likelihood.  ``"auto"`` picks Bernoulli when all of X lies
+        in [0, 1] (images scaled to [0, 1]), Gaussian for other numeric data
+        and categorical (over tokens) for SMILES.  Gaussian models
+        standardise the features internally (``mean_``, ``scale_``) and
+        learn one noise scale per feature.
+    max_epochs : int, default=50
+        Passes over the training data.
+    batch_size : int, default=128
+        Samples per optimiser step.
+    learning_rate : float, default=1e-3
+        Adam learning rate.
+    informative : bool, default=False
+        If True, ``transform`` returns informative embeddings: the code
+        ``mu(x)`` followed by the decoder's hidden activations at ``mu(x)``.
+        It can be switched with ``set_params`` after fitting; no retraining.
+    informative_layers : "all" or tuple of int, default="all"
+        Which decoder hidden layers (0 = nearest the code) the informative
+        embeddings include.
+    input_kind : {"auto", "numeric", "smiles"}, default="auto"
+        What X holds.  ``"auto"`` treats a list, 1-D array, pandas Series or
+        one-column DataFrame of strings or RDKit ``Mol`` objects as
+        molecules, anything else as a numeric matrix.
+    max_length : int or None, default=None
+        SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
+        included) to train on and to generate.  None: the longest training
+        SMILES.  Longer training SMILES are an error; ``transform`` encodes
+        SMILES of any length (nothing is ever truncated).
+    canonical : bool, default=True
+        SMILES only: canonicalise every molecule with RDKit first, so that
+        different SMILES of one molecule get one code.
+    on_invalid : {"raise", "nan"}, default="raise"
+        SMILES only: what an invalid SMILES, an empty string or a missing
+        value does.  ``"raise"``: a ``ValueError`` naming the row and the
+        string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
+        ``transform``/``score_samples`` give it a NaN row, so rows stay
+        aligned with y.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when
+        its loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; the best weights are restored.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum improvement of the validation loss that resets the patience.
+    warm_start : bool, default=False
+        If True, ``fit`` on a fitted model continues training from its
+        weights (``max_epochs`` more epochs) instead of starting anew.
+    device : str or torch.device, default="auto"
+        Where to train and encode.  ``"auto"`` uses CUDA when available and
+        the CPU otherwise.
+    mixed_precision : bool, default=False
+        Run the training forward pass under bfloat16 autocast (useful on
+        recent GPUs).
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra :mod:`skorch.callbacks` for the training loop, e.g.
+        ``LRScheduler`` or ``Checkpoint``.  They are copied at ``fit``; the
+        trained ones are in ``net_.callbacks_``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and sampling.  The same value
+        gives the same embeddings on CPU; the global torch RNG is left as it
+        was.
+    verbose : int, default=0
+        0: silent.  1: a progress bar of the batches of each epoch (streamed
+        fits too).  2 and more: also skorch's table of per-epoch losses and
+        times.
+    contrastive_weight : float, default=10.0
+        Weight ``w_c`` of the contrastive term.  The default was chosen on a
+        validation split of MNIST digits (``benchmarks/tune.py``).
+    contrastive_temperature : float, default=0.1
+        Temperature ``tau`` of the contrastive term's cosine-similarity
+        softmax.
+    temperature : float or "deprecated", default="deprecated"
+        Deprecated name of ``contrastive_temperature`` (renamed in 0.2,
+        removed in 0.3); when set, it is used, with a ``FutureWarning``.
+
+    Attributes
+    ----------
+    likelihood_ : str
+        Resolved likelihood: ``"bernoulli"``, ``"gaussian"`` or (SMILES)
+        ``"categorical"``.
+    mean_ : ndarray of shape (n_features,)
+        Feature means removed before the network.
+    scale_ : ndarray of shape (n_features,)
+        Feature scales divided out before the network.
+    input_kind_ : str
+        ``"numeric"`` or ``"smiles"``: the kind of data the model was fitted
+        on.
+    tokenizer_ : SmilesTokenizer
+        SMILES models: the tokenizer and its vocabulary learnt in ``fit``.
+    max_length_ : int
+        SMILES models: the longest sequence generated by
+        ``inverse_transform``/``sample``.
+    net_ : skorch.NeuralNet
+        The training engine, with the trained module (``net_.module_``).
+    history_ : skorch.History
+        Per-epoch losses (``history_[:, "train_loss"]``).
+    n_iter_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features,)
+        Names of features seen during fit, when X has string column names.
+
     See Also
     --------
     skcmim.CMIMTransformer : the same contrastive term on the MIM loss.
-    """,
-)
+    """
 
-compose_docstring(
-    InfoNCETransformer,
+    _objective = "vae"
+
+
+class InfoNCETransformer(BaseRepresentation):
     """InfoNCE (NT-Xent, SimCLR-style) baseline on the MIM encoder.
 
     Two augmented views of each sample are encoded, and each code must
@@ -193,22 +294,157 @@ compose_docstring(
     optimum, depend on the batch size.  There is no decoder: no
     ``inverse_transform``, ``sample``, ``score`` or informative embeddings.
     ``transform`` encodes the (canonical) input itself.
-    """,
-    """
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Width of the code (the latent space).
+    hidden_layer_sizes : "auto" or tuple of int, default="auto"
+        Hidden widths of the encoder: the MLP for numeric data (``"auto"``
+        is (512, 512)), stacked GRU layers of one width for SMILES
+        (``"auto"`` is (256,)).
+    max_epochs : int, default=50
+        Passes over the training data.
+    batch_size : int, default=128
+        Samples per optimiser step.
+    learning_rate : float, default=1e-3
+        Adam learning rate.
+    input_kind : {"auto", "numeric", "smiles"}, default="auto"
+        What X holds.  ``"auto"`` treats a list, 1-D array, pandas Series or
+        one-column DataFrame of strings or RDKit ``Mol`` objects as
+        molecules, anything else as a numeric matrix.
+    max_length : int or None, default=None
+        SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
+        included) to train on and to generate.  None: the longest training
+        SMILES.  Longer training SMILES are an error; ``transform`` encodes
+        SMILES of any length (nothing is ever truncated).
+    canonical : bool, default=True
+        SMILES only: canonicalise every molecule with RDKit first, so that
+        different SMILES of one molecule get one code.
+    on_invalid : {"raise", "nan"}, default="raise"
+        SMILES only: what an invalid SMILES, an empty string or a missing
+        value does.  ``"raise"``: a ``ValueError`` naming the row and the
+        string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
+        ``transform``/``score_samples`` give it a NaN row, so rows stay
+        aligned with y.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when
+        its loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; the best weights are restored.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum improvement of the validation loss that resets the patience.
+    warm_start : bool, default=False
+        If True, ``fit`` on a fitted model continues training from its
+        weights (``max_epochs`` more epochs) instead of starting anew.
+    device : str or torch.device, default="auto"
+        Where to train and encode.  ``"auto"`` uses CUDA when available and
+        the CPU otherwise.
+    mixed_precision : bool, default=False
+        Run the training forward pass under bfloat16 autocast (useful on
+        recent GPUs).
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra :mod:`skorch.callbacks` for the training loop, e.g.
+        ``LRScheduler`` or ``Checkpoint``.  They are copied at ``fit``; the
+        trained ones are in ``net_.callbacks_``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and sampling.  The same value
+        gives the same embeddings on CPU; the global torch RNG is left as it
+        was.
+    verbose : int, default=0
+        0: silent.  1: a progress bar of the batches of each epoch (streamed
+        fits too).  2 and more: also skorch's table of per-epoch losses and
+        times.
+    contrastive_temperature : float, default=0.1
+        Temperature of the NT-Xent softmax.
+    temperature : float or "deprecated", default="deprecated"
+        Deprecated name of ``contrastive_temperature`` (renamed in 0.2,
+        removed in 0.3); when set, it is used, with a ``FutureWarning``.
+    noise_std : float, default=0.5
+        Standard deviation of the view noise (standardised units).
+    feature_dropout : float, default=0.2
+        Probability of zeroing a feature in a view.
+    n_views : int, default=4
+        SMILES only: random SMILES drawn per molecule when fitting (by
+        RDKit, from ``random_state``); every batch contrasts two different
+        ones of them.
+
+    Attributes
+    ----------
+    input_kind_ : str
+        ``"numeric"`` or ``"smiles"``: the kind of data the model was fitted
+        on.
+    mean_ : ndarray of shape (n_features,)
+        Feature means removed before the network.
+    scale_ : ndarray of shape (n_features,)
+        Feature scales divided out before the network.
+    tokenizer_ : SmilesTokenizer
+        SMILES models: the tokenizer and its vocabulary learnt in ``fit``.
+    max_length_ : int
+        SMILES models: the longest sequence generated by
+        ``inverse_transform``/``sample``.
+    net_ : skorch.NeuralNet
+        The training engine, with the trained module (``net_.module_``).
+    history_ : skorch.History
+        Per-epoch losses (``history_[:, "train_loss"]``).
+    n_iter_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features,)
+        Names of features seen during fit, when X has string column names.
+
     See Also
     --------
     skcmim.CMIMTransformer : contrastive without augmentations, with a decoder.
-    """,
-    param_docs={
-        "temperature": ("float, default=0.1", "Temperature of the NT-Xent softmax."),
-        "noise_std": ("float, default=0.5", "Standard deviation of the view noise (standardised units)."),
-        "feature_dropout": ("float, default=0.2", "Probability of zeroing a feature in a view."),
-        "hidden_layer_sizes": ('"auto" or tuple of int, default="auto"',
-                               'Hidden widths of the encoder: the MLP for numeric data (``"auto"`` is '
-                               '(512, 512)), stacked GRU layers of one width for SMILES (``"auto"`` is (256,)).'),
-        "n_views": ("int, default=4",
-                    "SMILES only: random SMILES drawn per molecule when fitting (by RDKit, from "
-                    "``random_state``); every batch contrasts two different ones of them."),
-    },
-    attributes=_ENCODER_ATTRIBUTES,
-)
+    """
+
+    _parameter_constraints = {
+        **BaseRepresentation._parameter_constraints,
+        "contrastive_temperature": [Interval(Real, 0, None, closed="neither")],
+        "temperature": [Interval(Real, 0, None, closed="neither"), StrOptions({"deprecated"})],
+        "noise_std": [Interval(Real, 0, None, closed="left")],
+        "feature_dropout": [Interval(Real, 0, 1, closed="left")],
+        "n_views": [Interval(Integral, 2, None, closed="left")],
+    }
+    _network_role = "view_encoder"
+
+    def __init__(
+        self,
+        n_components: int = 16,
+        *,
+        hidden_layer_sizes: Literal["auto"] | Sequence[int] = "auto",
+        max_epochs: int = 50,
+        batch_size: int = 128,
+        learning_rate: float = 1e-3,
+        input_kind: Literal["auto", "numeric", "smiles"] = "auto",
+        max_length: int | None = None,
+        canonical: bool = True,
+        on_invalid: Literal["raise", "nan"] = "raise",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str | torch.device = "auto",
+        mixed_precision: bool = False,
+        callbacks: Sequence[Any] | None = None,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+        contrastive_temperature: float = 0.1,
+        temperature: float | Literal["deprecated"] = "deprecated",
+        noise_std: float = 0.5,
+        feature_dropout: float = 0.2,
+        n_views: int = 4,
+    ) -> None:
+        _store_params(self, locals())
+
+    def _module_options(self):
+        # the numeric views' augmentations; SMILES views are random SMILES (n_views)
+        return {"noise_std": self.noise_std, "feature_dropout": self.feature_dropout}
+
+    def _criterion_spec(self):
+        return NTXentLoss, {"temperature": _contrastive_temperature(self)}

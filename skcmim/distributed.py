@@ -31,23 +31,28 @@ ordinary skcmim estimator on the process's device: transform, save or
 pickle it as usual.
 """
 
-import contextlib
+from __future__ import annotations
+
+import hashlib
 import os
 import warnings
+from typing import Any, Literal
 
+import numpy as np
 import torch
 import torch.distributed as dist
 import torch.distributed.nn.functional as dist_functional
+from skorch.callbacks import Callback
 from torch.nn.parallel import DistributedDataParallel
 
-from .estimators import _resolve_device
+from .engine import resolve_device, set_iterator_params
 
-__all__ = ["fit_data_parallel", "is_main_process"]
+__all__ = ["DataParallel", "fit_data_parallel", "is_main_process"]
 
 _NEGATIVES = ("global", "local")
 
 
-def is_main_process():
+def is_main_process() -> bool:
     """True in the process of rank 0, or when not running distributed.
 
     Reads the process group's rank, or once :func:`fit_data_parallel` has
@@ -63,7 +68,10 @@ def is_main_process():
     return int(os.environ.get("RANK", "0")) == 0
 
 
-def fit_data_parallel(estimator, X, y=None, *, negatives="global", backend=None):
+def fit_data_parallel(
+    estimator: Any, X: Any, y: None = None, *, negatives: Literal["global", "local"] = "global",
+    backend: str | None = None,
+) -> Any:
     """Fit an skcmim estimator data-parallel across the processes of a launch.
 
     Call it in every process started by ``torchrun`` (or any launcher that
@@ -106,7 +114,8 @@ def fit_data_parallel(estimator, X, y=None, *, negatives="global", backend=None)
     if created:
         dist.init_process_group(backend=backend or ("nccl" if device.type == "cuda" else "gloo"))
     try:
-        estimator._data_parallel = _DataParallel(dist.get_rank(), dist.get_world_size(), device, negatives)
+        _check_same_data(X)
+        estimator._data_parallel = DataParallel(dist.get_rank(), dist.get_world_size(), device, negatives)
         try:
             return estimator.fit(X, y)
         finally:
@@ -116,13 +125,59 @@ def fit_data_parallel(estimator, X, y=None, *, negatives="global", backend=None)
             dist.destroy_process_group()
 
 
+def _check_same_data(X):
+    """Every process must pass the same data: a ValueError on every rank before training otherwise.
+
+    Compares the number of rows and a digest of the data (for a chunk
+    source, its description), gathered from all processes, so that no
+    process is left waiting inside a collective call of the training.
+    """
+    mine = _fingerprint(X)
+    everyone = [None] * dist.get_world_size()
+    dist.all_gather_object(everyone, mine)
+    if any(other != mine for other in everyone):
+        shown = "; ".join(f"rank {rank}: {rows} rows, digest {digest[:12]}"
+                          for rank, (rows, digest) in enumerate(everyone))
+        raise ValueError(
+            f"fit_data_parallel needs the same X in every process (each trains on its share of every global "
+            f"batch of the same data), but the processes passed different data: {shown}."
+        )
+
+
+def _fingerprint(X):
+    """``(number of rows, sha256 hex digest)`` of training data, the same in every process for the same data."""
+    from .streaming import ChunkSource, as_chunk_source
+
+    source = as_chunk_source(X)
+    if isinstance(source, ChunkSource):
+        return -1, hashlib.sha256(repr(source).encode()).hexdigest()
+    array = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X, dtype=object if isinstance(X, (list, tuple))
+                                                                                  else None)
+    digest = hashlib.sha256(str(array.shape).encode())
+    if array.dtype.kind in "biufc":
+        digest.update(np.ascontiguousarray(array).tobytes())
+    else:  # SMILES or Mols: their text
+        digest.update("\x00".join(_as_text(value) for value in array.reshape(-1)).encode("utf-8", "replace"))
+    return len(array), digest.hexdigest()
+
+
+def _as_text(value):
+    if isinstance(value, str):
+        return value
+    try:
+        from rdkit import Chem
+    except ImportError:  # pragma: no cover - without RDKit there are no Mols
+        return repr(value)
+    return Chem.MolToSmiles(value) if isinstance(value, Chem.Mol) else repr(value)
+
+
 def _launched():
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
 def _process_device(device):
     """This process's device: ``cuda:LOCAL_RANK`` when the estimator would use CUDA."""
-    resolved = _resolve_device(device)
+    resolved = resolve_device(device)
     if resolved.type != "cuda":
         return resolved
     index = int(os.environ.get("LOCAL_RANK", resolved.index or 0))
@@ -130,8 +185,25 @@ def _process_device(device):
     return torch.device("cuda", index)
 
 
-class _DataParallel:
-    """How one process takes part in a data-parallel fit."""
+class DataParallel(Callback):
+    """skorch callback: one process's part in a data-parallel fit.
+
+    While the net trains (``on_train_begin`` to ``on_train_end``) its module
+    is wrapped in ``DistributedDataParallel``, its batches are this
+    process's share of every global batch, the reparameterisation noise is
+    drawn for the global batch, and (``negatives="global"``) cMIM's
+    contrastive term sees the codes of the global batch.  The estimators add
+    it to their net for the duration of a fit under :func:`fit_data_parallel`.
+
+    Parameters
+    ----------
+    rank, world_size : int
+        This process's rank and the number of processes.
+    device : torch.device
+        This process's training device.
+    negatives : {"global", "local"}
+        Where cMIM's negatives come from.
+    """
 
     def __init__(self, rank, world_size, device, negatives):
         self.rank = rank
@@ -148,24 +220,21 @@ class _DataParallel:
             parts = dist_functional.all_gather(z)
         return torch.cat(parts), self.rank * z.shape[0]
 
-    @contextlib.contextmanager
-    def training(self, net):
-        """Wrap ``net``'s module in DDP and shard its batches while it trains."""
-        module = net.module_
+    def on_train_begin(self, net, **kwargs):
+        self.module_ = net.module_
         device_ids = [self.device.index] if self.device.type == "cuda" else None
-        net.module_ = DistributedDataParallel(module, device_ids=device_ids)
-        net.iterator_train__rank = self.rank
-        net.iterator_train__world_size = self.world_size
-        if hasattr(module, "noise_shard"):
-            module.noise_shard = (self.rank, self.world_size)
+        net.module_ = DistributedDataParallel(self.module_, device_ids=device_ids)
+        set_iterator_params(net, rank=self.rank, world_size=self.world_size)
+        if hasattr(self.module_, "noise_shard"):
+            self.module_.noise_shard = (self.rank, self.world_size)
         if self.negatives == "global" and hasattr(net.criterion_, "gather_codes"):
             net.criterion_.gather_codes = self._gather_codes
-        try:
-            yield
-        finally:
-            net.module_ = module
-            if hasattr(module, "noise_shard"):
-                del module.noise_shard  # back to the class default
-            del net.iterator_train__rank, net.iterator_train__world_size
-            if hasattr(net.criterion_, "gather_codes"):
-                net.criterion_.gather_codes = None
+
+    def on_train_end(self, net, **kwargs):
+        net.module_ = self.module_
+        if hasattr(self.module_, "noise_shard"):
+            del self.module_.noise_shard  # back to the class default
+        set_iterator_params(net, rank=0, world_size=1)
+        if hasattr(net.criterion_, "gather_codes"):
+            net.criterion_.gather_codes = None
+        del self.module_

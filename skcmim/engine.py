@@ -20,21 +20,84 @@ import math
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
 from .streaming import chunk_errors
 
 __all__ = [
+    "draw_seed",
     "flush_denormals",
+    "fork_rng_devices",
+    "resolve_device",
+    "set_iterator_params",
+    "take_rows",
+    "to_device",
+    "training_error_hints",
     "DeviceTensorDataset",
     "HoldoutSplit",
     "MIMNet",
     "NonFiniteLossError",
+    "RaggedRows",
+    "RowStore",
     "StopOnNonFiniteLoss",
     "StreamDataset",
     "TensorBatches",
 ]
+
+
+def resolve_device(device):
+    """Turn an estimator's ``device`` parameter into a concrete ``torch.device``."""
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'.") from exc
+    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": _mps_available()}
+    if resolved.type not in available:
+        raise ValueError(f"device={device!r} cannot train or run a model; use 'auto', 'cpu', 'cuda' or 'mps'.")
+    if not available[resolved.type]:
+        raise ValueError(f"device={device!r} was requested but {resolved.type.upper()} is not available on this "
+                         f"machine; use device='auto' or 'cpu'.")
+    if resolved.type == "cuda" and resolved.index is not None and resolved.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s).")
+    return resolved
+
+
+def _mps_available():
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+@contextlib.contextmanager
+def training_error_hints(batch_size):
+    """Turn torch's out-of-memory and overflow errors into advice the user can act on."""
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError as exc:
+        raise MemoryError(
+            f"The training device ran out of memory with batch_size={batch_size}. Use a smaller batch_size "
+            f"(e.g. {max(1, batch_size // 2)}), smaller hidden_layer_sizes, mixed_precision=True, or device='cpu'."
+        ) from exc
+    except RuntimeError as exc:
+        if "overflow" not in str(exc):
+            raise
+        raise NonFiniteLossError(
+            f"Training overflowed ({exc}). Training diverged: lower learning_rate, or scale the features "
+            f"(for example with StandardScaler)."
+        ) from exc
+
+
+def fork_rng_devices(device):
+    """The CUDA devices whose RNG ``torch.random.fork_rng`` must save for ``device``."""
+    return [device.index or 0] if device.type == "cuda" else []
+
+
+def draw_seed(random_state):
+    """One int seed from a scikit-learn ``random_state``."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def _denormals_flushed():
@@ -59,8 +122,122 @@ def flush_denormals():
             torch.set_flush_denormal(previous)
 
 
-class NonFiniteLossError(FloatingPointError):
-    """The training loss became NaN or infinite."""
+class NonFiniteLossError(FloatingPointError, ValueError):
+    """The training loss or the weights became NaN or infinite.
+
+    A ``ValueError`` too: the usual cause is a value the user chose (a
+    learning rate, unscaled features).
+    """
+
+
+class RowStore:
+    """Training rows kept in a compact form and made into a tensor one batch at a time.
+
+    The engine treats a row store like a tensor of rows: it shuffles,
+    splits and batches it through these methods only.
+    """
+
+    def __len__(self):
+        raise NotImplementedError
+
+    @property
+    def device(self):
+        """Where :meth:`take` puts its batches."""
+        raise NotImplementedError
+
+    def to(self, device):
+        """The same rows, with batches on ``device``."""
+        raise NotImplementedError
+
+    def take(self, index):
+        """Rows ``index`` as one tensor, ready for the network."""
+        raise NotImplementedError
+
+    def subset(self, index):
+        """Rows ``index`` as a row store of the same kind."""
+        raise NotImplementedError
+
+    @classmethod
+    def cat(cls, parts):
+        """The rows of several row stores of this kind, in order."""
+        raise NotImplementedError
+
+
+class RaggedRows(RowStore):
+    """Rows of token ids of different lengths, stored without padding.
+
+    Padding happens per batch (:meth:`take`), so one very long SMILES pads
+    only its own batch, not every training row.  Rows may hold several
+    sequences each (InfoNCE's views): ``lengths`` then has shape
+    ``(n_rows, n_views)``.
+
+    Parameters
+    ----------
+    flat : Tensor of shape (n_tokens,)
+        Every sequence's ids, concatenated in row-major order of ``lengths``.
+    lengths : Tensor of shape (n_rows,) or (n_rows, n_views)
+    pad_index : int
+    """
+
+    def __init__(self, flat, lengths, pad_index):
+        self.flat = torch.as_tensor(flat)
+        self.lengths = torch.as_tensor(lengths)
+        self.pad_index = pad_index
+        ends = torch.cumsum(self.lengths.reshape(-1), 0)
+        self.starts = (ends - self.lengths.reshape(-1)).reshape(self.lengths.shape)
+
+    def __len__(self):
+        return len(self.lengths)
+
+    @property
+    def device(self):
+        return self.flat.device
+
+    def to(self, device):
+        return RaggedRows(self.flat.to(device), self.lengths.to(device), self.pad_index)
+
+    def take(self, index):
+        """Rows ``index`` as one tensor, padded to their longest sequence."""
+        lengths, starts = self.lengths[index], self.starts[index]
+        width = int(lengths.max()) if len(lengths) else 0
+        steps = torch.arange(width, device=self.flat.device)
+        inside = steps < lengths.unsqueeze(-1)
+        positions = torch.where(inside, starts.unsqueeze(-1) + steps, 0)
+        return torch.where(inside, self.flat[positions], self.pad_index)
+
+    @staticmethod
+    def cat(parts):
+        """The rows of several :class:`RaggedRows`, in order."""
+        return RaggedRows(torch.cat([part.flat for part in parts]), torch.cat([part.lengths for part in parts]),
+                          parts[0].pad_index)
+
+
+    def subset(self, index):
+        lengths = self.lengths[index]
+        pieces = [self.flat[start : start + n] for start, n in zip(self.starts[index].reshape(-1).tolist(),
+                                                                     lengths.reshape(-1).tolist())]
+        return RaggedRows(torch.cat(pieces) if pieces else self.flat[:0], lengths, self.pad_index)
+
+
+def to_device(data, device):
+    """Training data on ``device``: a tensor or array, a :class:`RowStore` or a stream of them."""
+    if isinstance(data, (RowStore, StreamDataset)):
+        return data.to(device)
+    return torch.as_tensor(data, device=device)
+
+
+def take_rows(data, index):
+    """Rows ``index`` of a tensor or :class:`RowStore`, as a tensor."""
+    return data.take(index) if isinstance(data, RowStore) else data[index]
+
+
+def _subset(data, index):
+    """Rows ``index`` of a tensor or :class:`RowStore`, of the same type."""
+    return data.subset(index) if isinstance(data, RowStore) else data[index]
+
+
+def _cat_rows(parts):
+    return type(parts[0]).cat(parts) if isinstance(parts[0], RowStore) else torch.cat(parts)
 
 
 class DeviceTensorDataset:
@@ -94,23 +271,33 @@ class StreamDataset:
         scaling or tokenisation happen here, one chunk at a time).
     device : torch.device or str, default="cpu"
         Where each prepared chunk is placed.
+    n_rows : int or None, default=None
+        Training rows per pass, when known (a progress bar shows it).
     """
 
-    def __init__(self, source, prepare, device="cpu"):
+    def __init__(self, source, prepare, device="cpu", n_rows=None):
         self.source = source
         self.prepare = prepare
         self.device = device
+        self.n_rows = n_rows
 
     def to(self, device):
         """The same stream, placing its chunks on ``device``."""
-        return type(self)(self.source, self.prepare, device)
+        return type(self)(self.source, self.prepare, device, self.n_rows)
+
+    def __len__(self):
+        """Training rows per pass: counted by the set-up pass, or here by one more pass."""
+        if self.n_rows is None:
+            self.n_rows = sum(len(self.prepare(chunk)) for chunk in self.source)
+        return self.n_rows
 
     def chunks(self):
         """Prepared chunks on the device, one at a time."""
         for index, chunk in enumerate(self.source):
             with chunk_errors(index, self.source):
                 prepared = self.prepare(chunk)
-            yield torch.as_tensor(prepared, device=self.device)
+            yield to_device(prepared, self.device)
+
 
 class HoldoutSplit:
     """Random hold-out of a fraction of a :class:`DeviceTensorDataset`.
@@ -140,8 +327,8 @@ class HoldoutSplit:
         order = np.random.default_rng(self.seed).permutation(n_samples)
         index = torch.as_tensor(order, device=dataset.X.device)
         return (
-            DeviceTensorDataset(dataset.X[index[n_valid:]]),
-            DeviceTensorDataset(dataset.X[index[:n_valid]]),
+            DeviceTensorDataset(_subset(dataset.X, index[n_valid:])),
+            DeviceTensorDataset(_subset(dataset.X, index[:n_valid])),
         )
 
 
@@ -186,16 +373,19 @@ class TensorBatches:
     def __iter__(self):
         pending = None
         for chunk in self.dataset.chunks():
-            if self.shuffle:
-                chunk = chunk[torch.randperm(len(chunk), generator=self.generator).to(chunk.device)]
             if pending is not None:
-                chunk = torch.cat([pending, chunk])
+                chunk = _cat_rows([pending, chunk])
+            order = torch.arange(len(chunk), device=chunk.device)
+            if self.shuffle:  # the carried-over rows come first, as before their chunk was joined
+                fresh = len(chunk) - (len(pending) if pending is not None else 0)
+                permutation = torch.randperm(fresh, generator=self.generator).to(chunk.device)
+                order = torch.cat([order[: len(chunk) - fresh], permutation + (len(chunk) - fresh)])
             complete = len(chunk) - len(chunk) % self.batch_size
             for start in range(0, complete, self.batch_size):
-                yield self._share(chunk[start : start + self.batch_size]), None
-            pending = chunk[complete:] if complete < len(chunk) else None
+                yield self._share(take_rows(chunk, order[start : start + self.batch_size])), None
+            pending = _subset(chunk, order[complete:]) if complete < len(chunk) else None
         if pending is not None and len(pending) >= self.world_size:
-            yield self._share(pending), None
+            yield self._share(take_rows(pending, torch.arange(len(pending), device=pending.device))), None
 
     def _share(self, batch):
         if self.world_size == 1:
@@ -216,6 +406,18 @@ class StopOnNonFiniteLoss(Callback):
                 f"{epoch}. Training diverged: lower learning_rate, scale the features (for "
                 f"example with StandardScaler), or use a larger batch_size."
             )
+
+
+def set_iterator_params(net, **params):
+    """Set ``iterator_train__*`` parameters of an initialised net.
+
+    skorch's ``set_params`` accepts them only before ``initialize`` (on an
+    initialised net it looks for a component to re-initialise and raises),
+    yet the iterator is built anew from these attributes at every pass, so
+    setting them is all a change needs.
+    """
+    for key, value in params.items():
+        setattr(net, f"iterator_train__{key}", value)
 
 
 class MIMNet(NeuralNet):

@@ -2,11 +2,11 @@
 
 Every function returns one value per sample; the training loss is the mean
 over the batch.  Log-densities are summed over dimensions.  The equations are
-in the user guide (``docs/user_guide.rst``) and in ``design.md`` section 3.
+in the user guide (``docs/user_guide.rst``, "The losses").
 
 The network computes ``log p(x | z)`` itself (it knows its likelihood), so the
 losses here only see the latent quantities and that one number per sample.
-This keeps them identical for dense, image and sequence models.
+This keeps them identical for the dense (MLP) and the SMILES sequence models.
 """
 
 import math

@@ -12,6 +12,43 @@ works on plain strings.
   back.
 * :func:`randomized_smiles` writes the same molecule from a random atom order
   (a SMILES augmentation, for augmented views of a molecule).
+
+Limits on one molecule
+----------------------
+RDKit's work on one molecule grows faster than linearly with its size, and
+some huge inputs crash the interpreter: canonicalising a chain of 20,000
+carbons (``"C" * 20000``) or branches nested 20,000 deep ends in a
+segmentation fault.  So every molecule is measured before RDKit sanitises or
+canonicalises it, and one over a limit is an invalid row like any other (a
+``ValueError`` naming the row and the limit, or a missing row with
+``on_invalid="nan"``):
+
+* :data:`MAX_SMILES_LENGTH` characters of one SMILES string, checked before
+  parsing; every SMILES that :func:`to_smiles` returns is this short too;
+* :data:`MAX_ATOMS` atoms other than hydrogen (a Mol may carry up to four
+  explicit hydrogens per such atom on top);
+* :data:`MAX_RINGS` rings, counted as ring closures (bonds - atoms +
+  fragments).
+
+Nesting depth needs no limit of its own: it cannot exceed the atom count,
+and what crashes RDKit is the size (a plain chain of 20,000 crashes as the
+nested branches do).  The limits are far above drug-like molecules (the
+longest MOSES ZINC SMILES has 57 characters) and peptides (a random
+50-residue peptide from ``Chem.MolFromSequence`` has 417 heavy atoms, 14
+rings and a canonical SMILES of 988 characters; C60 has 31 rings).
+
+Measured with ``python benchmarks/molecule_limits.py`` (best of 3 per
+shape, each in a subprocess, on a shared 2-core machine with a load average
+of 6 to 12, so the times are inflated): at the limits, :func:`to_smiles`
+takes at most 0.3 s on every string shape tried (a chain of 1,000 atoms
+0.06 s; branches nested 999 deep 0.06 s; a 1,000-atom macrocycle 0.14 s;
+200 nested macrocycles in 1,000 atoms 0.28 s; a cage of 200 rings 0.21 s; a
+ladder of 199 rings 0.18 s; a polyene of 499 stereo double bonds 0.26 s)
+and 0.6 s on the worst Mol (1,000 methanes with explicit hydrogens, 5,000
+atoms).  Over the limits it refuses each in under 0.02 s, where RDKit alone
+(``--shapes beyond``) crashes on the chain and the nesting of 20,000, takes
+over 60 s on a macrocycle of 15,000, 2.4 s on a cage of 500 rings, 7.6 s on
+one of 700, and 1.9 s on 2,000 methanes with explicit hydrogens.
 """
 
 import math
@@ -28,6 +65,10 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = [
     "BOS_TOKEN",
     "EOS_TOKEN",
+    "MAX_ATOMS",
+    "MAX_RINGS",
+    "MAX_SMILES_LENGTH",
+    "MIN_SEQUENCE_LENGTH",
     "PAD_TOKEN",
     "SPECIAL_TOKENS",
     "SmilesTokenizer",
@@ -39,6 +80,8 @@ __all__ = [
 ]
 
 PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN = "<pad>", "<bos>", "<eos>", "<unk>"
+#: The shortest token sequence a SMILES model handles: ``<bos>``, one token, ``<eos>``.
+MIN_SEQUENCE_LENGTH = 3
 #: Special tokens, in id order: ``<pad>`` = 0, ``<bos>`` = 1, ``<eos>`` = 2, ``<unk>`` = 3.
 SPECIAL_TOKENS = (PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN)
 
@@ -51,6 +94,37 @@ _SMILES_PATTERN = re.compile(
 )
 
 _MAX_SHOWN = 80  # characters of an offending value quoted in an error message
+
+#: Most characters in one SMILES string (its first whitespace-separated
+#: field), checked before RDKit parses it; every SMILES :func:`to_smiles`
+#: returns is at most this long too.  Five characters per atom at
+#: :data:`MAX_ATOMS`, room for bracket atoms such as ``[C@@H]``.  A longer
+#: string is refused unread; a long one within it is first parsed without
+#: sanitising (linear in its length) to count its atoms and rings.
+MAX_SMILES_LENGTH = 5_000
+
+#: Most atoms other than hydrogen in one molecule (SMILES or RDKit ``Mol``).
+#: RDKit's time grows faster than linearly with it (a macrocycle of 1,000
+#: atoms: 0.33 s, of 15,000: over 60 s); at this size the slowest string
+#: shapes measured (see the module docstring) take about 0.3 s.
+MAX_ATOMS = 1_000
+
+#: Most rings (ring closures: bonds - atoms + fragments) in one molecule.
+#: RDKit's ring perception grows faster than quadratically with the ring
+#: count: a cage of 200 rings took 0.23 s, of 500 rings 2.4 s, of 700 7.6 s.
+MAX_RINGS = 200
+
+# Explicit hydrogens of a Mol are removed before canonicalisation, and
+# RDKit's RemoveHs grows faster than linearly with the atom count (methanes
+# with their hydrogens: 5,000 atoms 0.59 s, 10,000 atoms 1.9 s), so the
+# hydrogens are bounded too: four per heavy atom is the most a molecule of
+# atoms with valence <= 4 carries.
+_MAX_ATOMS_WITH_HYDROGENS = 5 * MAX_ATOMS
+
+# A SMILES this short cannot exceed MAX_ATOMS (an atom takes at least one
+# character) nor MAX_RINGS (a ring closure takes two digits), so it skips the
+# extra parse that measures a molecule before sanitising it.
+_ALWAYS_WITHIN_LIMITS = min(MAX_ATOMS, 2 * MAX_RINGS)
 
 
 # --------------------------------------------------------------------------
@@ -186,19 +260,29 @@ def to_smiles(X, *, canonical=True, on_invalid="raise"):
     X : list, tuple, 1-D array, pandas Series or one-column DataFrame
         SMILES strings and/or RDKit ``Mol`` objects.  Whitespace around a
         SMILES is ignored, and so is anything after its first blank (a name,
-        as in ``.smi`` files).
+        as in ``.smi`` files).  A ``Mol`` is normalised like a parsed
+        string: a copy is sanitised and stripped of explicit hydrogens, so
+        ``Chem.AddHs(mol)`` gives the same SMILES as ``mol``; the caller's
+        ``Mol`` is left unchanged.
     canonical : bool, default=True
         Return RDKit's canonical SMILES.  If False, a string is returned as
-        given (stripped) and a ``Mol`` is written without canonical ordering.
+        given (stripped) and a ``Mol`` is written from its normalised copy
+        without canonical ordering.
     on_invalid : {"raise", "nan"}, default="raise"
-        What to do with a row RDKit cannot read (an invalid SMILES, an empty
-        string, a missing value, an object that is neither ``str`` nor
-        ``Mol``): raise a ``ValueError`` naming the first such row, or put
-        ``None`` at its position and False in the mask.
+        What to do with an invalid row: a SMILES RDKit cannot parse, an
+        empty string, a missing value, an object that is neither ``str`` nor
+        ``Mol``, a ``Mol`` RDKit cannot sanitise, a query ``Mol`` (from
+        ``Chem.MolFromSmarts``), or a molecule over :data:`MAX_SMILES_LENGTH`,
+        :data:`MAX_ATOMS` or :data:`MAX_RINGS` (constants of
+        :mod:`skcmim.molecules`, whose docstring gives their measurements).
+        ``"raise"`` raises a ``ValueError`` naming the first such row and why
+        it is invalid; ``"nan"`` puts ``None`` at its position and False in
+        the mask.
 
     Returns
     -------
     smiles : list of str or None
+        At most :data:`MAX_SMILES_LENGTH` characters each.
     valid : ndarray of shape (n_samples,), bool
         False where ``smiles`` holds None.
 
@@ -246,13 +330,29 @@ def to_smiles(X, *, canonical=True, on_invalid="raise"):
 
 def _one_smiles(value, canonical, Chem):
     """``(smiles, None)`` for a valid row, ``(None, problem)`` otherwise."""
+    mol, problem = _molecule(value, Chem)
+    if problem is not None:
+        return None, problem
+    if isinstance(value, str) and not canonical:
+        return value.split()[0], None  # within MAX_SMILES_LENGTH: checked by _molecule
+    try:
+        smiles = Chem.MolToSmiles(mol, canonical=canonical)
+    except Exception as exc:  # RDKit raises its own error types
+        return None, f"holds a molecule that RDKit cannot write as SMILES ({exc})"
+    if len(smiles) > MAX_SMILES_LENGTH:
+        limit = _over("MAX_SMILES_LENGTH", MAX_SMILES_LENGTH)
+        return None, f"holds a molecule whose SMILES has {len(smiles):,} characters, {limit}"
+    return smiles, None
+
+
+def _molecule(value, Chem):
+    """The sanitised, hydrogen-free molecule of a row within the limits.
+
+    Returns ``(mol, None)``, or ``(None, problem)`` with ``problem`` the rest
+    of a sentence that starts with the row (``"holds an invalid SMILES ..."``).
+    """
     if isinstance(value, Chem.Mol):
-        if value.GetNumAtoms() == 0:
-            return None, "holds an RDKit Mol without atoms"
-        try:
-            return Chem.MolToSmiles(value, canonical=canonical), None
-        except Exception as exc:  # RDKit raises its own error types
-            return None, f"holds an RDKit Mol that RDKit cannot write as SMILES ({exc})"
+        return _normalised_mol(value, Chem)
     if _is_missing(value):
         return None, f"is missing ({value!r})"
     if not isinstance(value, str):
@@ -261,10 +361,71 @@ def _one_smiles(value, canonical, Chem):
     if not fields:
         return None, f"holds an empty string {_shown(value)}, not a SMILES"
     text = fields[0]
+    problem = _smiles_size_problem(text, Chem)
+    if problem is not None:
+        return None, problem
     mol = Chem.MolFromSmiles(text)
     if mol is None or mol.GetNumAtoms() == 0:
         return None, f"holds an invalid SMILES string {_shown(value)} (RDKit could not parse it)"
-    return (Chem.MolToSmiles(mol) if canonical else text), None
+    return mol, None
+
+
+def _normalised_mol(value, Chem):
+    """A sanitised copy of a Mol without explicit hydrogens, as a string row gives.
+
+    The caller's Mol is never changed.
+    """
+    n_atoms = value.GetNumAtoms()
+    if n_atoms == 0:
+        return None, "holds an RDKit Mol without atoms"
+    if n_atoms > _MAX_ATOMS_WITH_HYDROGENS:
+        return None, (
+            f"holds an RDKit Mol of {n_atoms:,} atoms, hydrogens included, over skcmim's limit of "
+            f"{_MAX_ATOMS_WITH_HYDROGENS:,} (5 * MAX_ATOMS; see skcmim.molecules.MAX_ATOMS)"
+        )
+    query_atom = next((atom.GetIdx() for atom in value.GetAtoms() if atom.HasQuery()), None)
+    if query_atom is not None:
+        return None, (
+            f"holds an RDKit query Mol (atom {query_atom} is a query atom, as made by Chem.MolFromSmarts), "
+            f"not a molecule; build molecules with Chem.MolFromSmiles"
+        )
+    problem = _size_problem(value, Chem)
+    if problem is not None:
+        return None, problem
+    mol = Chem.Mol(value)
+    try:
+        Chem.SanitizeMol(mol)
+        return Chem.RemoveHs(mol), None
+    except Exception as exc:  # RDKit raises its own error types
+        return None, f"holds an RDKit Mol that RDKit cannot sanitise ({exc})"
+
+
+def _smiles_size_problem(text, Chem):
+    """Why a SMILES is too large for RDKit to handle quickly, or None."""
+    if len(text) > MAX_SMILES_LENGTH:
+        limit = _over("MAX_SMILES_LENGTH", MAX_SMILES_LENGTH)
+        return f"holds a SMILES of {len(text):,} characters ({_shown(text)}), {limit}"
+    if len(text) <= _ALWAYS_WITHIN_LIMITS:
+        return None
+    # parsing without sanitising is linear and cheap; ring perception and
+    # canonicalisation are what grow fast
+    raw = Chem.MolFromSmiles(text, sanitize=False)
+    return None if raw is None else _size_problem(raw, Chem)
+
+
+def _size_problem(mol, Chem):
+    """Why a (possibly unsanitised) molecule is over MAX_ATOMS or MAX_RINGS, or None."""
+    n_heavy = mol.GetNumHeavyAtoms()
+    if n_heavy > MAX_ATOMS:
+        return f"holds a molecule of {n_heavy:,} atoms (hydrogens not counted), {_over('MAX_ATOMS', MAX_ATOMS)}"
+    n_rings = mol.GetNumBonds() - mol.GetNumAtoms() + len(Chem.GetMolFrags(mol))
+    if n_rings > MAX_RINGS:
+        return f"holds a molecule with {n_rings:,} rings (ring closures), {_over('MAX_RINGS', MAX_RINGS)}"
+    return None
+
+
+def _over(name, limit):
+    return f"over skcmim's limit of {name}={limit:,} (see skcmim.molecules.{name})"
 
 
 # --------------------------------------------------------------------------
@@ -280,9 +441,16 @@ def randomized_smiles(smiles, random_state=None):
     so the result is reproducible for a fixed ``random_state`` (RDKit's own
     ``doRandom`` uses a global RNG that cannot be seeded per call).
 
+    Molecules are read and bounded as in :func:`to_smiles`: a Mol is
+    sanitised and stripped of explicit hydrogens (on a copy), and a molecule
+    over :data:`MAX_SMILES_LENGTH`, :data:`MAX_ATOMS` or :data:`MAX_RINGS` is
+    refused.  A random SMILES may be longer than the canonical one (more
+    branches and ring closures), so it can exceed :data:`MAX_SMILES_LENGTH`.
+
     Parameters
     ----------
     smiles : str, RDKit Mol, or a sequence of them
+        A string is read up to its first blank, as in :func:`to_smiles`.
     random_state : int, RandomState instance or None, default=None
         For a sequence, one generator is drawn from for every molecule in
         turn.
@@ -294,7 +462,8 @@ def randomized_smiles(smiles, random_state=None):
     Raises
     ------
     ValueError
-        If a SMILES cannot be parsed.
+        If an entry is not a valid molecule within the limits (naming its
+        row for a sequence).
     """
     Chem, rdBase = _import_rdkit()
     rng = check_random_state(random_state)
@@ -303,10 +472,10 @@ def randomized_smiles(smiles, random_state=None):
     out = []
     with rdBase.BlockLogs():
         for row, item in enumerate(items):
-            mol = item if isinstance(item, Chem.Mol) else (Chem.MolFromSmiles(item) if isinstance(item, str) else None)
-            if mol is None:
-                where = "" if single else f"Row {row} "
-                raise ValueError(f"{where}holds an invalid SMILES {_shown(item)}; cannot randomise it.")
+            mol, problem = _molecule(item, Chem)
+            if problem is not None:
+                where = "The input" if single else f"Row {row}"
+                raise ValueError(f"{where} {problem}; cannot randomise it.")
             order = rng.permutation(mol.GetNumAtoms()).tolist()
             out.append(Chem.MolToSmiles(Chem.RenumberAtoms(mol, order), canonical=False))
     return out[0] if single else out
@@ -408,10 +577,6 @@ class SmilesTokenizer(BaseEstimator):
         check_is_fitted(self, "vocabulary_")
         return len(self.vocabulary_)
 
-    def tokenize(self, smiles):
-        """Tokens of one SMILES (no special tokens)."""
-        return tokenize_smiles(smiles)
-
     def lengths(self, smiles):
         """Encoded length (tokens + 2) of each SMILES, as an int64 array."""
         return np.fromiter((len(tokenize_smiles(s)) + 2 for s in smiles), dtype=np.int64)
@@ -437,6 +602,31 @@ class SmilesTokenizer(BaseEstimator):
             Once, counting the tokens outside the vocabulary that were mapped
             to ``<unk>``.
         """
+        flat, lengths = self.encode_ragged(smiles, max_length)
+        width = max_length if max_length is not None else int(lengths.max(initial=2))
+        ids = np.full((len(lengths), width), self.pad_index, dtype=np.int64)
+        ids[np.arange(width) < lengths[:, None]] = flat  # row-major order matches the concatenation
+        return ids
+
+    def encode_ragged(self, smiles, max_length=None):
+        """Token ids of every SMILES, concatenated without padding, and their lengths.
+
+        The same ids as :meth:`encode`, in a ``(flat, lengths)`` pair whose
+        memory grows with the number of tokens rather than with the number
+        of SMILES times the longest one.
+
+        Parameters
+        ----------
+        smiles : sequence of str
+        max_length : int or None, default=None
+            A SMILES longer than ``max_length - 2`` tokens is an error.
+
+        Returns
+        -------
+        flat : ndarray of shape (n_tokens,), int64
+        lengths : ndarray of shape (n_smiles,), int64
+            Tokens of each SMILES, ``<bos>`` and ``<eos>`` included.
+        """
         check_is_fitted(self, "vocabulary_")
         if isinstance(smiles, str):
             raise ValueError("encode expects a collection of SMILES, got a single string; wrap it in a list.")
@@ -448,40 +638,40 @@ class SmilesTokenizer(BaseEstimator):
                     f"validate the input with to_smiles and encode the valid rows only."
                 )
             rows.append(tokenize_smiles(text))
-        longest = max((len(tokens) for tokens in rows), default=0) + 2
-        if max_length is None:
-            max_length = longest
-        elif not isinstance(max_length, Integral) or max_length < 2:
-            raise ValueError(f"max_length must be an integer >= 2, got {max_length!r}.")
-        elif longest > max_length:
-            row = next(i for i, tokens in enumerate(rows) if len(tokens) + 2 > max_length)
-            raise ValueError(
-                f"Row {row} encodes to {len(rows[row]) + 2} tokens (including <bos> and <eos>), more than "
-                f"max_length={max_length}: {_shown(texts[row])}. "
-                f"Increase max_length or drop long molecules; SMILES are never truncated."
-            )
-        ids = np.full((len(rows), max_length), self.pad_index, dtype=np.int64)
+        lengths = np.array([len(tokens) + 2 for tokens in rows], dtype=np.int64)
+        if max_length is not None:
+            if not isinstance(max_length, Integral) or max_length < MIN_SEQUENCE_LENGTH:
+                raise ValueError(f"max_length must be an integer >= {MIN_SEQUENCE_LENGTH}, got {max_length!r}.")
+            if lengths.max(initial=0) > max_length:
+                row = int(np.argmax(lengths > max_length))
+                raise ValueError(
+                    f"Row {row} encodes to {lengths[row]} tokens (including <bos> and <eos>), more than "
+                    f"max_length={max_length}: {_shown(texts[row])}. "
+                    f"Increase max_length or drop long molecules; SMILES are never truncated."
+                )
         lookup, unk = self.token_to_id_, self.unk_index
-        n_unknown, unknown_rows, examples = 0, 0, Counter()
-        for row, tokens in enumerate(rows):
+        flat = np.empty(int(lengths.sum()), dtype=np.int64)
+        n_unknown, unknown_rows, examples, start = 0, 0, Counter(), 0
+        for tokens, length in zip(rows, lengths):
             encoded = [lookup.get(token, unk) for token in tokens]
             missing = [token for token, index in zip(tokens, encoded) if index == unk and token != UNK_TOKEN]
             if missing:
                 n_unknown += len(missing)
                 unknown_rows += 1
                 examples.update(missing)
-            ids[row, 0] = self.bos_index
-            ids[row, 1 : len(encoded) + 1] = encoded
-            ids[row, len(encoded) + 1] = self.eos_index
+            flat[start] = self.bos_index
+            flat[start + 1 : start + length - 1] = encoded
+            flat[start + length - 1] = self.eos_index
+            start += length
         if n_unknown:
             shown = ", ".join(repr(token) for token, _ in examples.most_common(5))
             warnings.warn(
                 f"{n_unknown} unknown tokens in {unknown_rows} SMILES were mapped to {UNK_TOKEN} "
                 f"(most common: {shown}); they were not in the vocabulary learnt by fit.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        return ids
+        return flat, lengths
 
     def decode(self, ids):
         """SMILES strings of token ids: stops at ``<eos>``, skips ``<pad>`` and ``<bos>``.

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .losses import LatentOutput, gaussian_log_density
+from .molecules import MIN_SEQUENCE_LENGTH
 
 __all__ = [
     "AugmentedSmilesEncoder",
@@ -378,8 +379,8 @@ class SmilesEncoderDecoder(ReparameterisedCode, SmilesEncoder):
         dropout=0.0,
         unk_index=3,
     ):
-        if max_length < 2:
-            raise ValueError(f"max_length must be >= 2 (<bos> and <eos>), got {max_length}.")
+        if max_length < MIN_SEQUENCE_LENGTH:
+            raise ValueError(f"max_length must be >= {MIN_SEQUENCE_LENGTH} (<bos>, a token, <eos>), got {max_length}.")
         super().__init__(vocab_size, n_components, embedding_dim, hidden_size, num_layers, pad_index, dropout)
         self.max_length = max_length
         self.bos_index = bos_index

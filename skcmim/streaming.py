@@ -19,11 +19,15 @@ is meaningful.
 """
 
 import contextlib
+import csv
 import gzip
 import itertools
+import zlib
 from pathlib import Path
 
 import numpy as np
+
+from .molecules import _shown
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "ArrayChunks", "ChunkSource", "IterableChunks", "SmilesFile", "as_chunk_source"]
 
@@ -87,10 +91,15 @@ class ArrayChunks(ChunkSource):
 class SmilesFile(ChunkSource):
     """SMILES streamed from a text or CSV file, optionally gzip'd.
 
-    A CSV file needs a header with a ``smiles`` column (any case); a file
-    without such a header is read as one SMILES per line (``.smi``: anything
+    The file is read as CSV (Python's :mod:`csv`: quoted fields may hold
+    commas, a SMILES may be quoted, a UTF-8 byte order mark is skipped).  A
+    first row with a ``smiles`` field (any case, any position) is a header,
+    and that column holds the SMILES; a first line whose first word is
+    ``smiles`` (``"SMILES Name"``, as in ``.smi`` files) is a header too.  A
+    file without a header is read as one SMILES per line (``.smi``: anything
     after the first blank, such as a name, is ignored when the SMILES is
-    parsed).
+    parsed).  Blank lines are skipped; every other line gives one SMILES, in
+    file order, so a bad one is reported by the estimator with its row.
 
     Parameters
     ----------
@@ -100,6 +109,11 @@ class SmilesFile(ChunkSource):
         SMILES per chunk.
     n_samples : int or None, default=None
         Read only the first ``n_samples`` SMILES; all when None.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a file.
 
     Examples
     --------
@@ -116,10 +130,35 @@ class SmilesFile(ChunkSource):
             raise FileNotFoundError(f"SMILES file {self.path} does not exist.")
 
     def lines(self):
-        """The file's SMILES one by one (at most ``n_samples``)."""
+        """The file's SMILES one by one (at most ``n_samples``).
+
+        This is the one way to read a SMILES file line by line; iterating
+        the ``SmilesFile`` groups these lines into chunks.
+
+        Yields
+        ------
+        str
+            The SMILES field of each non-blank data line, stripped (empty if
+            the field is empty: the estimator then reports that row).
+
+        Raises
+        ------
+        ValueError
+            If a ``.gz`` file is not gzip data or is truncated, a line is not
+            UTF-8, a line is malformed CSV (an unclosed quote, a quoted field
+            spanning lines), or a line has fewer fields than the header's
+            ``smiles`` column.  The message names the file and the line.
+        """
         opener = gzip.open if self.path.suffix == ".gz" else open
-        with opener(self.path, "rt", encoding="utf-8", newline="") as handle:
-            yield from itertools.islice(smiles_lines(handle), self.n_samples)
+        try:
+            # undecodable bytes are kept as surrogates so that smiles_lines
+            # can name their line (a strict decoder fails a whole block ahead)
+            with opener(self.path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+                yield from itertools.islice(smiles_lines(handle, source=self.path), self.n_samples)
+        except gzip.BadGzipFile as exc:
+            raise ValueError(f"{self.path} is not a gzip file ({exc}), although its name ends in .gz.") from exc
+        except (EOFError, zlib.error) as exc:  # only gzip raises these
+            raise ValueError(f"{self.path} is a damaged or truncated gzip file ({exc}).") from exc
 
     def __iter__(self):
         lines = self.lines()
@@ -178,19 +217,113 @@ class IterableChunks(ChunkSource):
         return f"IterableChunks({name})"
 
 
-def smiles_lines(handle):
-    """SMILES of a text stream: the ``smiles`` column of a CSV, or one per line."""
-    header = handle.readline().strip()
-    columns = [column.strip().lower() for column in header.split(",")]
-    column = columns.index("smiles") if "smiles" in columns else 0
-    if "smiles" not in columns:  # no header: the first line is data
-        first = header.split(",")[column].strip()
-        if first:
-            yield first
-    for line in handle:
-        line = line.strip()
-        if line:
-            yield line.split(",")[column].strip() if "," in line else line
+def smiles_lines(handle, source=None):
+    """SMILES of a text stream: the ``smiles`` column of a CSV, or one per line.
+
+    See :class:`SmilesFile` for the format; :meth:`SmilesFile.lines` opens a
+    file and calls this.
+
+    Parameters
+    ----------
+    handle : iterable of str
+        Lines of text, as from a file opened with ``newline=""``.  Opened
+        with ``errors="surrogateescape"``, a line that is not UTF-8 is
+        reported with its number.
+    source : str or Path or None, default=None
+        What to call the stream in error messages; the handle's ``name``
+        when None.
+
+    Yields
+    ------
+    str
+
+    Raises
+    ------
+    ValueError
+        If a line is not UTF-8, is malformed CSV or lacks the SMILES column
+        (the message names the line and ``source``).
+    """
+    source = source if source is not None else getattr(handle, "name", "the SMILES stream")
+    reader = csv.reader(_utf8_lines(handle, source), strict=True, skipinitialspace=True)
+    try:
+        yield from _smiles_fields(reader, source)
+    except csv.Error as exc:
+        raise ValueError(f"Line {reader.line_num} of {source} is not valid CSV: {exc}.") from exc
+
+
+def _smiles_fields(reader, source):
+    """The SMILES field of every non-blank row of a CSV reader."""
+    rows = _single_line_rows(reader, source)
+    first = next(rows, None)
+    if first is None:
+        return
+    column = _smiles_column(first)
+    if column is None:  # no header: the first row is data
+        column = 0
+        yield first[0].strip()
+    for row in rows:
+        if len(row) <= column:
+            raise ValueError(
+                f"Line {reader.line_num} of {source} has {len(row)} field(s), but the header puts the SMILES in "
+                f"field {column + 1}: {_shown_row(row)}."
+            )
+        yield row[column].strip()
+
+
+def _single_line_rows(reader, source):
+    """The non-blank rows of a CSV reader; a row spanning lines is an error.
+
+    A quoted field may legally span lines in CSV, but in a SMILES file it is
+    almost always a stray quote that would swallow the following molecules.
+    """
+    last_line = 0
+    for row in reader:
+        if reader.line_num > last_line + 1:
+            raise ValueError(
+                f"Lines {last_line + 1}-{reader.line_num} of {source} form one CSV row: a quoted field spans "
+                f"lines ({_shown_row(row)}). A SMILES file holds one molecule per line; close the quote."
+            )
+        last_line = reader.line_num
+        if row and (len(row) > 1 or row[0].strip()):
+            yield row
+
+
+def _smiles_column(row):
+    """Index of the SMILES column if ``row`` is a header, else None."""
+    fields = [field.strip().lower() for field in row]
+    if "smiles" in fields:
+        return fields.index("smiles")
+    words = fields[0].split()
+    if len(fields) == 1 and words and words[0] == "smiles":  # a .smi header: "SMILES Name"
+        return 0
+    return None
+
+
+def _utf8_lines(handle, source):
+    """The lines of ``handle``; a ValueError names a line that is not UTF-8."""
+    number = 0
+    try:
+        for number, line in enumerate(handle, 1):
+            if not line.isascii():
+                _check_utf8(line, number, source)
+            yield line
+    except UnicodeDecodeError as exc:  # a handle opened with strict decoding
+        raise ValueError(f"{source} is not UTF-8 text after line {number}: {exc}.") from exc
+
+
+def _check_utf8(line, number, source):
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError as exc:  # undecodable bytes, kept as surrogates
+        raise ValueError(
+            f"Line {number} of {source} is not UTF-8 text ({_shown(line.rstrip())}); "
+            f"save the file as UTF-8."
+        ) from exc
+
+
+def _shown_row(row):
+    """A row quoted in an error message: its one field, or the list of fields."""
+    return _shown(row[0] if len(row) == 1 else row)
 
 
 @contextlib.contextmanager

@@ -11,6 +11,8 @@ torch.set_num_threads(1)
 
 # Small, fast settings for tests that check behaviour rather than quality.
 FAST = dict(n_components=4, hidden_layer_sizes=(32,), max_epochs=3, batch_size=64, random_state=0)
+# The smallest model that trains: for fuzzing, where each input fits one model.
+TINY = dict(n_components=2, hidden_layer_sizes=(8,), max_epochs=1, batch_size=8, random_state=0)
 
 
 @pytest.fixture(scope="session")

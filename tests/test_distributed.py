@@ -83,3 +83,16 @@ def test_negatives_is_checked():
     X, estimator = ddp_case("cMIM")
     with pytest.raises(ValueError, match="negatives must be one of"):
         fit_data_parallel(estimator, X, negatives="everywhere")
+
+
+@pytest.mark.parametrize("data", ["rows", "order"])
+def test_processes_given_different_data_all_refuse_it_before_training(data, tmp_path):
+    out = tmp_path / "refused.npz"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+               str(WORKER), "cMIM", "global", str(out), data]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    messages = [path.read_text() for path in sorted(tmp_path.glob("refused.npz.refused-by-rank*"))]
+    assert len(messages) == 2, "every rank raises"
+    assert all("same X in every process" in message and "rank 1" in message for message in messages)

@@ -193,7 +193,8 @@ def test_nan_loss_stops_with_clear_error(digits_small):
 
 
 def test_verbose_prints_losses(digits_small, capsys):
-    CMIMTransformer(**{**FAST, "max_epochs": 2}, verbose=1).fit(digits_small[0])
+    # verbose=1 is the progress bar alone since 0.2 (issue 16); 2 adds the table of losses
+    CMIMTransformer(**{**FAST, "max_epochs": 2}, verbose=2).fit(digits_small[0])
     out = capsys.readouterr().out
     assert "train_loss" in out
 

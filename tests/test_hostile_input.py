@@ -9,6 +9,7 @@ run (see docs/reliability.rst).
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from conftest import TINY
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -16,7 +17,6 @@ from skcmim import CMIMTransformer, MIMTransformer
 from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer
 
 EXAMPLES = 30
-TINY = dict(n_components=2, hidden_layer_sizes=(8,), max_epochs=1, batch_size=8, random_state=0)
 ESTIMATORS = [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer, InfoNCETransformer]
 
 _elements = st.one_of(

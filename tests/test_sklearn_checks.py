@@ -1,6 +1,5 @@
 """scikit-learn's estimator contract, including what check_estimator skips."""
 
-import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import (
     check_global_output_transform_pandas,

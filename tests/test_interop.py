@@ -1,0 +1,65 @@
+"""Behaviour users of the ecosystem expect (issue 16): verbose levels, the renamed
+contrastive temperature, warnings at the user's line, pandas round trips."""
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import FAST, TINY
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+
+from skcmim import CMIMTransformer
+from skcmim.baselines import InfoNCETransformer
+from skcmim.streaming import ArrayChunks
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_each_verbose_level_prints_what_it_promises(capsys, digits_small, streamed):
+    X = digits_small[0][:200]
+    data = ArrayChunks(X, chunk_size=80) if streamed else X
+    outputs = {}
+    for verbose in (0, 1, 2):
+        CMIMTransformer(**{**FAST, "max_epochs": 2, "verbose": verbose}).fit(data)
+        outputs[verbose] = capsys.readouterr()
+    assert outputs[0].out == "" and outputs[0].err == ""
+    batches = int(np.ceil(len(X) / FAST["batch_size"]))
+    for verbose in (1, 2):  # a progress bar of known length, streamed fits too
+        assert f"/{batches} [" in outputs[verbose].err
+    assert "train_loss" not in outputs[1].out
+    assert "epoch" in outputs[2].out and "train_loss" in outputs[2].out and outputs[2].out.count("\n") >= 4
+
+
+@pytest.mark.parametrize("Estimator", [CMIMTransformer, InfoNCETransformer])
+def test_the_old_temperature_name_still_works_with_a_future_warning(Estimator, digits_small):
+    X = digits_small[0]
+    with pytest.warns(FutureWarning, match="contrastive_temperature"):
+        old = Estimator(**FAST, temperature=0.3).fit(X)
+    new = Estimator(**FAST, contrastive_temperature=0.3).fit(X)
+    np.testing.assert_array_equal(old.transform(X), new.transform(X))
+    assert new.net_.criterion_.temperature == 0.3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new name warns about nothing
+        Estimator(**FAST, contrastive_temperature=0.3).fit(X)
+
+
+def test_warnings_point_at_the_users_line_and_are_shown_once_across_folds(digits_small):
+    X, y = digits_small
+    pipe = make_pipeline(CMIMTransformer(**{**TINY, "temperature": 0.2}), LogisticRegression(max_iter=50))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cross_val_score(pipe, X, y, cv=3)  # this line
+    future = [w for w in caught if issubclass(w.category, FutureWarning)]
+    assert len(future) == 3 and all(w.filename == __file__ for w in future)
+    assert len({(w.filename, w.lineno, str(w.message)) for w in future}) == 1  # the default filter shows one
+
+
+def test_pandas_output_round_trips_without_torch_warnings(digits_small):
+    pytest.importorskip("pandas")
+    X = digits_small[0]
+    model = CMIMTransformer(**FAST).set_output(transform="pandas").fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Z = model.transform(X)
+        assert model.inverse_transform(Z).shape == X.shape
