@@ -16,7 +16,7 @@ baseline is the usual one in chemistry: Morgan fingerprints (ECFP4, radius
 
 **Read the numbers for what they are.**  Here the encoder is trained on the
 513 training molecules only, for 60 epochs of a small network, so that the
-example runs in about half a minute on one CPU thread.  That is far too
+example runs in about a minute on one CPU thread.  That is far too
 little data to learn much chemistry, and 129 test molecules give a noisy
 RMSE.  The real route is to pretrain the encoder once on a large set of
 unlabelled molecules (for example 200,000 ZINC molecules with
