@@ -127,7 +127,13 @@ NAMES = {
         "torch.utils.data.DataLoader": ("py:class", "data.html#$"),
     }),
     "rdkit": ("https://www.rdkit.org/docs/", "RDKit", "stable", {
+        "rdkit.Chem.CanonSmiles": ("py:function", "source/rdkit.Chem.html#$"),
         "rdkit.Chem.Draw.MolsToGridImage": ("py:function", "source/rdkit.Chem.Draw.html#$"),
+        # what code such as Chem.MolFromSmiles(...) in the gallery resolves to
+        "rdkit.Chem.MolFromSmiles": ("py:function",
+                                     "source/rdkit.Chem.rdmolfiles.html#rdkit.Chem.rdmolfiles.MolFromSmiles"),
+        "rdkit.Chem.MolToSmiles": ("py:function",
+                                   "source/rdkit.Chem.rdmolfiles.html#rdkit.Chem.rdmolfiles.MolToSmiles"),
         "rdkit.Chem.rdchem.Mol": ("py:class", "source/rdkit.Chem.rdchem.html#$"),
         "rdkit.Chem.rdmolfiles.MolFromSmiles": ("py:function", "source/rdkit.Chem.rdmolfiles.html#$"),
         "rdkit.Chem.rdmolfiles.MolToSmiles": ("py:function", "source/rdkit.Chem.rdmolfiles.html#$"),
