@@ -32,6 +32,15 @@ def embed_both(model, X_train, X_test):
     return out
 
 
+def machine():
+    """How the reports name the machine: its processor (or architecture) and the torch version."""
+    import platform
+
+    import torch
+
+    return f"{platform.processor() or platform.machine()}, torch {torch.__version__}"
+
+
 class PeakMemory:
     """Peak memory added while the block runs, in MiB.
 
@@ -97,4 +106,5 @@ def in_fresh_process(function, *args):
         return pool.apply(function, args)
 
 
-__all__ = ["DATASETS", "PeakMemory", "embed_both", "in_fresh_process", "linear_probe", "np", "split"]
+__all__ = ["DATASETS", "PeakMemory", "embed_both", "in_fresh_process", "linear_probe", "machine", "np",
+           "split"]

@@ -19,7 +19,6 @@ one-process run too, so its time is that of one core against two).
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from _common import DATASETS, linear_probe, split
+from _common import DATASETS, linear_probe, machine, split
 
 from skcmim import CMIMTransformer
 from skcmim.distributed import fit_data_parallel, is_main_process
@@ -120,7 +119,7 @@ def write_report(frame, command, dataset, epochs):
     text = "\n".join([
         "# Data-parallel cMIM: global vs local negatives",
         "",
-        f"`{command}` on {platform.processor() or platform.machine()}, torch {torch.__version__}, CPU, gloo; "
+        f"`{command}` on {machine()}, CPU, gloo; "
         f"{dataset}, 50/50 split (seed 0), n_components=16, {epochs} epochs; held-out "
         "LogisticRegression accuracy on the codes. Each process, the single one included, uses one thread.",
         "",

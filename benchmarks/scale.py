@@ -18,20 +18,19 @@ Writes ``benchmarks/results/scale.csv`` and ``scale.md``.
 """
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import torch
-from _common import PeakMemory, in_fresh_process
+from _common import PeakMemory, in_fresh_process, machine
 
 from skcmim import CMIMTransformer
 from skcmim.datasets import load_zinc
 
 RESULTS = Path(__file__).resolve().parent / "results"
-# Smaller than benchmarks/molecules.py's network, so that 1M SMILES fit in a
+# Smaller than benchmarks/molecular.py's network, so that 1M SMILES fit in a
 # CPU run; the scaling, not the model quality, is measured here.
 MODEL = dict(n_components=32, hidden_layer_sizes=(128,), batch_size=512, random_state=0)
 
@@ -110,7 +109,7 @@ def write_report(frame, command, device):
     text = "\n".join([
         "# Scale: cMIM on ZINC SMILES",
         "",
-        f"`{command}` on {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"`{command}` on {machine()}, "
         f"device {device}; model {MODEL}. Fit time includes the setup pass over the data (vocabulary); "
         "peak memory is the process's resident memory added while reading the data and fitting. The "
         "'pipeline only' rows time one pass of reading, RDKit parsing (and canonicalising) and tokenising the "

@@ -32,7 +32,8 @@ PARAMETER_DOCS = {
                    "matrix."),
     "max_length": ("int or None, default=None",
                    "SMILES only: the longest token sequence (``<bos>`` and ``<eos>`` included) to train on "
-                   "and to generate.  None: the longest training SMILES.  Longer training SMILES are an "
+                   "and to generate, at most ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the "
+                   "longest training SMILES.  Longer training SMILES are an "
                    "error; ``transform`` encodes SMILES of any length (nothing is ever truncated)."),
     "canonical": ("bool, default=True",
                   "SMILES only: canonicalise every molecule with RDKit first, so that different SMILES of "
@@ -42,6 +43,10 @@ PARAMETER_DOCS = {
                    '``"raise"``: a ``ValueError`` naming the row and the string.  ``"nan"``: ``fit`` '
                    "leaves the row out (with a warning) and ``transform``/``score_samples`` give it a "
                    "NaN row, so rows stay aligned with y."),
+    "n_jobs": ("int or None, default=None",
+               "SMILES only: processes that parse and canonicalise molecules with RDKit in ``fit``, ``transform`` "
+               "and ``score`` (joblib's convention: None is 1, -1 all cores).  The output is the same for any "
+               "value."),
     "max_epochs": ("int, default=50", "Passes over the training data."),
     "batch_size": ("int, default=128", "Samples per optimiser step."),
     "learning_rate": ("float, default=1e-3", "Adam learning rate."),

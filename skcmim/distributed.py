@@ -205,7 +205,7 @@ class DataParallel(Callback):
         Where cMIM's negatives come from.
     """
 
-    def __init__(self, rank, world_size, device, negatives):
+    def __init__(self, rank: int, world_size: int, device: torch.device, negatives: str) -> None:
         self.rank = rank
         self.world_size = world_size
         self.device = device
@@ -220,7 +220,7 @@ class DataParallel(Callback):
             parts = dist_functional.all_gather(z)
         return torch.cat(parts), self.rank * z.shape[0]
 
-    def on_train_begin(self, net, **kwargs):
+    def on_train_begin(self, net: Any, **kwargs: Any) -> None:
         self.module_ = net.module_
         device_ids = [self.device.index] if self.device.type == "cuda" else None
         net.module_ = DistributedDataParallel(self.module_, device_ids=device_ids)
@@ -230,7 +230,7 @@ class DataParallel(Callback):
         if self.negatives == "global" and hasattr(net.criterion_, "gather_codes"):
             net.criterion_.gather_codes = self._gather_codes
 
-    def on_train_end(self, net, **kwargs):
+    def on_train_end(self, net: Any, **kwargs: Any) -> None:
         net.module_ = self.module_
         if hasattr(self.module_, "noise_shard"):
             del self.module_.noise_shard  # back to the class default

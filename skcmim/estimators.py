@@ -47,7 +47,7 @@ from .engine import (
 )
 from .inputs import INPUT_KINDS, input_from_fitted_state, make_input
 from .losses import MIMLoss
-from .molecules import MIN_SEQUENCE_LENGTH
+from .molecules import MAX_SMILES_LENGTH, MIN_SEQUENCE_LENGTH
 from .streaming import ChunkSource, as_chunk_source
 
 __all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer"]
@@ -104,9 +104,11 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "input_kind": [StrOptions({"auto", *INPUT_KINDS})],
-        "max_length": [Interval(Integral, MIN_SEQUENCE_LENGTH, None, closed="left"), None],
+        # a SMILES has at most MAX_SMILES_LENGTH tokens (one per character at most), plus <bos> and <eos>
+        "max_length": [Interval(Integral, MIN_SEQUENCE_LENGTH, MAX_SMILES_LENGTH + 2, closed="both"), None],
         "canonical": ["boolean"],
         "on_invalid": [StrOptions({"raise", "nan"})],
+        "n_jobs": [Integral, None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -133,6 +135,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
@@ -521,6 +524,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True  # scipy sparse matrices, densified one batch at a time
         return tags
 
 
@@ -619,6 +623,7 @@ class BaseEncoderDecoder(BaseRepresentation):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
@@ -813,6 +818,7 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
@@ -876,9 +882,11 @@ class MIMTransformer(BaseEncoderDecoder):
         molecules, anything else as a numeric matrix.
     max_length : int or None, default=None
         SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate.  None: the longest training
-        SMILES.  Longer training SMILES are an error; ``transform`` encodes
-        SMILES of any length (nothing is ever truncated).
+        included) to train on and to generate, at most
+        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
+        longest training SMILES.  Longer training SMILES are an error;
+        ``transform`` encodes SMILES of any length (nothing is ever
+        truncated).
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
@@ -888,6 +896,10 @@ class MIMTransformer(BaseEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    n_jobs : int or None, default=None
+        SMILES only: processes that parse and canonicalise molecules with
+        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
+        None is 1, -1 all cores).  The output is the same for any value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -1008,9 +1020,11 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
         molecules, anything else as a numeric matrix.
     max_length : int or None, default=None
         SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate.  None: the longest training
-        SMILES.  Longer training SMILES are an error; ``transform`` encodes
-        SMILES of any length (nothing is ever truncated).
+        included) to train on and to generate, at most
+        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
+        longest training SMILES.  Longer training SMILES are an error;
+        ``transform`` encodes SMILES of any length (nothing is ever
+        truncated).
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
@@ -1020,6 +1034,10 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    n_jobs : int or None, default=None
+        SMILES only: processes that parse and canonicalise molecules with
+        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
+        None is 1, -1 all cores).  The output is the same for any value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``

@@ -18,12 +18,17 @@ the source's order, so shuffle a file once before streaming it if its order
 is meaningful.
 """
 
+from __future__ import annotations
+
 import contextlib
 import csv
 import gzip
 import itertools
+import os
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,7 +78,7 @@ class ArrayChunks(ChunkSource):
     [(2, 2), (2, 2), (1, 2)]
     """
 
-    def __init__(self, X, chunk_size=DEFAULT_CHUNK_SIZE):
+    def __init__(self, X: Any, chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
         self.X = X
         self.chunk_size = _check_chunk_size(chunk_size)
 
@@ -122,14 +127,16 @@ class SmilesFile(ChunkSource):
     >>> CMIMTransformer(max_epochs=1).fit(zinc)  # doctest: +SKIP
     """
 
-    def __init__(self, path, chunk_size=DEFAULT_CHUNK_SIZE, n_samples=None):
+    def __init__(
+        self, path: str | os.PathLike[str], chunk_size: int = DEFAULT_CHUNK_SIZE, n_samples: int | None = None
+    ) -> None:
         self.path = Path(path)
         self.chunk_size = _check_chunk_size(chunk_size)
         self.n_samples = check_n_samples(n_samples)
         if not self.path.is_file():
             raise FileNotFoundError(f"SMILES file {self.path} does not exist.")
 
-    def lines(self):
+    def lines(self) -> Iterator[str]:
         """The file's SMILES one by one (at most ``n_samples``).
 
         This is the one way to read a SMILES file line by line; iterating
@@ -196,7 +203,7 @@ class IterableChunks(ChunkSource):
     300
     """
 
-    def __init__(self, source):
+    def __init__(self, source: Callable[[], Iterable[Any]] | Iterable[Any]) -> None:
         if not callable(source) and not _is_iterable(source):
             raise TypeError(
                 f"IterableChunks needs a function returning an iterator, or an iterable; got {type(source).__name__}."
@@ -335,7 +342,7 @@ def chunk_errors(index, source):
         raise ValueError(f"In chunk {index} of {source!r} (rows counted from the chunk's start): {exc}") from exc
 
 
-def as_chunk_source(X):
+def as_chunk_source(X: Any) -> ChunkSource | None:
     """The chunk source ``fit`` streams for X, or None to train in memory."""
     if isinstance(X, ChunkSource):
         return X

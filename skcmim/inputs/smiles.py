@@ -93,7 +93,8 @@ class SmilesInput(DataInput):
 
     def _training_smiles(self, X, estimator):
         """Valid SMILES of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
-        smiles, valid = to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid)
+        smiles, valid = to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid,
+                                  n_jobs=estimator.n_jobs)
         if not valid.all():
             row = int(np.argmin(valid))
             warnings.warn(
@@ -130,7 +131,8 @@ class SmilesInput(DataInput):
 
     # -- inference -------------------------------------------------------------
     def inference_rows(self, X, estimator, *, scoring=False):
-        smiles, valid = to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid)
+        smiles, valid = to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid,
+                                  n_jobs=estimator.n_jobs)
         batches, order = self._length_batches([text for text in smiles if text is not None])
         return InferenceRows(batches, np.float64, len(smiles), valid, order)
 

@@ -1,0 +1,337 @@
+"""Molecules: pretrain on ZINC, then regress FreeSolv and solubility from the codes.
+
+The one molecular pipeline of the benchmarks.  Its command line (below) runs
+the MIM/cMIM benchmark at the 200,000-molecule scale; :func:`molecular_downstream`
+is the molecular half of ``benchmarks/run.py``.  Both share the steps:
+
+* pretraining: SMILES drawn from ``zinc_moses_train.csv.gz`` (seed 0), the
+  same network and settings for every model; the time and molecules/s are
+  recorded and the model is saved in ``benchmarks/.cache/`` (safetensors,
+  not committed), where ``--reuse`` finds it again;
+* downstream: FreeSolv (random 80/20 split, seed 0) and Huuskonen solubility
+  (the shipped train/test files) regressed from the plain codes and the
+  informative embeddings of each pretrained model, which is never refitted,
+  beside Morgan fingerprints (ECFP4: radius 2, 2,048 bits) and either RDKit
+  2-D descriptors (command line) or PCA of ECFP4 at the code width
+  (``run.py``).  Regressors: Ridge and SVR (on standardised features,
+  hyper-parameters by cross-validation on the training part only) and a
+  random forest (command line) or KNN-5 (``run.py``).  Held-out RMSE;
+* generative: the greedy reconstruction exact-match rate on held-out ZINC
+  SMILES (``zinc_moses_test``: 1,000 on the command line, 200 in
+  ``run.py``), and on the command line the validity and uniqueness of 1,000
+  SMILES decoded from prior samples.
+
+Run from the repository root::
+
+    python benchmarks/molecular.py                 # the full CPU run (see molecules.md for its cost)
+    python benchmarks/molecular.py --quick         # a smoke run (minutes)
+    python benchmarks/molecular.py --quick --report   # only rewrite molecules_quick.md from its CSV files
+
+Writes ``benchmarks/results/molecules_*.csv`` and ``molecules.md``
+(``molecules_quick*`` with ``--quick``).
+"""
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from _common import machine
+from rdkit import Chem, RDLogger
+from rdkit.Chem import Descriptors, rdFingerprintGenerator
+from sklearn.decomposition import PCA
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVR
+
+import skcmim
+from skcmim import CMIMTransformer, MIMTransformer
+from skcmim.datasets import load_freesolv, load_solubility, load_zinc
+
+RESULTS = Path(__file__).resolve().parent / "results"
+CACHE = Path(__file__).resolve().parent / ".cache"
+RDLogger.DisableLog("rdApp.*")
+
+MODELS = {"MIM": MIMTransformer, "cMIM": CMIMTransformer}
+
+
+# ------------------------------------------------------------------ features
+def morgan(smiles):
+    """ECFP4: Morgan fingerprints of radius 2, 2,048 bits, as floats."""
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+    return np.array([generator.GetFingerprintAsNumPy(Chem.MolFromSmiles(s)) for s in smiles], dtype=np.float64)
+
+
+def descriptors(smiles):
+    """RDKit's 2-D descriptors, non-finite values set to 0 and clipped to +-1e6."""
+    names = [name for name, _ in Descriptors.descList]
+    rows = [Descriptors.CalcMolDescriptors(Chem.MolFromSmiles(s)) for s in smiles]
+    X = np.array([[row[name] for name in names] for row in rows], dtype=np.float64)
+    X[~np.isfinite(X)] = 0.0  # a few descriptors overflow on odd molecules
+    return np.clip(X, -1e6, 1e6)
+
+
+def reference_features(s_train, s_test, rdkit_descriptors=False, pca_width=None):
+    """The features the codes are compared with: ECFP4, and on request RDKit
+    descriptors and PCA of ECFP4 (fitted on the training part) at ``pca_width``."""
+    X_train, X_test = morgan(s_train), morgan(s_test)
+    sets = {"ECFP4": (X_train, X_test)}
+    if rdkit_descriptors:
+        sets["RDKit descriptors"] = (descriptors(s_train), descriptors(s_test))
+    if pca_width:
+        pca = PCA(pca_width, random_state=0).fit(X_train)
+        sets[f"PCA-{pca_width}"] = (pca.transform(X_train), pca.transform(X_test))
+    return sets
+
+
+def code_features(name, model, s_train, s_test, plain_label):
+    """The plain codes (labelled ``plain_label``) and, for an encoder-decoder,
+    the informative embeddings of one pretrained model; the model is not refitted."""
+    decodes = hasattr(model, "inverse_transform")  # InfoNCE has no decoder, hence no informative embeddings
+    sets = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a few task tokens are not in ZINC's vocabulary
+        for informative in (False, True) if decodes else (False,):
+            if decodes:
+                model.set_params(informative=informative)
+            label = f"{name} informative" if informative else plain_label
+            sets[label] = (model.transform(s_train), model.transform(s_test))
+    if decodes:
+        model.set_params(informative=False)
+    return sets
+
+
+# ---------------------------------------------------------------- regressors
+def ridge():
+    """Ridge on standardised features, alpha by (efficient) leave-one-out CV on the training part."""
+    return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 4, 15)))
+
+
+def svr():
+    """RBF SVR on standardised features, C by 5-fold CV on the training part."""
+    return GridSearchCV(
+        make_pipeline(StandardScaler(), SVR()),
+        {"svr__C": [0.3, 1, 3, 10, 30], "svr__gamma": ["scale"]},
+        cv=5,
+        scoring="neg_root_mean_squared_error",
+    )
+
+
+def random_forest():
+    """A random forest of 300 trees (seed 0) on the raw features."""
+    return RandomForestRegressor(n_estimators=300, n_jobs=2, random_state=0)
+
+
+def knn():
+    """Five nearest neighbours on standardised features."""
+    return make_pipeline(StandardScaler(), KNeighborsRegressor(5))
+
+
+REGRESSORS = {"Ridge": ridge, "SVR": svr, "RF": random_forest, "KNN-5": knn}
+
+
+def rmse(model, X_train, y_train, X_test, y_test):
+    """Held-out RMSE of ``model`` fitted on the training part."""
+    model.fit(X_train, y_train)
+    return float(np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2)))
+
+
+# ----------------------------------------------------------------- downstream
+def downstream_tasks():
+    """``{task: (s_train, y_train, s_test, y_test)}`` for FreeSolv and solubility."""
+    smiles, y = load_freesolv(return_X_y=True)
+    s_train, s_test, y_train, y_test = train_test_split(list(smiles), np.asarray(y), test_size=0.2, random_state=0)
+    tasks = {"FreeSolv": (s_train, y_train, s_test, y_test)}
+    (a, ya), (b, yb) = load_solubility("train", return_X_y=True), load_solubility("test", return_X_y=True)
+    tasks["solubility"] = (list(a), np.asarray(ya), list(b), np.asarray(yb))
+    return tasks
+
+
+def regress(task, target, feature_sets, regressors):
+    """Rows ``{task, features, regressor, rmse}``: every regressor on every feature set of one task."""
+    _, y_train, _, y_test = target
+    rows = []
+    for features, (X_train, X_test) in feature_sets.items():
+        for regressor in regressors:
+            rows.append({"task": task, "features": features, "regressor": regressor,
+                         "rmse": rmse(REGRESSORS[regressor](), X_train, y_train, X_test, y_test)})
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+# ---------------------------------------------------------------- pretraining
+def pretrain(name, Model, smiles, *, n_components, hidden, epochs, batch_size=256, seed=0, reuse=False):
+    """``(model, record)``: ``Model`` pretrained on ``smiles`` and what that cost.
+
+    The model and its record are saved in ``CACHE`` under a name that holds
+    every setting; with ``reuse``, a saved model is loaded instead (its
+    record is None if the record file is missing).
+    """
+    tag = f"{len(smiles)}x{epochs}_w{n_components}_h{hidden}_b{batch_size}_s{seed}"
+    path = CACHE / f"zinc_{name}_{tag}.safetensors"
+    # Kept beside the weights so that a reused model still reports what pretraining cost.
+    record_file = path.with_suffix(".json")
+    if reuse and path.is_file():
+        return skcmim.load(path), (json.loads(record_file.read_text()) if record_file.is_file() else None)
+    model = Model(n_components=n_components, hidden_layer_sizes=(hidden,), batch_size=batch_size,
+                  max_epochs=epochs, random_state=seed, verbose=0)
+    start = time.perf_counter()
+    model.fit(smiles)
+    seconds = time.perf_counter() - start
+    CACHE.mkdir(exist_ok=True)
+    model.save(path)
+    record = {"model": name, "molecules": len(smiles), "epochs": epochs, "minutes": seconds / 60,
+              "molecules_per_s": len(smiles) * epochs / seconds,
+              "train_loss": [round(float(v), 3) for v in model.history_[:, "train_loss"]]}
+    record_file.write_text(json.dumps(record))
+    print(json.dumps(record), flush=True)
+    return model, record
+
+
+# ----------------------------------------------------------------- generative
+def exact_match(model, smiles):
+    """Share of ``smiles`` that greedy decoding of their codes gives back exactly (canonical SMILES)."""
+    decoded = model.inverse_transform(model.transform(smiles))
+    return float(np.mean([d == Chem.CanonSmiles(s) for d, s in zip(decoded, smiles)]))
+
+
+def generative(name, model, held_out, n_samples=1000):
+    """Reconstruction of ``held_out``, and validity and uniqueness of ``n_samples`` prior samples."""
+    exact = exact_match(model, held_out)
+    sampled = model.sample(n_samples, random_state=0)
+    mols = [Chem.MolFromSmiles(s) if s else None for s in sampled]
+    valid = [Chem.MolToSmiles(m) for m in mols if m is not None and m.GetNumAtoms() > 0]
+    return {"model": name, "reconstruction_exact": exact, "validity": len(valid) / n_samples,
+            "uniqueness": len(set(valid)) / max(1, len(valid)), "examples": sampled[:8].tolist()}
+
+
+# ---------------------------------------------------------- run.py's half
+def molecular_downstream(models, width, seeds, n_pretrain, epochs, hidden):
+    """The molecular half of ``benchmarks/run.py``: score, reconstruction and speed rows.
+
+    Every model of ``models`` is pretrained once per seed at ``width``; the
+    score rows carry ``score = -rmse`` so that higher is better, as in
+    ``run.downstream``.
+    """
+    zinc = load_zinc(n_samples=n_pretrain, random_state=0)
+    held_out = load_zinc(n_samples=200, split="test", random_state=0)
+    tasks = downstream_tasks()
+    regressors = ("Ridge", "SVR", "KNN-5")
+    scores, recon, speed = [], [], []
+
+    def record(rows, seed):
+        scores.extend(dict(dataset=row["task"], representation=row["features"], seed=seed,
+                           evaluator=row["regressor"], rmse=row["rmse"], score=-row["rmse"]) for row in rows)
+
+    for task, target in tasks.items():
+        s_train, _, s_test, _ = target
+        record(regress(task, target, reference_features(s_train, s_test, pca_width=width), regressors), 0)
+    for name, Model in models.items():
+        for seed in seeds:
+            model, cost = pretrain(name, Model, zinc, n_components=width, hidden=hidden, epochs=epochs, seed=seed)
+            speed.append(dict(dataset="ZINC pretraining", model=name, seed=seed, fit_s=cost["minutes"] * 60,
+                              molecules_per_s=cost["molecules_per_s"]))
+            if hasattr(model, "inverse_transform"):
+                recon.append(dict(dataset="ZINC held-out", model=name, seed=seed,
+                                  exact_match=exact_match(model, held_out)))
+            for task, target in tasks.items():
+                s_train, _, s_test, _ = target
+                record(regress(task, target, code_features(name, model, s_train, s_test, name), regressors), seed)
+    return scores, recon, speed
+
+
+# ------------------------------------------------------------- command line
+def main(argv=None):
+    """The MIM/cMIM benchmark: pretrain, generate, regress, write the results."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="5,000 molecules, 1 epoch: a smoke run")
+    parser.add_argument("--n-train", type=int, default=200_000)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--n-components", type=int, default=32)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--reuse", action="store_true", help="load the pretrained models from benchmarks/.cache")
+    parser.add_argument("--report", action="store_true", help="only rewrite the Markdown from the CSV files")
+    parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=list(MODELS),
+                        help="which pretrained models to run (default: all)")
+    args = parser.parse_args(argv)
+    prefix = "molecules_quick" if args.quick else "molecules"
+    if args.report:
+        print(write_report(prefix, args.quick))
+        return 0
+    if args.quick:
+        args.n_train, args.epochs = 5000, 1
+
+    train = load_zinc(n_samples=args.n_train, random_state=0)
+    held_out = load_zinc(n_samples=1000, split="test", random_state=0)
+    models, cost, gen = {}, [], []
+    for name in args.models:
+        models[name], record = pretrain(name, MODELS[name], train, n_components=args.n_components, hidden=args.hidden,
+                                        epochs=args.epochs, batch_size=args.batch_size, reuse=args.reuse)
+        if record is not None:
+            cost.append(record)
+        gen.append(generative(name, models[name], held_out))
+        print(json.dumps(gen[-1]), flush=True)
+
+    rows = []
+    for task, target in downstream_tasks().items():
+        s_train, _, s_test, _ = target
+        feature_sets = reference_features(s_train, s_test, rdkit_descriptors=True)
+        for name, model in models.items():
+            feature_sets.update(code_features(name, model, s_train, s_test, f"{name} mu"))
+        rows += regress(task, target, feature_sets, ("Ridge", "SVR", "RF"))
+
+    RESULTS.mkdir(exist_ok=True)
+    pd.DataFrame(rows).to_csv(RESULTS / f"{prefix}_downstream.csv", index=False)
+    if cost:
+        pd.DataFrame(cost).to_csv(RESULTS / f"{prefix}_pretraining.csv", index=False)
+    pd.DataFrame(gen).to_csv(RESULTS / f"{prefix}_generative.csv", index=False)
+    print(write_report(prefix, args.quick))
+    return 0
+
+
+def write_report(prefix, quick):
+    """``<prefix>.md`` from the CSV files of a run; its text."""
+    downstream = pd.read_csv(RESULTS / f"{prefix}_downstream.csv")
+    gen = pd.read_csv(RESULTS / f"{prefix}_generative.csv")
+    cost_file = RESULTS / f"{prefix}_pretraining.csv"
+    table = downstream.pivot_table(index="features", columns=["task", "regressor"], values="rmse")
+    order = ["ECFP4", "RDKit descriptors", "MIM mu", "MIM informative", "cMIM mu", "cMIM informative"]
+    table = table.reindex([o for o in order if o in table.index])
+    table.columns = [f"{task} {regressor}" for task, regressor in table.columns]
+    lines = [
+        f"# Molecules ({'quick' if quick else 'full'} run)",
+        "",
+        f"`python benchmarks/molecular.py{' --quick' if quick else ''}` on {machine()}, CPU.",
+        "",
+    ]
+    if cost_file.is_file():
+        cost = pd.read_csv(cost_file).drop(columns="train_loss")
+        lines += ["## Pretraining on ZINC", "", cost.to_markdown(index=False, floatfmt=".1f"), ""]
+    lines += [
+        "## Held-out RMSE (lower is better)",
+        "",
+        "FreeSolv (kcal/mol): random 80/20 split (seed 0); solubility (log S): the shipped train/test files.",
+        "",
+        table.to_markdown(floatfmt=".3f"),
+        "",
+        "## Generative (1,000 held-out ZINC SMILES; 1,000 prior samples, greedy decoding)",
+        "",
+        gen.drop(columns="examples").to_markdown(index=False, floatfmt=".3f"),
+        "",
+    ]
+    text = "\n".join(lines)
+    (RESULTS / f"{prefix}.md").write_text(text)
+    return text
+
+
+if __name__ == "__main__":
+    sys.exit(main())
