@@ -4,13 +4,22 @@ Each function draws on a matplotlib ``Axes`` (a new figure when ``ax`` is
 None) and returns it, so they compose with the user's own figures.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils.validation import check_is_fitted
+
+if TYPE_CHECKING:  # matplotlib is optional: needed only to draw
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_codes", "plot_history", "plot_images"]
 
 
-def _axes(ax, figsize):
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -27,7 +36,16 @@ MAX_CATEGORIES = 20
 _MISSING_COLOUR = "0.75"
 
 
-def plot_codes(codes, labels=None, *, reducer=None, ax=None, title=None, label_name=None, random_state=0):
+def plot_codes(
+    codes: ArrayLike,
+    labels: ArrayLike | None = None,
+    *,
+    reducer: Any = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    label_name: str | None = None,
+    random_state: int = 0,
+) -> Axes:
     """Scatter a 2-D view of codes, coloured by ``labels``.
 
     Codes wider than two columns are projected to two with ``reducer``
@@ -79,26 +97,26 @@ def plot_codes(codes, labels=None, *, reducer=None, ax=None, title=None, label_n
     TypeError
         If ``reducer`` has no ``fit_transform`` method.
     """
-    codes = np.asarray(codes, dtype=float)
-    if codes.ndim != 2 or codes.shape[1] == 0:
-        raise ValueError(f"codes must be 2-D with at least one column, got shape {codes.shape}.")
-    labels = _check_labels(labels, len(codes))
-    has_code = ~np.isnan(codes).any(axis=1)
+    all_codes = np.asarray(codes, dtype=float)
+    if all_codes.ndim != 2 or all_codes.shape[1] == 0:
+        raise ValueError(f"codes must be 2-D with at least one column, got shape {all_codes.shape}.")
+    label_array = _check_labels(labels, len(all_codes))
+    has_code = ~np.isnan(all_codes).any(axis=1)
     n_left_out = int((~has_code).sum())
-    codes = codes[has_code]
-    if len(codes) == 0:
+    shown = all_codes[has_code]
+    if len(shown) == 0:
         raise ValueError(f"None of the {n_left_out} rows of codes has a code (every row holds NaN); "
                          "nothing to plot.")
-    _check_finite(codes, np.flatnonzero(has_code))
-    points = _project(codes, reducer, random_state)
+    _check_finite(shown, np.flatnonzero(has_code))
+    points = _project(shown, reducer, random_state)
 
     ax = _axes(ax, (5, 5))
-    if labels is None:
+    if label_array is None:
         ax.scatter(points[:, 0], points[:, 1], s=6)
-    elif _is_continuous(labels[has_code]):
-        _scatter_continuous(ax, points, labels[has_code].astype(float), label_name)
+    elif _is_continuous(label_array[has_code]):
+        _scatter_continuous(ax, points, label_array[has_code].astype(float), label_name)
     else:
-        _scatter_categories(ax, points, labels[has_code], label_name)
+        _scatter_categories(ax, points, label_array[has_code], label_name)
     ax.set_xticks([])
     ax.set_yticks([])
     lines = [title] if title else []
@@ -109,7 +127,7 @@ def plot_codes(codes, labels=None, *, reducer=None, ax=None, title=None, label_n
     return ax
 
 
-def _check_labels(labels, n_rows):
+def _check_labels(labels: ArrayLike | None, n_rows: int) -> np.ndarray | None:
     if labels is None:
         return None
     labels = np.asarray(labels)
@@ -198,7 +216,7 @@ def _scatter_categories(ax, points, labels, label_name):
         ax.legend(loc="best", fontsize="small", markerscale=2, title=label_name)
 
 
-def plot_history(estimator, *, ax=None):
+def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     """Training (and validation) loss per epoch of a fitted estimator.
 
     Parameters
@@ -223,7 +241,9 @@ def plot_history(estimator, *, ax=None):
     return ax
 
 
-def plot_images(images, shape, *, n_cols=10, ax=None, cmap="gray_r"):
+def plot_images(
+    images: ArrayLike, shape: Sequence[int], *, n_cols: int = 10, ax: Axes | None = None, cmap: str = "gray_r"
+) -> Axes:
     """Show flattened images as a grid.
 
     Parameters
