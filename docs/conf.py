@@ -19,11 +19,25 @@ sys.path.insert(0, str(DOCS / "sphinxext"))
 # Document the checkout being built, even when another skcmim is installed.
 sys.path.insert(0, str(DOCS.parent))
 
-import skcmim  # noqa: E402  (after the path set-up above)
-
-# The gallery runs on the CPU of whatever machine builds the docs; matplotlib
-# must not try to open windows there.
+# The gallery's examples run inside this process.  Their models and matrices
+# are small: one thread is about as fast, while on a machine shared with
+# other jobs, pools of torch and BLAS threads waiting for busy cores make them
+# many times slower (the logistic regression on informative embeddings of
+# plot_informative.py: 19 s of CPU with two OpenBLAS threads, 0.7 s with one).
+# The variables reach libraries loaded from here on; threadpool_limits below
+# reaches those already loaded.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+# matplotlib must not try to open windows on the machine that builds the docs.
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+import skcmim  # noqa: E402  (after the path set-up above)
+import torch  # noqa: E402
+from local_inventories import intersphinx_mapping as local_intersphinx_mapping  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402  (a scikit-learn dependency)
+
+torch.set_num_threads(1)
+threadpool_limits(1)
 
 # -- Project -----------------------------------------------------------------
 project = "skcmim"
@@ -35,12 +49,14 @@ version = release = skcmim.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "md_tables",
     "api_coverage",
+    "local_inventories",
 ]
 
 templates_path = ["_templates"]
@@ -61,6 +77,11 @@ autodoc_inherit_docstrings = False
 numpydoc_show_class_members = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
+
+# -- Links to other projects (sphinxext/local_inventories.py) ------------------
+# The inventories are committed files, so the build needs no network; the
+# links lead to each project's online documentation.
+intersphinx_mapping = local_intersphinx_mapping(DOCS)
 
 # -- Example gallery ----------------------------------------------------------
 sphinx_gallery_conf = {
@@ -111,11 +132,26 @@ html_sidebars = {
     "user_guide": [],
     "benchmarks": [],
     "reliability": [],
+    "citing": [],
+    "changelog": [],
 }
 
 
 # -- API coverage check (sphinxext/api_coverage.py) ---------------------------
-# Every class and function in a public ``__all__`` must appear in api.rst.
+# Every class and function that these modules export must appear in api.rst;
+# those of the other modules (losses, networks, engine) in the developer
+# reference, and not in api.rst.
+api_coverage_public_modules = [
+    "skcmim",
+    "skcmim.baselines",
+    "skcmim.datasets",
+    "skcmim.distributed",
+    "skcmim.molecules",
+    "skcmim.persistence",
+    "skcmim.plotting",
+    "skcmim.streaming",
+]
+api_coverage_developer_file = "developer/internals.rst"
 api_coverage_skip = {
     "skcmim.estimators.BaseRepresentation": "abstract base; its methods are documented on each estimator",
     "skcmim.estimators.BaseEncoderDecoder": "abstract base; its methods are documented on each estimator",

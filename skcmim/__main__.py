@@ -7,6 +7,7 @@ the codes' 2-D projection coloured by class.
 """
 
 import argparse
+import os
 import sys
 import time
 
@@ -21,6 +22,25 @@ from . import CMIMTransformer, MIMTransformer, __version__
 from .datasets import load_digits_unit, load_mnist_5k
 
 DATASETS = {"digits": load_digits_unit, "mnist5k": load_mnist_5k}
+
+# The help text is plain text for a terminal, not the module's reST docstring.
+DESCRIPTION = (
+    "Train MIM and cMIM on a small embedded dataset (scikit-learn's digits by default), "
+    "print the held-out accuracy of a logistic regression on PCA of the same width, on MIM, "
+    "on cMIM and on cMIM's informative embeddings, and write a PNG of the cMIM codes "
+    "projected to 2-D and coloured by class."
+)
+
+
+def _program_name(argv0):
+    """The name the user typed: ``python -m skcmim`` or the console script's name.
+
+    ``python -m`` puts the path of ``__main__.py`` in ``sys.argv[0]``, which
+    argparse would otherwise print as the program name.
+    """
+    if os.path.basename(argv0 or "") == "__main__.py":
+        return "python -m skcmim"
+    return "skcmim"
 
 
 def _probe(Z_train, y_train, Z_test, y_test):
@@ -47,12 +67,16 @@ def _write_png(path, codes, labels, title):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m skcmim", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", choices=sorted(DATASETS), default="digits")
-    parser.add_argument("--n-components", type=int, default=16)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", default="skcmim_codes.png", help="PNG of the 2-D code map")
+    parser = argparse.ArgumentParser(prog=_program_name(sys.argv[0]), description=DESCRIPTION)
+    parser.add_argument("--data", choices=sorted(DATASETS), default="digits",
+                        help="dataset to train on (default: %(default)s)")
+    parser.add_argument("--n-components", type=int, default=16,
+                        help="width of the codes and of the PCA baseline (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the split and of the models (default: %(default)s)")
+    parser.add_argument("--output", default="skcmim_codes.png",
+                        help="where to write the PNG of the 2-D code map (default: %(default)s)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
 
     X, y = DATASETS[args.data]()

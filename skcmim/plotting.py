@@ -4,13 +4,22 @@ Each function draws on a matplotlib ``Axes`` (a new figure when ``ax`` is
 None) and returns it, so they compose with the user's own figures.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils.validation import check_is_fitted
+
+if TYPE_CHECKING:  # matplotlib is optional: needed only to draw
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_codes", "plot_history", "plot_images"]
 
 
-def _axes(ax, figsize):
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -20,50 +29,194 @@ def _axes(ax, figsize):
     return ax
 
 
-def plot_codes(codes, labels=None, *, ax=None, title=None, random_state=0):
+#: More distinct numeric labels than this are drawn as a continuous colour
+#: scale with a colour bar; fewer, and any non-numeric labels, as categories.
+MAX_CATEGORIES = 20
+
+_MISSING_COLOUR = "0.75"
+
+
+def plot_codes(
+    codes: ArrayLike,
+    labels: ArrayLike | None = None,
+    *,
+    reducer: Any = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    label_name: str | None = None,
+    random_state: int = 0,
+) -> Axes:
     """Scatter a 2-D view of codes, coloured by ``labels``.
 
-    Codes wider than two columns are projected on their first two principal
-    components.
+    Codes wider than two columns are projected to two with ``reducer``
+    (principal components by default); a single column is drawn against
+    zero.  Rows without a code, such as the NaN rows that ``transform``
+    returns for invalid molecules with ``on_invalid="nan"``, are left out,
+    and the title says how many.
 
     Parameters
     ----------
     codes : array-like of shape (n_samples, n_components)
-        Output of ``transform``.
+        Output of ``transform``.  A row holding NaN counts as a row without
+        a code.
     labels : array-like of shape (n_samples,), default=None
-        Class labels or values used for colour.
+        One value per row of ``codes``, in the same order.  Numbers with
+        more than 20 distinct values (``MAX_CATEGORIES``; a measured
+        property, for example) are drawn with a continuous colour map and a
+        colour bar; other labels (class numbers, strings, booleans) as
+        categories with a legend, which is left out above 20 categories.
+        Missing labels (None, NaN) are drawn in grey.
+    reducer : object with ``fit_transform``, default=None
+        Projects codes wider than two columns to two columns, fitted in place
+        on the rows that have a code: anything with ``fit_transform(X)``
+        returning an array of shape ``(n_rows, 2)``, such as
+        ``sklearn.manifold.TSNE(2)`` or, when the ``umap-learn`` package is
+        installed, ``umap.UMAP(n_components=2)``.  None means
+        ``sklearn.decomposition.PCA(2, random_state=random_state)``.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure when None.
     title : str, default=None
-        Axes title.
+        Axes title.  The count of rows left out is appended on a line of its
+        own.
+    label_name : str, default=None
+        Title of the legend or label of the colour bar.
     random_state : int, default=0
-        Seed of the PCA projection.
+        Seed of the default PCA projection.
 
     Returns
     -------
     ax : matplotlib Axes
-    """
-    from sklearn.decomposition import PCA
+        With one scatter per category (categorical labels) or a single
+        scatter whose ``colorbar`` is set (continuous labels).
 
-    codes = np.asarray(codes, dtype=float)
-    if codes.ndim != 2:
-        raise ValueError(f"codes must be 2-D, got shape {codes.shape}.")
-    if codes.shape[1] > 2:
-        codes = PCA(2, random_state=random_state).fit_transform(codes)
-    elif codes.shape[1] == 1:
-        codes = np.hstack([codes, np.zeros_like(codes)])
+    Raises
+    ------
+    ValueError
+        If ``codes`` is not 2-D, holds infinite values, has no row with a
+        code, or if ``labels`` or the reducer's output do not match its rows.
+    TypeError
+        If ``reducer`` has no ``fit_transform`` method.
+    """
+    all_codes = np.asarray(codes, dtype=float)
+    if all_codes.ndim != 2 or all_codes.shape[1] == 0:
+        raise ValueError(f"codes must be 2-D with at least one column, got shape {all_codes.shape}.")
+    label_array = _check_labels(labels, len(all_codes))
+    has_code = ~np.isnan(all_codes).any(axis=1)
+    n_left_out = int((~has_code).sum())
+    shown = all_codes[has_code]
+    if len(shown) == 0:
+        raise ValueError(f"None of the {n_left_out} rows of codes has a code (every row holds NaN); "
+                         "nothing to plot.")
+    _check_finite(shown, np.flatnonzero(has_code))
+    points = _project(shown, reducer, random_state)
+
     ax = _axes(ax, (5, 5))
-    scatter = ax.scatter(codes[:, 0], codes[:, 1], c=labels, s=6, cmap="tab10" if labels is not None else None)
-    if labels is not None and len(np.unique(labels)) <= 20:
-        ax.legend(*scatter.legend_elements(), loc="best", fontsize="small", markerscale=0.8, title="label")
+    if label_array is None:
+        ax.scatter(points[:, 0], points[:, 1], s=6)
+    elif _is_continuous(label_array[has_code]):
+        _scatter_continuous(ax, points, label_array[has_code].astype(float), label_name)
+    else:
+        _scatter_categories(ax, points, label_array[has_code], label_name)
     ax.set_xticks([])
     ax.set_yticks([])
-    if title:
-        ax.set_title(title)
+    lines = [title] if title else []
+    if n_left_out:
+        lines.append(f"{n_left_out} row{'s' if n_left_out > 1 else ''} without a code not shown")
+    if lines:
+        ax.set_title("\n".join(lines))
     return ax
 
 
-def plot_history(estimator, *, ax=None):
+def _check_labels(labels: ArrayLike | None, n_rows: int) -> np.ndarray | None:
+    if labels is None:
+        return None
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) != n_rows:
+        raise ValueError(f"labels must hold one value per row of codes ({n_rows} rows), "
+                         f"got shape {labels.shape}.")
+    return labels
+
+
+def _check_finite(codes, row_numbers):
+    bad = np.flatnonzero(~np.isfinite(codes).all(axis=1))
+    if len(bad):
+        raise ValueError(f"Row {row_numbers[bad[0]]} of codes holds an infinite value; codes must be finite "
+                         "or, for a row without a code, NaN.")
+
+
+def _project(codes, reducer, random_state):
+    """Two columns for the scatter: the codes themselves, or their projection."""
+    if codes.shape[1] == 1:
+        return np.hstack([codes, np.zeros_like(codes)])
+    if codes.shape[1] == 2:
+        return codes
+    if reducer is None:
+        from sklearn.decomposition import PCA
+
+        if len(codes) < 2:
+            raise ValueError(f"Projecting codes of {codes.shape[1]} columns to 2-D with PCA needs at least 2 "
+                             f"rows with a code, got {len(codes)}.")
+        reducer = PCA(2, random_state=random_state)
+    if not callable(getattr(reducer, "fit_transform", None)):
+        raise TypeError(f"reducer must have a fit_transform method, got {type(reducer).__name__}.")
+    points = np.asarray(reducer.fit_transform(codes), dtype=float)
+    if points.shape != (len(codes), 2):
+        raise ValueError(f"reducer.fit_transform returned shape {points.shape}; plot_codes needs "
+                         f"({len(codes)}, 2), one 2-D point per row with a code.")
+    return points
+
+
+def _is_continuous(labels):
+    if labels.dtype.kind not in "iuf":
+        return False
+    values = labels[~np.isnan(labels)] if labels.dtype.kind == "f" else labels
+    return len(np.unique(values)) > MAX_CATEGORIES
+
+
+def _scatter_continuous(ax, points, values, label_name):
+    scatter = ax.scatter(points[:, 0], points[:, 1], c=values, s=6,
+                         cmap=_viridis_with_grey_for_missing(), plotnonfinite=True)
+    ax.figure.colorbar(scatter, ax=ax, label=label_name)
+
+
+def _viridis_with_grey_for_missing():
+    import matplotlib
+
+    return matplotlib.colormaps["viridis"].with_extremes(bad=_MISSING_COLOUR)
+
+
+def _is_missing(value):
+    return value is None or (isinstance(value, (float, np.floating)) and np.isnan(value))
+
+
+def _categories(labels):
+    """Distinct labels in sorted order (by text when they do not sort), and whether some are missing."""
+    values = labels.tolist()
+    present = {value for value in values if not _is_missing(value)}
+    try:
+        ordered = sorted(present)
+    except TypeError:  # mixed types, such as numbers and strings
+        ordered = sorted(present, key=str)
+    return ordered, any(map(_is_missing, values))
+
+
+def _scatter_categories(ax, points, labels, label_name):
+    import matplotlib
+
+    categories, some_missing = _categories(labels)
+    palette = matplotlib.colormaps["tab10" if len(categories) <= 10 else "tab20"]
+    values = labels.tolist()
+    for index, category in enumerate(categories):
+        rows = np.array([value == category for value in values])
+        ax.scatter(points[rows, 0], points[rows, 1], s=6, color=palette(index % palette.N), label=str(category))
+    if some_missing:
+        rows = np.array([_is_missing(value) for value in values])
+        ax.scatter(points[rows, 0], points[rows, 1], s=6, color=_MISSING_COLOUR, label="missing")
+    if len(categories) <= MAX_CATEGORIES:
+        ax.legend(loc="best", fontsize="small", markerscale=2, title=label_name)
+
+
+def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     """Training (and validation) loss per epoch of a fitted estimator.
 
     Parameters
@@ -88,7 +241,9 @@ def plot_history(estimator, *, ax=None):
     return ax
 
 
-def plot_images(images, shape, *, n_cols=10, ax=None, cmap="gray_r"):
+def plot_images(
+    images: ArrayLike, shape: Sequence[int], *, n_cols: int = 10, ax: Axes | None = None, cmap: str = "gray_r"
+) -> Axes:
     """Show flattened images as a grid.
 
     Parameters

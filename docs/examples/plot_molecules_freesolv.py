@@ -16,11 +16,11 @@ baseline is the usual one in chemistry: Morgan fingerprints (ECFP4, radius
 
 **Read the numbers for what they are.**  Here the encoder is trained on the
 513 training molecules only, for 60 epochs of a small network, so that the
-example runs in about half a minute on one CPU thread.  That is far too
+example runs in about a minute on one CPU thread.  That is far too
 little data to learn much chemistry, and 129 test molecules give a noisy
 RMSE.  The real route is to pretrain the encoder once on a large set of
 unlabelled molecules (for example 200,000 ZINC molecules with
-``skcmim.datasets.load_zinc``), save it, and reuse it for every
+``skcmim.datasets.fetch_zinc``), save it, and reuse it for every
 labelled task; see :ref:`pretraining` in the user guide and
 ``benchmarks/molecular.py``, whose results are on the :doc:`/benchmarks`
 page.
@@ -167,3 +167,21 @@ with warnings.catch_warnings():
 print("cross-validated C:", search.best_params_["svr__C"])
 print(f"test RMSE with that C: {rmse_tuned:.2f} kcal/mol")
 print("encoder epochs before and after the search:", n_epochs, encoder.n_iter_)
+
+# %%
+# The codes of the test molecules
+# -------------------------------
+# :func:`~skcmim.plotting.plot_codes` projects the 16-number codes to 2-D
+# (principal components by default; ``reducer=`` takes any other projection
+# with ``fit_transform``, such as UMAP) and colours each molecule by its
+# measured energy: a target with many distinct values gets a continuous
+# colour scale with a colour bar instead of a legend.
+from skcmim.plotting import plot_codes
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", UserWarning)  # unknown tokens, reported above
+    codes = encoder.set_params(informative=False).transform(s_test)
+ax = plot_codes(codes, y_test, label_name="measured hydration free energy (kcal/mol)",
+                title=f"cMIM codes of the {len(s_test)} test molecules")
+ax.figure.set_size_inches(6, 5)
+plt.show()

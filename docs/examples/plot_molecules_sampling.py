@@ -13,7 +13,7 @@ checks every one with RDKit and draws the valid ones.
 
 The model is a :class:`~skcmim.MIMTransformer` fitted on the 642 FreeSolv
 molecules (:func:`~skcmim.datasets.load_freesolv`), small and briefly
-trained so that the example runs in about half a minute on one CPU thread.
+trained so that the example runs in about a minute on one CPU thread.
 A model pretrained on a large molecule set generates far better; see
 :ref:`pretraining` and the :doc:`/benchmarks`.
 """
@@ -127,7 +127,7 @@ ax.set_title("FreeSolv molecules (top) and their greedy reconstructions (bottom)
 plt.show()
 
 # %%
-# Reconstructions from a 32-number code after half a minute of training on
+# Reconstructions from a 32-number code after a minute of training on
 # 642 molecules are rough: most of the misses are near misses, a similar
 # molecule with an atom or a group changed, or a chain one carbon longer or
 # shorter.  The :doc:`/benchmarks` report reconstruction, validity and

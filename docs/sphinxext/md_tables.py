@@ -20,10 +20,18 @@ Directives
     directive must stand at the top level of the page), and ``:intro:`` is
     a sentence (reStructuredText) put before them.  Nothing at all is emitted when no file is
     left, so the page never shows an empty section.
+``.. markdown-document:: PATH``
+    A whole document such as ``CHANGELOG.md``: its ``#`` title is dropped
+    (the page has its own), and its ``##`` and ``###`` headings become
+    sections of the page (so they get anchors and a place in the page's
+    table of contents) instead of rubrics.  It must stand at the top level
+    of the page, after the page title.  Tables are not supported here.
 
 Supported Markdown: ``#`` headings (rendered as rubrics), paragraphs (one
 line each), ``-`` bullet lists, pipe tables with a ``|---|`` separator row,
-and the inline ``**bold**`` and ```code``` forms.  Table columns follow the
+and the inline ``**bold**`` and ```code``` forms.  A line that is a whole
+HTML comment (``<!-- ... -->``) is skipped, so a file can carry notes for
+its editors.  Table columns follow the
 separator's alignment (``---:`` right); without markers, columns whose body
 cells are all numbers are right-aligned.
 """
@@ -41,6 +49,7 @@ from sphinx.util.nodes import nested_parse_with_titles
 _INLINE = re.compile(r"(\*\*[^*]+\*\*|`[^`]+`)")
 _NUMBER = r"(?:[-+]?[\d.,]+(?:e[-+]?\d+)?|nan|inf)"
 _NUMERIC = re.compile(rf"^[\s*]*{_NUMBER}(\s*(±|\.\.)\s*{_NUMBER})?[\s*]*$", re.IGNORECASE)
+_COMMENT = re.compile(r"^<!--.*-->$")
 _SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
@@ -129,7 +138,7 @@ def markdown_nodes(text, source):
             bullets += nodes.list_item("", nodes.paragraph(item, "", *_inline(item)))
             continue
         bullets = None
-        if not stripped:
+        if not stripped or _COMMENT.match(stripped):
             continue
         if stripped.startswith("#"):
             title = stripped.lstrip("#").strip()
@@ -196,7 +205,51 @@ class MarkdownFiles(MarkdownFile):
         return out
 
 
+_HEADING = re.compile(r"^(#{1,4})\s+(.*?)\s*$")
+_CODE = re.compile(r"`([^`]+)`")
+#: reST underline of a Markdown heading level; level 1 is the page's own title.
+_UNDERLINES = {2: "=", 3: "-", 4: "~"}
+
+
+def markdown_to_rst(text):
+    """reST lines for the supported subset, with headings as sections.
+
+    Paragraphs, ``-`` bullets and ``**bold**`` are already reST; ```code```
+    becomes a literal.
+    """
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if _COMMENT.match(stripped):
+            continue
+        heading = _HEADING.match(stripped)
+        if heading:
+            level, title = len(heading.group(1)), _CODE.sub(r"``\1``", heading.group(2))
+            if level > 1:
+                lines += ["", title, _UNDERLINES[level] * len(title), ""]
+            continue
+        lines.append(_CODE.sub(r"``\1``", line))
+    return lines
+
+
+class MarkdownDocument(SphinxDirective):
+    required_arguments = 1
+    has_content = False
+
+    def run(self):
+        rel, path = self.env.relfn2path(self.arguments[0])
+        self.env.note_dependency(rel)
+        try:
+            lines = markdown_to_rst(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise self.error(f"cannot read {rel}: {exc}") from exc
+        holder = nodes.Element()
+        nested_parse_with_titles(self.state, StringList(lines, source=rel), holder)
+        return holder.children
+
+
 def setup(app):
+    app.add_directive("markdown-document", MarkdownDocument)
     app.add_directive("markdown-file", MarkdownFile)
     app.add_directive("markdown-files", MarkdownFiles)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
