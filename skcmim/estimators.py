@@ -363,7 +363,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         """
         rows = self.input_.inference_rows(X, self, scoring=scoring)
         outputs = self._map_batches(rows.batches, fn, rows.dtype)
-        finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
+        finite = np.isfinite(outputs).all(axis=tuple(range(1, outputs.ndim)))  # per row; none for no rows
         if not finite.all():
             row = rows.row_of(int(np.argmin(finite)))
             raise ValueError(
