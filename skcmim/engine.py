@@ -482,7 +482,24 @@ def _user_callbacks(estimator):
 
 
 def build_net(estimator, input_, device, seed):
-    """The unfitted skorch net that trains ``estimator``'s network (from its parameters) on ``input_``'s data."""
+    """The unfitted skorch net that trains ``estimator``'s network on ``input_``'s data.
+
+    Parameters
+    ----------
+    estimator : skcmim estimator
+        Its parameters (sizes, optimiser, callbacks, early stopping...) and
+        its loss (``_criterion_spec``) describe the net.
+    input_ : skcmim.inputs.DataInput
+        The fitted input, which says which module to build.
+    device : torch.device
+    seed : int
+        Seed of the shuffling and of the early-stopping split.
+
+    Returns
+    -------
+    net : MIMNet
+        Call ``initialize()`` on it (under a seeded RNG) to build the module.
+    """
     callbacks = [("stop_on_non_finite", StopOnNonFiniteLoss())]
     if estimator.early_stopping:
         callbacks.append(
@@ -522,6 +539,23 @@ def train_net(estimator, data, input_, *, epochs, seed, resume):
 
     The estimator's own state is not touched: it commits the returned net
     only when training succeeded.
+
+    Parameters
+    ----------
+    estimator : skcmim estimator
+    data : ndarray, RowStore or StreamDataset
+        The network input (from ``input_``).
+    input_ : skcmim.inputs.DataInput
+    epochs : int
+    seed : int
+        The fit's seed; a continued fit shifts it by the epochs already run.
+    resume : bool
+        Train a copy of ``estimator.net_`` instead of a new net.
+
+    Returns
+    -------
+    net : MIMNet
+        Trained, its module in eval mode, its weights finite.
     """
     parallel = estimator._data_parallel
     if resume:
