@@ -11,7 +11,6 @@ import os
 import sys
 import time
 
-import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split

@@ -481,6 +481,12 @@ def _user_callbacks(estimator):
     return callbacks
 
 
+def _module_spec(estimator, input_):
+    """``(module class, keyword arguments)`` of the network ``estimator``'s parameters describe."""
+    sizes = input_.hidden_sizes(estimator.hidden_layer_sizes)
+    return input_.module_spec(estimator._network_role, estimator.n_components, sizes, **estimator._module_options())
+
+
 def build_net(estimator, input_, device, seed):
     """The unfitted skorch net that trains ``estimator``'s network on ``input_``'s data.
 
@@ -509,9 +515,7 @@ def build_net(estimator, input_, device, seed):
     if estimator.verbose:  # 1: a progress bar; 2: also skorch's table of per-epoch losses
         callbacks.append(("progress_bar", ProgressBar()))
     callbacks.extend(_user_callbacks(estimator))
-    sizes = input_.hidden_sizes(estimator.hidden_layer_sizes)
-    module, module_params = input_.module_spec(estimator._network_role, estimator.n_components, sizes,
-                                               **estimator._module_options())
+    module, module_params = _module_spec(estimator, input_)
     criterion, criterion_params = estimator._criterion_spec()
     return MIMNet(
         module=module,
@@ -583,8 +587,7 @@ def _continued_net(estimator, input_):
     another network is an error rather than silently ignored.  The
     trained callbacks are kept.
     """
-    _, spec = input_.module_spec(estimator._network_role, estimator.n_components,
-                                 input_.hidden_sizes(estimator.hidden_layer_sizes), **estimator._module_options())
+    _, spec = _module_spec(estimator, input_)
     built = estimator.net_.get_params()
     changed = {key: (built.get(f"module__{key}"), value) for key, value in spec.items()
                if built.get(f"module__{key}") != value}

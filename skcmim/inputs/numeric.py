@@ -258,9 +258,13 @@ class NumericInput(DataInput):
 
     def training_input(self, X, estimator):
         X = self.validate(X, estimator, reset=False)
+        self._check_bernoulli_range(X)
+        return self._training_rows(X)
+
+    def _check_bernoulli_range(self, X):
+        """A Bernoulli model trains on and scores data in [0, 1] only (its density is 0 outside)."""
         if getattr(self, "likelihood_", None) == "bernoulli":
             _check_unit_interval(*_value_range(X))
-        return self._training_rows(X)
 
     # -- scaling ---------------------------------------------------------------
     def to_network(self, X, dtype=None):
@@ -283,8 +287,8 @@ class NumericInput(DataInput):
     # -- inference -------------------------------------------------------------
     def inference_rows(self, X, estimator, *, scoring=False):
         X = self.validate(X, estimator, reset=False)
-        if scoring and getattr(self, "likelihood_", None) == "bernoulli":
-            _check_unit_interval(*_value_range(X))  # a Bernoulli density is 0 outside [0, 1]
+        if scoring:
+            self._check_bernoulli_range(X)
         # standardised (and densified) one batch at a time, as the forward passes ask for them
         size = int(np.clip(INFERENCE_ELEMENTS // max(1, X.shape[1]), 1, INFERENCE_BATCH))
         batches = (self.to_network(_dense(rows)) for rows in row_slices(X, size))

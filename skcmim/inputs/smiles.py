@@ -93,8 +93,7 @@ class SmilesInput(DataInput):
 
     def _training_smiles(self, X, estimator):
         """Valid SMILES of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
-        smiles, valid = to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid,
-                                  n_jobs=estimator.n_jobs)
+        smiles, valid = _validated_smiles(X, estimator)
         if not valid.all():
             row = int(np.argmin(valid))
             warnings.warn(
@@ -131,8 +130,7 @@ class SmilesInput(DataInput):
 
     # -- inference -------------------------------------------------------------
     def inference_rows(self, X, estimator, *, scoring=False):
-        smiles, valid = to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid,
-                                  n_jobs=estimator.n_jobs)
+        smiles, valid = _validated_smiles(X, estimator)
         batches, order = self._length_batches([text for text in smiles if text is not None])
         return InferenceRows(batches, np.float64, len(smiles), valid, order)
 
@@ -225,6 +223,11 @@ class _TokenDecoder:
         if self.seed is not None and self.generator is None:
             self.generator = torch.Generator(device=codes.device).manual_seed(self.seed)
         return module.decode(codes, temperature=self.temperature, generator=self.generator)
+
+
+def _validated_smiles(X, estimator):
+    """``to_smiles`` of X with the estimator's ``canonical``, ``on_invalid`` and ``n_jobs``."""
+    return to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid, n_jobs=estimator.n_jobs)
 
 
 def _with_views(smiles, views):
