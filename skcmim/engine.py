@@ -468,8 +468,9 @@ def loss_term_callbacks(criterion, criterion_params):
     names = criterion.term_names(**criterion_params) if hasattr(criterion, "term_names") else []
     if not names:
         return [], []
-    scorers = [(f"{prefix}_{name}", PassthroughScoring(name=f"{prefix}_{name}", lower_is_better=None,
-                                                              on_train=prefix == "train"))
+    # lower_is_better=None: no "<term>_best" flags, as a term is not a criterion to select on
+    scorers = [(f"{prefix}_{name}",
+                PassthroughScoring(name=f"{prefix}_{name}", lower_is_better=None, on_train=prefix == "train"))
                for prefix in ("train", "valid") for name in names]
     return scorers, [("loss_terms", LossTermRecorder(names))]
 
