@@ -32,7 +32,6 @@ from .estimators import (
     _contrastive_temperature,
     _store_params,
 )
-from .inputs.base import check_hidden_layer_sizes
 from .losses import NTXentLoss, NTXentReconstructionLoss
 from .networks import AUGMENTATIONS, augmentation_names
 
@@ -300,14 +299,16 @@ class CVAETransformer(BaseContrastiveEncoderDecoder):
     _objective = "vae"
 
 
-def _image_shape(image_shape):
-    """The ``image_shape`` parameter as a ``(height, width)`` tuple of positive ints, or None."""
-    if image_shape is None:
+def _positive_ints(name, value, what, length=None):
+    """A sequence parameter as a tuple of positive ints (None stays None), or a ValueError naming it."""
+    if value is None:
         return None
-    shape = tuple(image_shape)
-    if len(shape) != 2 or not all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in shape):
-        raise ValueError(f"image_shape must be (height, width), two positive integers, got {image_shape!r}.")
-    return tuple(int(n) for n in shape)
+    values = tuple(value)
+    if (length is not None and len(values) != length) or not all(
+        isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in values
+    ):
+        raise ValueError(f"{name} must be {what}, got {value!r}.")
+    return tuple(int(n) for n in values)
 
 
 class _ViewOptions:
@@ -325,15 +326,14 @@ class _ViewOptions:
 
     def _module_options(self):
         # SMILES views are random SMILES (n_views); the SMILES input refuses the numeric augmentations
-        head = self.projection_head
         return {
             "noise_std": self.noise_std,
             "feature_dropout": self.feature_dropout,
             "augmentation": augmentation_names(self.augmentation),
             "corruption_rate": self.corruption_rate,
-            "image_shape": _image_shape(self.image_shape),
+            "image_shape": _positive_ints("image_shape", self.image_shape, "(height, width), two positive integers", 2),
             "max_shift": self.max_shift,
-            "projection_head": None if head is None else check_hidden_layer_sizes(head),
+            "projection_head": _positive_ints("projection_head", self.projection_head, "a tuple of positive integers"),
         }
 
 

@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from .._warnings import find_stack_level
 from ..engine import RaggedRows
 from ..molecules import SmilesTokenizer, randomized_smiles, to_smiles
-from ..networks import AugmentedSmilesEncoder, SmilesEncoderDecoder
+from ..networks import AugmentedSmilesEncoder, SmilesEncoderDecoder, augmentation_names
 from .base import DataInput, InferenceRows
 from .numeric import INFERENCE_BATCH, row_slices
 
@@ -180,7 +180,7 @@ class SmilesInput(DataInput):
                 "or CMIMTransformer."
             )
         if role == "view_encoder":
-            if options.get("augmentation", "noise") != "noise":
+            if augmentation_names(options.get("augmentation", "noise")) != ("noise",):
                 raise ValueError(
                     f"augmentation={options['augmentation']!r} applies to numeric data; the views of molecules "
                     f"are random SMILES (n_views). Leave augmentation='noise' (ignored for SMILES)."
