@@ -137,12 +137,42 @@ ATTRIBUTE_DOCS = {
 }
 
 
+# The views and projection head of the InfoNCE estimators (with and without a decoder).
+_VIEW_PARAMETER_DOCS = {
+    "contrastive_temperature": ("float, default=0.1", "Temperature of the NT-Xent softmax."),
+    "noise_std": ("float, default=0.5",
+                  'Standard deviation of the ``"noise"`` views\' Gaussian noise, in units of the network input '
+                  "(standardised features, or values in [0, 1] for a Bernoulli decoder)."),
+    "feature_dropout": ("float, default=0.2", 'Probability of zeroing a feature in a ``"noise"`` view.'),
+    "augmentation": ('{"noise", "scarf", "shift"} or tuple of them, default="noise"',
+                     'How the two views of a sample are drawn; a tuple applies several in its order.  '
+                     '``"noise"``: Gaussian noise of ``noise_std``, then ``feature_dropout``.  ``"scarf"`` '
+                     "(SCARF, Bahri et al. 2022): in each row a share ``corruption_rate`` of the features, "
+                     "drawn at random, takes the value of the same feature in another random row of the "
+                     'batch.  ``"shift"``: images (``image_shape``) translated by up to ``max_shift`` pixels '
+                     "along each axis, with zero padding.  Numeric data only (molecules' views are random "
+                     "SMILES)."),
+    "corruption_rate": ("float, default=0.6", 'Share of the features of each row replaced in a ``"scarf"`` view.'),
+    "image_shape": ("tuple of int or None, default=None",
+                    '``(height, width)`` of each row as a row-major image; required with ``"shift"``, and '
+                    "``height * width`` must be the number of features."),
+    "max_shift": ("int, default=2", 'Largest translation of a ``"shift"`` view, in pixels, along each axis.'),
+    "projection_head": ("tuple of int or None, default=None",
+                        "Hidden widths of a projection head (SimCLR): an MLP with ReLUs from the code to a "
+                        "projection of width ``n_components``, on which NT-Xent is computed.  ``transform`` "
+                        "returns the code before the head.  None: NT-Xent on the code itself."),
+}
+
 # Where a class describes a parameter differently, or lists other attributes.
 CLASS_PARAMETER_DOCS = {
+    "InfoNCEAETransformer": {
+        **_VIEW_PARAMETER_DOCS,
+        "reconstruction_weight": ("float, default=1.0",
+                                  "Weight of the reconstruction term ``-log p(x | mu(x))`` (summed over features) "
+                                  "against the NT-Xent term."),
+    },
     "InfoNCETransformer": {
-        "contrastive_temperature": ("float, default=0.1", "Temperature of the NT-Xent softmax."),
-        "noise_std": ("float, default=0.5", "Standard deviation of the view noise (standardised units)."),
-        "feature_dropout": ("float, default=0.2", "Probability of zeroing a feature in a view."),
+        **_VIEW_PARAMETER_DOCS,
         "hidden_layer_sizes": ('"auto" or tuple of int, default="auto"',
                                'Hidden widths of the encoder: the MLP for numeric data (``"auto"`` is '
                                '(512, 512)), stacked GRU layers of one width for SMILES (``"auto"`` is (256,)).'),
@@ -155,6 +185,8 @@ CLASS_ATTRIBUTE_DOCS = {
     "InfoNCETransformer": {"history_": ("skorch.History", 'Per-epoch losses (``history_[:, "train_loss"]``).')},
 }
 CLASS_ATTRIBUTES = {
+    "InfoNCEAETransformer": ["likelihood_", "mean_", "scale_", "input_kind_", "net_", "history_", "n_iter_",
+                             "n_features_in_", "feature_names_in_"],
     "InfoNCETransformer": ["input_kind_", "mean_", "scale_", "tokenizer_", "max_length_", "net_", "history_",
                            "n_iter_", "n_features_in_", "feature_names_in_"],
 }
@@ -192,10 +224,11 @@ def expected_docstring(cls):
 
 
 def _public_estimators():
-    from .baselines import CVAETransformer, InfoNCETransformer, VAETransformer
+    from .baselines import CVAETransformer, InfoNCEAETransformer, InfoNCETransformer, VAETransformer
     from .estimators import CMIMTransformer, MIMTransformer
 
-    return [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer, InfoNCETransformer]
+    return [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer, InfoNCETransformer,
+            InfoNCEAETransformer]
 
 
 def write_docstrings():

@@ -20,6 +20,7 @@ __all__ = [
     "LatentOutput",
     "MIMLoss",
     "NTXentLoss",
+    "NTXentReconstructionLoss",
     "amim_loss",
     "contrastive_log_prob",
     "gaussian_log_density",
@@ -176,6 +177,39 @@ class NTXentLoss(nn.Module):
     def forward(self, views, target=None):
         """Mean NT-Xent over the ``2B`` codes; ``target`` is ignored."""
         return nt_xent_loss(*views, temperature=self.temperature).mean()
+
+
+class NTXentReconstructionLoss(nn.Module):
+    """NT-Xent between two views plus weighted reconstruction of the clean input.
+
+    The loss of InfoNCE with a decoder: per sample, the mean of its two
+    views' NT-Xent terms plus ``reconstruction_weight * -log p(x | mu(x))``.
+    Its input is a :class:`~skcmim.networks.ViewsAndReconstruction`.
+
+    Parameters
+    ----------
+    temperature : float, default=0.1
+        Temperature of NT-Xent.
+    reconstruction_weight : float, default=1.0
+        Weight of the reconstruction term.
+    """
+
+    def __init__(self, temperature=0.1, reconstruction_weight=1.0):
+        super().__init__()
+        self.temperature = temperature
+        self.reconstruction_weight = reconstruction_weight
+
+    def per_sample(self, output, contrastive=True):
+        """Loss of each sample; without ``contrastive`` (scoring), ``-log p(x | mu(x))`` unweighted."""
+        reconstruction = -output.log_px
+        if not contrastive:
+            return reconstruction
+        views = nt_xent_loss(*output.views, temperature=self.temperature)
+        return views.view(2, -1).mean(0) + self.reconstruction_weight * reconstruction
+
+    def forward(self, output, target=None):
+        """Mean loss over the batch; ``target`` is ignored (unsupervised)."""
+        return self.per_sample(output).mean()
 
 
 _OBJECTIVES = {"amim": amim_loss, "vae": vae_loss}

@@ -4,6 +4,8 @@ Nothing here knows about scikit-learn; the estimators build these modules in
 ``fit`` and the training engine optimises them.
 """
 
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -12,13 +14,25 @@ from .losses import LatentOutput, gaussian_log_density
 from .molecules import MIN_SEQUENCE_LENGTH
 
 __all__ = [
+    "AUGMENTATIONS",
+    "AugmentedEncoder",
+    "AugmentedEncoderDecoder",
     "AugmentedSmilesEncoder",
+    "ContrastiveViews",
     "DenseDecoder",
     "EncoderDecoder",
     "GaussianEncoder",
+    "GaussianNoiseDropout",
     "LIKELIHOODS",
+    "RandomShift",
+    "ScarfCorruption",
     "SmilesEncoder",
     "SmilesEncoderDecoder",
+    "ViewAugmentation",
+    "ViewsAndReconstruction",
+    "augmentation_names",
+    "check_image_shape",
+    "projection_mlp",
 ]
 
 #: Lower clamp of every log standard deviation (encoder and Gaussian decoder).
@@ -196,12 +210,223 @@ class EncoderDecoder(ReparameterisedCode, nn.Module):
         return [layer.out_features for layer in self.decoder.layers]
 
 
-class AugmentedEncoder(nn.Module):
-    """The MIM encoder trained on two noisy views (the InfoNCE baseline).
+class GaussianNoiseDropout(nn.Module):
+    """The ``"noise"`` view: additive Gaussian noise, then feature dropout.
 
-    In training, each forward pass draws two views of the batch with
-    Gaussian noise and feature dropout and returns the two codes; the code
-    used by ``transform`` is the encoder mean of the clean input.
+    Parameters
+    ----------
+    noise_std : float
+        Standard deviation of the noise (the InfoNCE input is standardised,
+        so this is relative to each feature's spread).
+    feature_dropout : float
+        Probability of zeroing each feature; the kept ones are not rescaled.
+    """
+
+    def __init__(self, noise_std, feature_dropout):
+        super().__init__()
+        self.noise_std = noise_std
+        self.feature_dropout = feature_dropout
+
+    def forward(self, x):
+        noisy = x + self.noise_std * torch.randn_like(x)
+        return F.dropout(noisy, p=self.feature_dropout, training=True) * (1 - self.feature_dropout)
+
+
+class ScarfCorruption(nn.Module):
+    """The ``"scarf"`` view (SCARF, Bahri et al. 2022): corrupt features from their empirical marginal.
+
+    In each row, ``round(corruption_rate * n_features)`` features drawn at
+    random take the value of the same feature in another random row of the
+    batch.  A batch of one row has no other row and is left as it is.
+
+    Parameters
+    ----------
+    corruption_rate : float
+        Share of the features of each row that are replaced.
+    """
+
+    def __init__(self, corruption_rate):
+        super().__init__()
+        self.corruption_rate = corruption_rate
+
+    def forward(self, x):
+        rows, n_features = x.shape
+        n_corrupted = round(self.corruption_rate * n_features)
+        if rows < 2 or n_corrupted == 0:
+            return x
+        # an exact count per row (as the paper's code), drawn without a Python loop over rows
+        chosen = torch.rand(rows, n_features, device=x.device).argsort(dim=1)[:, :n_corrupted]
+        corrupted = torch.zeros(rows, n_features, dtype=torch.bool, device=x.device).scatter_(1, chosen, True)
+        # an offset in [1, rows) never lands on the row itself
+        donors = (torch.arange(rows, device=x.device)[:, None]
+                  + torch.randint(1, rows, (rows, n_features), device=x.device)) % rows
+        return torch.where(corrupted, x.gather(0, donors), x)
+
+
+class RandomShift(nn.Module):
+    """The ``"shift"`` view: translate each image by up to ``max_shift`` pixels.
+
+    Each row, a flattened ``image_shape`` image, moves by its own random
+    offset in ``[-max_shift, max_shift]`` along each axis; pixels moved in
+    from outside are zero (a random crop of the zero-padded image).  The
+    network input is standardised per feature, so the shift is applied to
+    the unstandardised image, ``x * feature_scale + feature_mean``, and the
+    result standardised again: a zero pixel stays a zero pixel wherever it
+    moves.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(height, width)``, row-major; ``height * width`` is the number of
+        features.
+    max_shift : int
+        Largest translation, in pixels, along each axis.
+    feature_mean, feature_scale : sequence of float or None
+        The standardisation of the network input (None: the input is the
+        image itself).
+    """
+
+    def __init__(self, image_shape, max_shift, feature_mean=None, feature_scale=None):
+        super().__init__()
+        self.image_shape = tuple(image_shape)
+        self.max_shift = max_shift
+        n_features = self.image_shape[0] * self.image_shape[1]
+        # not persistent: rebuilt from the input's fitted state, so model files are unchanged
+        mean = torch.zeros(n_features) if feature_mean is None else torch.as_tensor(feature_mean, dtype=torch.float32)
+        scale = torch.ones(n_features) if feature_scale is None else torch.as_tensor(feature_scale, dtype=torch.float32)
+        self.register_buffer("feature_mean", mean, persistent=False)
+        self.register_buffer("feature_scale", scale, persistent=False)
+
+    def forward(self, x):
+        height, width = self.image_shape
+        rows, pad = x.shape[0], self.max_shift
+        images = (x * self.feature_scale + self.feature_mean).view(rows, height, width)
+        padded = F.pad(images, (pad, pad, pad, pad))
+        # corner of each row's crop in the padded image: pad - shift, for a shift in [-pad, pad]
+        corners = torch.randint(0, 2 * pad + 1, (rows, 2), device=x.device)
+        ys = corners[:, :1] + torch.arange(height, device=x.device)
+        xs = corners[:, 1:] + torch.arange(width, device=x.device)
+        batch = torch.arange(rows, device=x.device)[:, None, None]
+        shifted = padded[batch, ys[:, :, None], xs[:, None, :]].reshape(rows, -1)
+        return (shifted - self.feature_mean) / self.feature_scale
+
+
+#: The view augmentations, by the name of the ``augmentation`` parameter.
+AUGMENTATIONS = ("noise", "scarf", "shift")
+
+
+def augmentation_names(augmentation):
+    """An ``augmentation`` argument as a tuple of names from :data:`AUGMENTATIONS`, or a clear ValueError."""
+    names = (augmentation,) if isinstance(augmentation, str) else tuple(augmentation)
+    if not names or any(not isinstance(name, str) or name not in AUGMENTATIONS for name in names):
+        raise ValueError(f"augmentation must be one of {AUGMENTATIONS} or a non-empty tuple of them, "
+                         f"got {augmentation!r}.")
+    return names
+
+
+def check_image_shape(image_shape, n_features, augmentation):
+    """A clear ValueError when ``image_shape`` is missing for ``"shift"`` or does not match the data."""
+    if image_shape is None:
+        if "shift" in augmentation:
+            raise ValueError(
+                "augmentation='shift' translates images and needs image_shape=(height, width), the shape of "
+                "each row as an image (e.g. (28, 28) for MNIST)."
+            )
+        return
+    height, width = image_shape
+    if height * width != n_features:
+        raise ValueError(
+            f"image_shape={tuple(image_shape)!r} has {height * width} pixels, but X has {n_features} features; "
+            f"the rows must be flattened height x width images."
+        )
+
+
+class ViewAugmentation(nn.Module):
+    """Draws a random view of a batch: the named augmentations, in the order given.
+
+    Randomness comes from the global torch RNG, which the training engine
+    seeds from ``random_state``, so views are reproducible.
+
+    Parameters
+    ----------
+    n_features : int
+    augmentation : str or sequence of str
+        Names from :data:`AUGMENTATIONS`.
+    noise_std, feature_dropout : float
+        Of ``"noise"`` (:class:`GaussianNoiseDropout`).
+    corruption_rate : float
+        Of ``"scarf"`` (:class:`ScarfCorruption`).
+    image_shape : tuple of int or None
+        Of ``"shift"`` (:class:`RandomShift`); required with it, checked
+        against ``n_features`` whenever given.
+    max_shift : int
+        Of ``"shift"``.
+    feature_mean, feature_scale : sequence of float or None
+        Of ``"shift"``: the standardisation of the network input.
+    """
+
+    def __init__(self, n_features, augmentation, noise_std, feature_dropout, corruption_rate=0.6, image_shape=None,
+                 max_shift=2, feature_mean=None, feature_scale=None):
+        super().__init__()
+        names = augmentation_names(augmentation)
+        check_image_shape(image_shape, n_features, names)
+        build = {
+            "noise": lambda: GaussianNoiseDropout(noise_std, feature_dropout),
+            "scarf": lambda: ScarfCorruption(corruption_rate),
+            "shift": lambda: RandomShift(image_shape, max_shift, feature_mean, feature_scale),
+        }
+        self.steps = nn.ModuleList(build[name]() for name in names)
+
+    def forward(self, x):
+        for step in self.steps:
+            x = step(x)
+        return x
+
+
+def projection_mlp(n_components, projection_head):
+    """SimCLR's projection head on the code, or None.
+
+    ``projection_head`` lists the hidden widths (each followed by a ReLU);
+    a last linear layer projects back to ``n_components``, where NT-Xent is
+    computed.
+    """
+    if projection_head is None:
+        return None
+    sizes = (n_components, *projection_head)
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Linear(sizes[-1], n_components))
+
+
+class ContrastiveViews:
+    """Mixin: the NT-Xent inputs of a network with an ``encode`` method.
+
+    ``view_codes`` draws two views with ``self.augment`` (a
+    :class:`ViewAugmentation`), encodes them and, with a projection head
+    (``self.projection``), projects the codes; ``encode`` itself, what
+    ``transform`` returns, stays before the head.  (No class-level
+    defaults: ``nn.Module`` keeps submodules out of the instance
+    dictionary, so a class attribute would hide them.)
+    """
+
+    def _project(self, code):
+        return code if self.projection is None else self.projection(code)
+
+    def view_codes(self, x):
+        """Projections ``(h1, h2)`` of two random views of ``x``."""
+        # one view at a time: the RNG draws of view 1, its encoding, then view 2's (as before heads existed)
+        first = self._project(self.encode(self.augment(x)))
+        return first, self._project(self.encode(self.augment(x)))
+
+
+class AugmentedEncoder(ContrastiveViews, nn.Module):
+    """The MIM encoder trained on two random views (the InfoNCE baseline).
+
+    In training, each forward pass draws two views of the batch (see
+    :class:`ViewAugmentation`) and returns their codes, projected by the
+    optional head; the code used by ``transform`` is the encoder mean of
+    the clean input, before the head.
 
     Parameters
     ----------
@@ -209,29 +434,97 @@ class AugmentedEncoder(nn.Module):
     hidden_layer_sizes : tuple of int
     n_components : int
     noise_std : float
-        Standard deviation of the additive Gaussian noise (data are
-        standardised, so this is relative to each feature's spread).
+        Standard deviation of the additive Gaussian noise of ``"noise"``
+        (data are standardised, so this is relative to each feature's
+        spread).
     feature_dropout : float
-        Probability of zeroing each feature of a view.
+        Probability of zeroing each feature of a ``"noise"`` view.
+    augmentation : str or tuple of str, default="noise"
+        The view augmentations, applied in order (:data:`AUGMENTATIONS`).
+    corruption_rate : float, default=0.6
+        Share of features replaced in a ``"scarf"`` view.
+    image_shape : tuple of int or None, default=None
+        ``(height, width)`` of each row, for ``"shift"``.
+    max_shift : int, default=2
+        Largest translation of a ``"shift"`` view, in pixels.
+    projection_head : tuple of int or None, default=None
+        Hidden widths of the projection head (:func:`projection_mlp`).
+    feature_mean, feature_scale : sequence of float or None, default=None
+        The standardisation of the input, which ``"shift"`` undoes.
     """
 
-    def __init__(self, n_features, hidden_layer_sizes, n_components, noise_std, feature_dropout):
+    def __init__(self, n_features, hidden_layer_sizes, n_components, noise_std, feature_dropout, augmentation="noise",
+                 corruption_rate=0.6, image_shape=None, max_shift=2, projection_head=None, feature_mean=None,
+                 feature_scale=None):
         super().__init__()
         self.encoder = GaussianEncoder(n_features, tuple(hidden_layer_sizes), n_components)
-        self.noise_std = noise_std
-        self.feature_dropout = feature_dropout
-
-    def _view(self, x):
-        noisy = x + self.noise_std * torch.randn_like(x)
-        return F.dropout(noisy, p=self.feature_dropout, training=True) * (1 - self.feature_dropout)
+        self.augment = ViewAugmentation(n_features, augmentation, noise_std, feature_dropout, corruption_rate,
+                                        image_shape, max_shift, feature_mean, feature_scale)
+        self.projection = projection_mlp(n_components, projection_head)
 
     def forward(self, x):
-        """Codes ``(h1, h2)`` of two random views of ``x``."""
-        return self.encoder(self._view(x))[0], self.encoder(self._view(x))[0]
+        """Projected codes ``(h1, h2)`` of two random views of ``x``."""
+        return self.view_codes(x)
 
     def encode(self, x):
         """Encoder mean of the clean input."""
         return self.encoder(x)[0]
+
+
+class ViewsAndReconstruction(NamedTuple):
+    """What :class:`AugmentedEncoderDecoder` hands to its loss.
+
+    Attributes
+    ----------
+    views : tuple of two Tensors of shape (batch, n_projection), or None
+        Projected codes of two random views; None when scoring.
+    log_px : Tensor of shape (batch,)
+        ``log p(x | mu(x))`` of the clean input.
+    """
+
+    views: tuple | None
+    log_px: torch.Tensor
+
+
+class AugmentedEncoderDecoder(ContrastiveViews, EncoderDecoder):
+    """Encoder and dense decoder trained with NT-Xent on two views plus
+    reconstruction of the clean input (the InfoNCE-with-decoder baseline).
+
+    The decoder reconstructs ``x`` from its deterministic code ``mu(x)``
+    (an auto-encoder: no prior, no sampling), so its hidden states give
+    informative embeddings as for MIM.  ``encode``, ``decode``,
+    ``informative`` and ``informative_widths`` are those of
+    :class:`EncoderDecoder`.
+
+    Parameters
+    ----------
+    n_features, n_components, hidden_layer_sizes, likelihood
+        As for :class:`EncoderDecoder`.
+    noise_std, feature_dropout, augmentation, corruption_rate, image_shape, max_shift, projection_head, feature_mean, feature_scale
+        As for :class:`AugmentedEncoder`.
+    """
+
+    def __init__(self, n_features, n_components, hidden_layer_sizes, likelihood, noise_std, feature_dropout,
+                 augmentation="noise", corruption_rate=0.6, image_shape=None, max_shift=2, projection_head=None,
+                 feature_mean=None, feature_scale=None):
+        super().__init__(n_features, n_components, hidden_layer_sizes, likelihood)
+        self.augment = ViewAugmentation(n_features, augmentation, noise_std, feature_dropout, corruption_rate,
+                                        image_shape, max_shift, feature_mean, feature_scale)
+        self.projection = projection_mlp(n_components, projection_head)
+
+    def forward(self, x, sample=True):
+        """Two views' projected codes (when ``sample``) and ``log p(x | mu(x))``.
+
+        ``sample=False`` (scoring) draws no views, so the output is
+        deterministic.
+
+        Returns
+        -------
+        ViewsAndReconstruction
+        """
+        views = self.view_codes(x) if sample else None
+        log_px = self.decoder.log_likelihood(x, self.decoder(self.encode(x)))
+        return ViewsAndReconstruction(views, log_px)
 
 
 class SmilesEncoder(nn.Module):
@@ -299,7 +592,7 @@ class SmilesEncoder(nn.Module):
         return self._encode(x, lengths)[0]
 
 
-class AugmentedSmilesEncoder(SmilesEncoder):
+class AugmentedSmilesEncoder(ContrastiveViews, SmilesEncoder):
     """The SMILES encoder trained on two random SMILES of each molecule
     (the InfoNCE baseline on molecules).
 
@@ -311,16 +604,23 @@ class AugmentedSmilesEncoder(SmilesEncoder):
 
     Parameters
     ----------
+    projection_head : tuple of int or None, default=None
+        Hidden widths of a projection head on the codes
+        (:func:`projection_mlp`); ``encode`` stays before it.
     **kwargs
         Those of :class:`SmilesEncoder`.
     """
 
+    def __init__(self, *args, projection_head=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.projection = projection_mlp(self.n_components, projection_head)
+
     def forward(self, x):
-        """Codes ``(h1, h2)`` of two different random views of each molecule."""
+        """Projected codes ``(h1, h2)`` of two different random views of each molecule."""
         rows = torch.arange(x.shape[0], device=x.device)
         first = torch.randint(x.shape[1], (x.shape[0],), device=x.device)
         second = (first + torch.randint(1, x.shape[1], (x.shape[0],), device=x.device)) % x.shape[1]
-        return self.encode(x[rows, first]), self.encode(x[rows, second])
+        return self._project(self.encode(x[rows, first])), self._project(self.encode(x[rows, second]))
 
 
 class SmilesEncoderDecoder(ReparameterisedCode, SmilesEncoder):

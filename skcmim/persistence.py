@@ -54,6 +54,7 @@ _ESTIMATOR_MODULES = {
     "VAETransformer": "skcmim.baselines",
     "CVAETransformer": "skcmim.baselines",
     "InfoNCETransformer": "skcmim.baselines",
+    "InfoNCEAETransformer": "skcmim.baselines",
 }
 
 # safetensors' own header limit.  The per-batch training history dominates

@@ -125,9 +125,10 @@ class DataInput:
     def module_spec(self, role, n_components, hidden_layer_sizes, **options):
         """``(module class, keyword arguments)`` of the network.
 
-        ``role`` is ``"encoder_decoder"`` (MIM, cMIM, VAE, cVAE) or
+        ``role`` is ``"encoder_decoder"`` (MIM, cMIM, VAE, cVAE),
         ``"view_encoder"`` (InfoNCE: an encoder of augmented views; the
-        augmentation ``options`` are the estimator's).
+        augmentation ``options`` are the estimator's) or
+        ``"view_encoder_decoder"`` (InfoNCE with a decoder).
         """
         raise NotImplementedError
 

@@ -13,7 +13,7 @@ from sklearn.utils.validation import validate_data
 from ..engine import RowStore
 
 from ..molecules import is_molecular_input
-from ..networks import AugmentedEncoder, EncoderDecoder
+from ..networks import AugmentedEncoder, AugmentedEncoderDecoder, EncoderDecoder, augmentation_names
 from .base import DataInput, InferenceRows
 
 __all__ = ["FeatureStats", "NumericInput", "SparseRows"]
@@ -300,20 +300,21 @@ class NumericInput(DataInput):
 
     # -- network ---------------------------------------------------------------
     def module_spec(self, role, n_components, hidden_layer_sizes, **options):
+        sizes = {"n_features": self.n_features_, "n_components": n_components,
+                 "hidden_layer_sizes": hidden_layer_sizes}
         if role == "view_encoder":
-            return AugmentedEncoder, {
-                "n_features": self.n_features_,
-                "hidden_layer_sizes": hidden_layer_sizes,
-                "n_components": n_components,
-                "noise_std": options["noise_std"],
-                "feature_dropout": options["feature_dropout"],
-            }
-        return EncoderDecoder, {
-            "n_features": self.n_features_,
-            "n_components": n_components,
-            "hidden_layer_sizes": hidden_layer_sizes,
-            "likelihood": self.likelihood_,
-        }
+            return AugmentedEncoder, {**sizes, **self._view_options(options)}
+        spec = {**sizes, "likelihood": self.likelihood_}
+        if role == "view_encoder_decoder":
+            return AugmentedEncoderDecoder, {**spec, **self._view_options(options)}
+        return EncoderDecoder, spec
+
+    def _view_options(self, options):
+        """The estimator's view options, and the standardisation that ``"shift"`` undoes to move pixels."""
+        if "shift" not in augmentation_names(options.get("augmentation", "noise")):
+            return options
+        return {**options, "feature_mean": tuple(map(float, self.mean_)),
+                "feature_scale": tuple(map(float, self.scale_))}
 
     # -- decoding --------------------------------------------------------------
     def decode(self, Z, run_batches, *, sampling_temperature, random_state):

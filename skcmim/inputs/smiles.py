@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from .._warnings import find_stack_level
 from ..engine import RaggedRows
 from ..molecules import SmilesTokenizer, randomized_smiles, to_smiles
-from ..networks import AugmentedSmilesEncoder, SmilesEncoderDecoder
+from ..networks import AugmentedSmilesEncoder, SmilesEncoderDecoder, augmentation_names
 from .base import DataInput, InferenceRows
 from .numeric import INFERENCE_BATCH, row_slices
 
@@ -174,8 +174,19 @@ class SmilesInput(DataInput):
             "hidden_size": hidden_layer_sizes[0],
             "num_layers": len(hidden_layer_sizes),
         }
+        if role == "view_encoder_decoder":
+            raise NotImplementedError(
+                "InfoNCE with a decoder takes numeric data only; for molecules use InfoNCETransformer (no decoder) "
+                "or CMIMTransformer."
+            )
         if role == "view_encoder":
-            return AugmentedSmilesEncoder, {**common, "pad_index": self.tokenizer_.pad_index}
+            if augmentation_names(options.get("augmentation", "noise")) != ("noise",):
+                raise ValueError(
+                    f"augmentation={options['augmentation']!r} applies to numeric data; the views of molecules "
+                    f"are random SMILES (n_views). Leave augmentation='noise' (ignored for SMILES)."
+                )
+            return AugmentedSmilesEncoder, {**common, "pad_index": self.tokenizer_.pad_index,
+                                            "projection_head": options.get("projection_head")}
         return SmilesEncoderDecoder, {**common, "max_length": self.max_length_}
 
     # -- decoding --------------------------------------------------------------
