@@ -875,7 +875,9 @@ class InfoNCEAETransformer(_ViewOptions, BaseEncoderDecoder):
     """
 
     _parameter_constraints = {
-        **BaseEncoderDecoder._parameter_constraints,
+        # no latent terms: the objective options of the MIM family do not apply
+        **{key: value for key, value in BaseEncoderDecoder._parameter_constraints.items()
+           if key not in ("latent_scale", "reconstruction")},
         "contrastive_temperature": [Interval(Real, 0, None, closed="neither")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         **_ViewOptions._view_constraints,

@@ -196,7 +196,10 @@ def test_reconstruction_loss_by_hand():
     torch.testing.assert_close(loss.per_sample(ViewsAndReconstruction((h1, h2), log_px)), expected)
     torch.testing.assert_close(loss(ViewsAndReconstruction((h1, h2), log_px)), expected.mean())
     # scoring: the log-likelihood alone, unweighted
-    torch.testing.assert_close(loss.per_sample(ViewsAndReconstruction(None, log_px), contrastive=False), -log_px)
+    torch.testing.assert_close(loss.score_per_sample(ViewsAndReconstruction(None, log_px)), -log_px)
+    # the history's terms: unweighted batch means
+    torch.testing.assert_close(loss.last_terms["reconstruction"], -log_px.mean())
+    torch.testing.assert_close(loss.last_terms["contrastive"], per_code.mean())
 
 
 # ------------------------------------------------------------------ scikit-learn contract
