@@ -202,7 +202,6 @@ def test_reconstruction_loss_by_hand():
 # ------------------------------------------------------------------ scikit-learn contract
 CHECKED = dict(hidden_layer_sizes=(32, 32), max_epochs=10)
 ESTIMATORS = [
-    InfoNCEAETransformer(**CHECKED),
     InfoNCEAETransformer(informative=True, augmentation="scarf", projection_head=(16,), **CHECKED),
     InfoNCETransformer(augmentation=("scarf", "noise"), projection_head=(16,), **CHECKED),
 ]
