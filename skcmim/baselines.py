@@ -32,13 +32,32 @@ from .estimators import (
     _contrastive_temperature,
     _store_params,
 )
+from .engine import KLWarmup
 from .losses import NTXentLoss, NTXentReconstructionLoss
 from .networks import AUGMENTATIONS, augmentation_names
 
 __all__ = ["CVAETransformer", "InfoNCEAETransformer", "InfoNCETransformer", "VAETransformer"]
 
+_VAE_CONSTRAINTS = {
+    "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+    "free_bits": [Interval(Real, 0, None, closed="left")],
+}
 
-class VAETransformer(BaseEncoderDecoder):
+
+class _VAEOptions:
+    """The VAE's remedies for posterior collapse: KL warm-up and free bits (VAE, cVAE)."""
+
+    def _criterion_spec(self):
+        loss, params = super()._criterion_spec()
+        return loss, {**params, "free_bits": float(self.free_bits)}
+
+    def _objective_callbacks(self):
+        if not self.kl_warmup_epochs:
+            return []
+        return [("kl_warmup", KLWarmup(self.kl_warmup_epochs))]
+
+
+class VAETransformer(_VAEOptions, BaseEncoderDecoder):
     """Variational auto-encoder baseline, on the MIM networks.
 
     Trained with the negative ELBO ``-[log p(x|z) + log P(z) - log q(z|x)]``
@@ -127,6 +146,30 @@ class VAETransformer(BaseEncoderDecoder):
         0: silent.  1: a progress bar of the batches of each epoch (streamed
         fits too).  2 and more: also skorch's table of per-epoch losses and
         times.
+    latent_scale : {"none", "per_dimension"}, default="none"
+        ``"per_dimension"`` divides the gradient of the latent terms (``log
+        q(z|x)`` and ``log P(z)``: the A-MIM term ``(log q + log P) / 2``,
+        the VAE's KL) by ``n_components`` and leaves the loss value
+        unchanged, as NVIDIA's published cMIM code does
+        (``normalize_gradient=True`` in ``compute_cmim_loss`` of KERMT,
+        github.com/NVIDIA-Digital-Bio/KERMT).  It weakens the pull of the
+        latent terms against a reconstruction summed over many features.
+    reconstruction : {"sum", "mean"}, default="sum"
+        ``"mean"`` averages ``log p(x|z)`` over the features (numeric data)
+        or over the non-pad tokens (SMILES) instead of summing it, so the
+        reconstruction no longer outweighs the latent and contrastive terms
+        by the number of features.  ``score`` always reports the summed
+        objective.
+    kl_warmup_epochs : int, default=0
+        Epochs over which the weight of the KL term rises linearly from 0 to
+        1 (epoch ``k`` uses ``min(1, (k - 1) / kl_warmup_epochs)``, recorded
+        as ``kl_weight`` in ``history_``; a continued fit continues the
+        ramp).  0: no warm-up.  Validation losses use the full weight.
+    free_bits : float, default=0.0
+        Free bits (Kingma et al., 2016): each code dimension's KL, averaged
+        over the batch, counts as at least this many nats, so the KL term is
+        ``sum_d max(free_bits, mean_i KL_id)`` and the encoder gains nothing
+        by collapsing a dimension below it.  0: the plain KL.
 
     Attributes
     ----------
@@ -148,7 +191,14 @@ class VAETransformer(BaseEncoderDecoder):
     net_ : skorch.NeuralNet
         The training engine, with the trained module (``net_.module_``).
     history_ : skorch.History
-        Per-epoch losses (``history_[:, "train_loss"]``).
+        Per-epoch losses (``history_[:, "train_loss"]``) and the mean per
+        sample of each term of the objective, unweighted:
+        ``train_reconstruction`` (``-log p(x|z)``, as trained),
+        ``train_latent`` (MIM: ``-(log q(z|x) + log P(z)) / 2``) or
+        ``train_kl`` (VAE: ``log q(z|x) - log P(z)``), ``train_contrastive``
+        (``-log p(k=1|z,x)``, contrastive models), and the same ``valid_*``
+        with early stopping.  :func:`skcmim.plotting.plot_history` plots
+        them.
     n_iter_ : int
         Number of epochs run.
     n_features_in_ : int
@@ -163,8 +213,46 @@ class VAETransformer(BaseEncoderDecoder):
 
     _objective = "vae"
 
+    _parameter_constraints = {
+        **BaseEncoderDecoder._parameter_constraints,
+        **_VAE_CONSTRAINTS,
+    }
 
-class CVAETransformer(BaseContrastiveEncoderDecoder):
+    def __init__(
+        self,
+        n_components: int = 16,
+        *,
+        hidden_layer_sizes: Literal["auto"] | Sequence[int] = "auto",
+        likelihood: Literal["auto", "bernoulli", "gaussian", "categorical"] = "auto",
+        max_epochs: int = 50,
+        batch_size: int = 128,
+        learning_rate: float = 1e-3,
+        informative: bool = False,
+        informative_layers: Literal["all"] | Sequence[int] = "all",
+        input_kind: Literal["auto", "numeric", "smiles"] = "auto",
+        max_length: int | None = None,
+        canonical: bool = True,
+        on_invalid: Literal["raise", "nan"] = "raise",
+        n_jobs: int | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str | torch.device = "auto",
+        mixed_precision: bool = False,
+        callbacks: Sequence[Any] | None = None,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+        latent_scale: Literal["none", "per_dimension"] = "none",
+        reconstruction: Literal["sum", "mean"] = "sum",
+        kl_warmup_epochs: int = 0,
+        free_bits: float = 0.0,
+    ) -> None:
+        _store_params(self, locals())
+
+
+class CVAETransformer(_VAEOptions, BaseContrastiveEncoderDecoder):
     """VAE plus cMIM's contrastive term (a baseline for cMIM).
 
     ``L_i = L_i(VAE) - contrastive_weight * log p(k=1 | z_i, x_i)``, with
@@ -253,15 +341,42 @@ class CVAETransformer(BaseContrastiveEncoderDecoder):
         0: silent.  1: a progress bar of the batches of each epoch (streamed
         fits too).  2 and more: also skorch's table of per-epoch losses and
         times.
+    latent_scale : {"none", "per_dimension"}, default="none"
+        ``"per_dimension"`` divides the gradient of the latent terms (``log
+        q(z|x)`` and ``log P(z)``: the A-MIM term ``(log q + log P) / 2``,
+        the VAE's KL) by ``n_components`` and leaves the loss value
+        unchanged, as NVIDIA's published cMIM code does
+        (``normalize_gradient=True`` in ``compute_cmim_loss`` of KERMT,
+        github.com/NVIDIA-Digital-Bio/KERMT).  It weakens the pull of the
+        latent terms against a reconstruction summed over many features.
+    reconstruction : {"sum", "mean"}, default="sum"
+        ``"mean"`` averages ``log p(x|z)`` over the features (numeric data)
+        or over the non-pad tokens (SMILES) instead of summing it, so the
+        reconstruction no longer outweighs the latent and contrastive terms
+        by the number of features.  ``score`` always reports the summed
+        objective.
     contrastive_weight : float, default=10.0
         Weight ``w_c`` of the contrastive term.  The default was chosen on a
         validation split of MNIST digits (``benchmarks/tune.py``).
     contrastive_temperature : float, default=0.1
         Temperature ``tau`` of the contrastive term's cosine-similarity
         softmax.
+    contrastive_on : {"z", "mu"}, default="z"
+        The codes whose cosine similarities make the contrastive term: the
+        sampled code ``z`` or the posterior mean ``mu``.
     temperature : float or "deprecated", default="deprecated"
         Deprecated name of ``contrastive_temperature`` (renamed in 0.2,
         removed in 0.3); when set, it is used, with a ``FutureWarning``.
+    kl_warmup_epochs : int, default=0
+        Epochs over which the weight of the KL term rises linearly from 0 to
+        1 (epoch ``k`` uses ``min(1, (k - 1) / kl_warmup_epochs)``, recorded
+        as ``kl_weight`` in ``history_``; a continued fit continues the
+        ramp).  0: no warm-up.  Validation losses use the full weight.
+    free_bits : float, default=0.0
+        Free bits (Kingma et al., 2016): each code dimension's KL, averaged
+        over the batch, counts as at least this many nats, so the KL term is
+        ``sum_d max(free_bits, mean_i KL_id)`` and the encoder gains nothing
+        by collapsing a dimension below it.  0: the plain KL.
 
     Attributes
     ----------
@@ -283,7 +398,14 @@ class CVAETransformer(BaseContrastiveEncoderDecoder):
     net_ : skorch.NeuralNet
         The training engine, with the trained module (``net_.module_``).
     history_ : skorch.History
-        Per-epoch losses (``history_[:, "train_loss"]``).
+        Per-epoch losses (``history_[:, "train_loss"]``) and the mean per
+        sample of each term of the objective, unweighted:
+        ``train_reconstruction`` (``-log p(x|z)``, as trained),
+        ``train_latent`` (MIM: ``-(log q(z|x) + log P(z)) / 2``) or
+        ``train_kl`` (VAE: ``log q(z|x) - log P(z)``), ``train_contrastive``
+        (``-log p(k=1|z,x)``, contrastive models), and the same ``valid_*``
+        with early stopping.  :func:`skcmim.plotting.plot_history` plots
+        them.
     n_iter_ : int
         Number of epochs run.
     n_features_in_ : int
@@ -297,6 +419,48 @@ class CVAETransformer(BaseContrastiveEncoderDecoder):
     """
 
     _objective = "vae"
+
+    _parameter_constraints = {
+        **BaseContrastiveEncoderDecoder._parameter_constraints,
+        **_VAE_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        n_components: int = 16,
+        *,
+        hidden_layer_sizes: Literal["auto"] | Sequence[int] = "auto",
+        likelihood: Literal["auto", "bernoulli", "gaussian", "categorical"] = "auto",
+        max_epochs: int = 50,
+        batch_size: int = 128,
+        learning_rate: float = 1e-3,
+        informative: bool = False,
+        informative_layers: Literal["all"] | Sequence[int] = "all",
+        input_kind: Literal["auto", "numeric", "smiles"] = "auto",
+        max_length: int | None = None,
+        canonical: bool = True,
+        on_invalid: Literal["raise", "nan"] = "raise",
+        n_jobs: int | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str | torch.device = "auto",
+        mixed_precision: bool = False,
+        callbacks: Sequence[Any] | None = None,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+        latent_scale: Literal["none", "per_dimension"] = "none",
+        reconstruction: Literal["sum", "mean"] = "sum",
+        contrastive_weight: float = 10.0,
+        contrastive_temperature: float = 0.1,
+        contrastive_on: Literal["z", "mu"] = "z",
+        temperature: float | Literal["deprecated"] = "deprecated",
+        kl_warmup_epochs: int = 0,
+        free_bits: float = 0.0,
+    ) -> None:
+        _store_params(self, locals())
 
 
 def _positive_ints(name, value, what, length=None):
@@ -689,7 +853,14 @@ class InfoNCEAETransformer(_ViewOptions, BaseEncoderDecoder):
     net_ : skorch.NeuralNet
         The training engine, with the trained module (``net_.module_``).
     history_ : skorch.History
-        Per-epoch losses (``history_[:, "train_loss"]``).
+        Per-epoch losses (``history_[:, "train_loss"]``) and the mean per
+        sample of each term of the objective, unweighted:
+        ``train_reconstruction`` (``-log p(x|z)``, as trained),
+        ``train_latent`` (MIM: ``-(log q(z|x) + log P(z)) / 2``) or
+        ``train_kl`` (VAE: ``log q(z|x) - log P(z)``), ``train_contrastive``
+        (``-log p(k=1|z,x)``, contrastive models), and the same ``valid_*``
+        with early stopping.  :func:`skcmim.plotting.plot_history` plots
+        them.
     n_iter_ : int
         Number of epochs run.
     n_features_in_ : int

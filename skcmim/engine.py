@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, PassthroughScoring, ProgressBar
 
 from .streaming import chunk_errors
 
@@ -47,6 +47,8 @@ __all__ = [
     "training_error_hints",
     "DeviceTensorDataset",
     "HoldoutSplit",
+    "KLWarmup",
+    "LossTermRecorder",
     "MIMNet",
     "NonFiniteLossError",
     "RaggedRows",
@@ -418,6 +420,84 @@ class StopOnNonFiniteLoss(Callback):
             )
 
 
+class LossTermRecorder(Callback):
+    """Record the criterion's per-term batch means (``last_terms``) in the history.
+
+    Each batch gets ``train_<term>`` or ``valid_<term>`` beside skorch's
+    ``train_loss``; :class:`skorch.callbacks.PassthroughScoring` callbacks
+    (see :func:`loss_term_callbacks`) turn them into epoch means weighted by
+    the batch sizes.  Under data parallelism each process records the terms
+    of its own share of the batch.  At the end of the epoch, once the epoch
+    means exist, the per-batch term records are dropped, so that model files
+    keep the per-epoch terms without multiplying the size of their history.
+
+    Parameters
+    ----------
+    names : list of str
+        The terms the criterion reports (``MIMLoss.term_names``).
+    """
+
+    def __init__(self, names):
+        self.names = names
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        prefix = "train" if training else "valid"
+        terms = net.criterion_.last_terms
+        values = torch.stack([terms[name] for name in self.names]).tolist()  # one device sync for all terms
+        for name, value in zip(self.names, values):
+            net.history.record_batch(f"{prefix}_{name}", value)
+
+    def on_epoch_end(self, net, **kwargs):
+        keys = {f"{prefix}_{name}" for prefix in ("train", "valid") for name in self.names}
+        for record in net.history[-1]["batches"]:
+            for key in keys & record.keys():
+                del record[key]
+
+
+def loss_term_callbacks(criterion, criterion_params):
+    """The callbacks that put each loss term's per-epoch mean in the history.
+
+    Returns
+    -------
+    scorers : list of (str, PassthroughScoring)
+    recorders : list of (str, LossTermRecorder)
+        Empty when the criterion reports no terms.  Put it after every
+        other callback: its ``on_epoch_end`` drops the per-batch records the
+        scorers average.
+    """
+    names = criterion.term_names(**criterion_params) if hasattr(criterion, "term_names") else []
+    if not names:
+        return [], []
+    # lower_is_better=None: no "<term>_best" flags, as a term is not a criterion to select on
+    scorers = [(f"{prefix}_{name}",
+                PassthroughScoring(name=f"{prefix}_{name}", lower_is_better=None, on_train=prefix == "train"))
+               for prefix in ("train", "valid") for name in names]
+    return scorers, [("loss_terms", LossTermRecorder(names))]
+
+
+class KLWarmup(Callback):
+    """Ramp the weight of the VAE's KL term linearly from 0 to 1 over the first epochs.
+
+    Epoch ``k`` (counted from 1 over all fits of the model, so a continued
+    fit continues the ramp) trains with weight ``min(1, (k - 1) / epochs)``,
+    recorded in the history as ``kl_weight``.  Validation losses use weight
+    1, so early stopping judges the real objective.
+
+    Parameters
+    ----------
+    epochs : int
+        Length of the ramp, >= 1.
+    """
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        weight = min(1.0, (len(net.history) - 1) / self.epochs)
+        net.criterion_.kl_weight = weight
+        net.history.record("kl_weight", weight)
+
+
 def set_iterator_params(net, **params):
     """Set ``iterator_train__*`` parameters of an initialised net.
 
@@ -514,9 +594,13 @@ def build_net(estimator, input_, device, seed):
         )
     if estimator.verbose:  # 1: a progress bar; 2: also skorch's table of per-epoch losses
         callbacks.append(("progress_bar", ProgressBar()))
-    callbacks.extend(_user_callbacks(estimator))
-    module, module_params = _module_spec(estimator, input_)
     criterion, criterion_params = estimator._criterion_spec()
+    term_scorers, recorders = loss_term_callbacks(criterion, criterion_params)
+    callbacks.extend(term_scorers)
+    callbacks.extend(estimator._objective_callbacks())
+    callbacks.extend(_user_callbacks(estimator))
+    callbacks.extend(recorders)
+    module, module_params = _module_spec(estimator, input_)
     return MIMNet(
         module=module,
         **{f"module__{key}": value for key, value in module_params.items()},

@@ -31,7 +31,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from ._warnings import find_stack_level
 from .engine import StreamDataset, build_net, draw_seed, train_net
 from .inputs import INPUT_KINDS, input_from_fitted_state, make_input
-from .losses import MIMLoss
+from .losses import CONTRASTIVE_CODES, LATENT_SCALES, RECONSTRUCTIONS, MIMLoss
 from .molecules import MAX_SMILES_LENGTH, MIN_SEQUENCE_LENGTH
 from .streaming import ChunkSource, as_chunk_source
 
@@ -153,6 +153,10 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
     def _module_options(self):
         """Estimator parameters the network of ``_network_role`` needs besides the sizes."""
         return {}
+
+    def _objective_callbacks(self):
+        """``[(name, skorch callback), ...]`` the training loss needs (a KL warm-up, say)."""
+        return []
 
     def _embedding(self, module, batch):
         """What ``transform`` returns for one batch on the device."""
@@ -313,7 +317,10 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         """Training history of the fit (a skorch ``History``).
 
         One record per epoch with ``train_loss`` (and ``valid_loss`` when a
-        validation split is used), each with its per-batch records.
+        validation split is used), each with its per-batch records, and for
+        encoder-decoders the per-epoch mean of each term of the objective
+        (``train_reconstruction``, ``train_latent`` or ``train_kl``,
+        ``train_contrastive``, and ``valid_*``).
         """
         check_is_fitted(self)
         return self.net_.history
@@ -483,6 +490,8 @@ class BaseEncoderDecoder(BaseRepresentation):
         "likelihood": [StrOptions({"auto", "bernoulli", "gaussian", "categorical"})],
         "informative": ["boolean"],
         "informative_layers": [StrOptions({"all"}), "array-like"],
+        "latent_scale": [StrOptions(set(LATENT_SCALES))],
+        "reconstruction": [StrOptions(set(RECONSTRUCTIONS))],
     }
 
     def __init__(
@@ -511,11 +520,14 @@ class BaseEncoderDecoder(BaseRepresentation):
         callbacks: Sequence[Any] | None = None,
         random_state: RandomStateLike = None,
         verbose: int = 0,
+        latent_scale: Literal["none", "per_dimension"] = "none",
+        reconstruction: Literal["sum", "mean"] = "sum",
     ) -> None:
         _store_params(self, locals())
 
     def _criterion_spec(self):
-        return MIMLoss, {"objective": self._objective}
+        return MIMLoss, {"objective": self._objective, "latent_scale": self.latent_scale,
+                         "reconstruction": self.reconstruction}
 
     # ------------------------------------------------------------------ read-out
     def _informative_layers(self):
@@ -631,9 +643,12 @@ class BaseEncoderDecoder(BaseRepresentation):
 
         Deterministic (no sampling, no contrastive term, which depends on the
         batch): ``log p(x | mu) + (log q(mu | x) + log P(mu)) / 2`` for MIM
-        models.  For Gaussian models ``log p`` is expressed in the units of
-        the original features.  Higher is better.  An invalid molecule's
-        row (``on_invalid="nan"``) scores NaN.
+        models, the ELBO for the VAE.  It is the plain objective whatever
+        the training options (``reconstruction``, ``latent_scale``, KL
+        warm-up, free bits), so scores compare across them.  For Gaussian
+        models ``log p`` is expressed in the units of the original features.
+        Higher is better.  An invalid molecule's row (``on_invalid="nan"``)
+        scores NaN.
 
         Parameters
         ----------
@@ -647,7 +662,7 @@ class BaseEncoderDecoder(BaseRepresentation):
         criterion = self.net_.criterion_
 
         def negative_loss(module, batch):
-            return -criterion.per_sample(module(batch, sample=False), contrastive=False)
+            return -criterion.score_per_sample(module(batch, sample=False))
 
         return self._apply(X, negative_loss, scoring=True).astype(np.float64) + self.input_.log_density_offset()
 
@@ -678,6 +693,7 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
         "contrastive_weight": [Interval(Real, 0, None, closed="left")],
         "contrastive_temperature": [Interval(Real, 0, None, closed="neither")],
         "temperature": [Interval(Real, 0, None, closed="neither"), StrOptions({"deprecated"})],
+        "contrastive_on": [StrOptions(set(CONTRASTIVE_CODES))],
     }
 
     def __init__(
@@ -706,8 +722,11 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
         callbacks: Sequence[Any] | None = None,
         random_state: RandomStateLike = None,
         verbose: int = 0,
+        latent_scale: Literal["none", "per_dimension"] = "none",
+        reconstruction: Literal["sum", "mean"] = "sum",
         contrastive_weight: float = 10.0,
         contrastive_temperature: float = 0.1,
+        contrastive_on: Literal["z", "mu"] = "z",
         temperature: float | Literal["deprecated"] = "deprecated",
     ) -> None:
         _store_params(self, locals())
@@ -715,7 +734,7 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
     def _criterion_spec(self):
         loss, params = super()._criterion_spec()
         return loss, {**params, "contrastive_weight": self.contrastive_weight,
-                      "temperature": _contrastive_temperature(self)}
+                      "temperature": _contrastive_temperature(self), "contrastive_on": self.contrastive_on}
 
 
 class MIMTransformer(BaseEncoderDecoder):
@@ -808,6 +827,20 @@ class MIMTransformer(BaseEncoderDecoder):
         0: silent.  1: a progress bar of the batches of each epoch (streamed
         fits too).  2 and more: also skorch's table of per-epoch losses and
         times.
+    latent_scale : {"none", "per_dimension"}, default="none"
+        ``"per_dimension"`` divides the gradient of the latent terms (``log
+        q(z|x)`` and ``log P(z)``: the A-MIM term ``(log q + log P) / 2``,
+        the VAE's KL) by ``n_components`` and leaves the loss value
+        unchanged, as NVIDIA's published cMIM code does
+        (``normalize_gradient=True`` in ``compute_cmim_loss`` of KERMT,
+        github.com/NVIDIA-Digital-Bio/KERMT).  It weakens the pull of the
+        latent terms against a reconstruction summed over many features.
+    reconstruction : {"sum", "mean"}, default="sum"
+        ``"mean"`` averages ``log p(x|z)`` over the features (numeric data)
+        or over the non-pad tokens (SMILES) instead of summing it, so the
+        reconstruction no longer outweighs the latent and contrastive terms
+        by the number of features.  ``score`` always reports the summed
+        objective.
 
     Attributes
     ----------
@@ -829,7 +862,14 @@ class MIMTransformer(BaseEncoderDecoder):
     net_ : skorch.NeuralNet
         The training engine, with the trained module (``net_.module_``).
     history_ : skorch.History
-        Per-epoch losses (``history_[:, "train_loss"]``).
+        Per-epoch losses (``history_[:, "train_loss"]``) and the mean per
+        sample of each term of the objective, unweighted:
+        ``train_reconstruction`` (``-log p(x|z)``, as trained),
+        ``train_latent`` (MIM: ``-(log q(z|x) + log P(z)) / 2``) or
+        ``train_kl`` (VAE: ``log q(z|x) - log P(z)``), ``train_contrastive``
+        (``-log p(k=1|z,x)``, contrastive models), and the same ``valid_*``
+        with early stopping.  :func:`skcmim.plotting.plot_history` plots
+        them.
     n_iter_ : int
         Number of epochs run.
     n_features_in_ : int
@@ -946,12 +986,29 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
         0: silent.  1: a progress bar of the batches of each epoch (streamed
         fits too).  2 and more: also skorch's table of per-epoch losses and
         times.
+    latent_scale : {"none", "per_dimension"}, default="none"
+        ``"per_dimension"`` divides the gradient of the latent terms (``log
+        q(z|x)`` and ``log P(z)``: the A-MIM term ``(log q + log P) / 2``,
+        the VAE's KL) by ``n_components`` and leaves the loss value
+        unchanged, as NVIDIA's published cMIM code does
+        (``normalize_gradient=True`` in ``compute_cmim_loss`` of KERMT,
+        github.com/NVIDIA-Digital-Bio/KERMT).  It weakens the pull of the
+        latent terms against a reconstruction summed over many features.
+    reconstruction : {"sum", "mean"}, default="sum"
+        ``"mean"`` averages ``log p(x|z)`` over the features (numeric data)
+        or over the non-pad tokens (SMILES) instead of summing it, so the
+        reconstruction no longer outweighs the latent and contrastive terms
+        by the number of features.  ``score`` always reports the summed
+        objective.
     contrastive_weight : float, default=10.0
         Weight ``w_c`` of the contrastive term.  The default was chosen on a
         validation split of MNIST digits (``benchmarks/tune.py``).
     contrastive_temperature : float, default=0.1
         Temperature ``tau`` of the contrastive term's cosine-similarity
         softmax.
+    contrastive_on : {"z", "mu"}, default="z"
+        The codes whose cosine similarities make the contrastive term: the
+        sampled code ``z`` or the posterior mean ``mu``.
     temperature : float or "deprecated", default="deprecated"
         Deprecated name of ``contrastive_temperature`` (renamed in 0.2,
         removed in 0.3); when set, it is used, with a ``FutureWarning``.
@@ -976,7 +1033,14 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
     net_ : skorch.NeuralNet
         The training engine, with the trained module (``net_.module_``).
     history_ : skorch.History
-        Per-epoch losses (``history_[:, "train_loss"]``).
+        Per-epoch losses (``history_[:, "train_loss"]``) and the mean per
+        sample of each term of the objective, unweighted:
+        ``train_reconstruction`` (``-log p(x|z)``, as trained),
+        ``train_latent`` (MIM: ``-(log q(z|x) + log P(z)) / 2``) or
+        ``train_kl`` (VAE: ``log q(z|x) - log P(z)``), ``train_contrastive``
+        (``-log p(k=1|z,x)``, contrastive models), and the same ``valid_*``
+        with early stopping.  :func:`skcmim.plotting.plot_history` plots
+        them.
     n_iter_ : int
         Number of epochs run.
     n_features_in_ : int

@@ -25,6 +25,7 @@ __all__ = [
     "contrastive_log_prob",
     "gaussian_log_density",
     "nt_xent_loss",
+    "scale_gradient",
     "standard_normal_log_density",
     "vae_loss",
 ]
@@ -45,23 +46,41 @@ class LatentOutput(NamedTuple):
         The code the decoder saw: a reparameterised sample, or ``mu``.
     log_px : Tensor of shape (batch,)
         Decoder log-likelihood ``log p(x | z)``, summed over features.
+    n_observed : Tensor of shape (batch,) or None
+        How many values ``log_px`` sums over for each sample: the features
+        (dense data) or the non-pad target tokens (SMILES).  Needed by
+        ``reconstruction="mean"`` only.
     """
 
     mu: torch.Tensor
     log_sigma: torch.Tensor
     z: torch.Tensor
     log_px: torch.Tensor
+    n_observed: torch.Tensor | None = None
 
 
-def gaussian_log_density(z, mu, log_sigma):
-    """Log-density of ``z`` under N(mu, diag(exp(log_sigma)^2)), summed over dims."""
+def gaussian_log_density(z, mu, log_sigma, *, per_dimension=False):
+    """Log-density of ``z`` under N(mu, diag(exp(log_sigma)^2)), summed over dims (or per dim)."""
     standardized = (z - mu) * torch.exp(-log_sigma)
-    return (-0.5 * standardized.pow(2) - log_sigma - 0.5 * _LOG_2PI).sum(-1)
+    density = -0.5 * standardized.pow(2) - log_sigma - 0.5 * _LOG_2PI
+    return density if per_dimension else density.sum(-1)
 
 
-def standard_normal_log_density(z):
-    """Log-density of ``z`` under the N(0, I) prior, summed over dims."""
-    return (-0.5 * z.pow(2) - 0.5 * _LOG_2PI).sum(-1)
+def standard_normal_log_density(z, *, per_dimension=False):
+    """Log-density of ``z`` under the N(0, I) prior, summed over dims (or per dim)."""
+    density = -0.5 * z.pow(2) - 0.5 * _LOG_2PI
+    return density if per_dimension else density.sum(-1)
+
+
+def scale_gradient(value, factor):
+    """``value`` itself, whose gradient is multiplied by ``factor`` in backward.
+
+    ``x - x.detach()`` is exactly zero, so the value is bit-identical; only
+    the gradient is scaled (KERMT's ``GradientNormalizedLoss``, see
+    :class:`MIMLoss`).
+    """
+    frozen = value.detach()
+    return frozen + factor * (value - frozen)
 
 
 def amim_loss(log_px, log_qz, log_pz):
@@ -194,6 +213,17 @@ class NTXentReconstructionLoss(nn.Module):
 
 
 _OBJECTIVES = {"amim": amim_loss, "vae": vae_loss}
+#: The values of MIMLoss's options (the estimators validate their parameters against them).
+LATENT_SCALES = ("none", "per_dimension")
+RECONSTRUCTIONS = ("sum", "mean")
+CONTRASTIVE_CODES = ("z", "mu")
+#: Name of the latent term of each objective in the training history.
+LATENT_TERMS = {"amim": "latent", "vae": "kl"}
+
+
+def _check_option(name, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
 
 
 class MIMLoss(nn.Module):
@@ -204,6 +234,9 @@ class MIMLoss(nn.Module):
     positive weight it is cMIM.  ``objective="vae"`` gives the VAE and cVAE
     baselines on the same networks.
 
+    After each call, :attr:`last_terms` holds the batch means of the terms,
+    unweighted; the training engine records them in the history.
+
     Parameters
     ----------
     objective : {"amim", "vae"}, default="amim"
@@ -212,29 +245,128 @@ class MIMLoss(nn.Module):
         Weight ``w_c`` of ``-log p(k=1 | z, x)``.
     temperature : float, default=0.1
         Temperature of the contrastive term.
+    latent_scale : {"none", "per_dimension"}, default="none"
+        ``"per_dimension"`` divides the gradient of ``log q(z|x)`` and
+        ``log P(z)`` (hence of the A-MIM latent term and of the VAE's KL) by
+        ``n_components`` and leaves the loss value as it is, as NVIDIA's
+        published cMIM code does (``normalize_gradient=True`` in KERMT's
+        ``compute_cmim_loss``, through ``normalize_loss_gradient``).
+    reconstruction : {"sum", "mean"}, default="sum"
+        ``"mean"`` averages ``log p(x|z)`` over the features or the non-pad
+        tokens (``LatentOutput.n_observed``) instead of summing it.
+    contrastive_on : {"z", "mu"}, default="z"
+        The codes the contrastive similarities use: the sampled code, or the
+        posterior mean.
+    free_bits : float, default=0.0
+        VAE only: each code dimension's KL counts as at least this many nats
+        (its batch mean; Kingma et al., 2016): the KL term is
+        ``sum_d max(free_bits, mean_i KL_id)``.
+
+    Attributes
+    ----------
+    kl_weight : float
+        Weight of the VAE's KL term while training (1.0 unless a KL warm-up
+        sets it each epoch); validation and scores use 1.0.
+    last_terms : dict of str to Tensor
+        Batch means of the last call's terms: ``reconstruction``
+        (``-log p(x|z)`` as trained), ``latent`` (A-MIM:
+        ``-(log q + log P) / 2``) or ``kl`` (VAE: ``log q - log P``), and
+        ``contrastive`` (``-log p(k=1|z,x)``) when its weight is positive.
     """
 
-    def __init__(self, objective="amim", contrastive_weight=0.0, temperature=0.1):
+    def __init__(self, objective="amim", contrastive_weight=0.0, temperature=0.1, *, latent_scale="none",
+                 reconstruction="sum", contrastive_on="z", free_bits=0.0):
         super().__init__()
         if objective not in _OBJECTIVES:
             raise ValueError(f"objective must be one of {sorted(_OBJECTIVES)}, got {objective!r}")
+        _check_option("latent_scale", latent_scale, LATENT_SCALES)
+        _check_option("reconstruction", reconstruction, RECONSTRUCTIONS)
+        _check_option("contrastive_on", contrastive_on, CONTRASTIVE_CODES)
+        if free_bits and objective != "vae":
+            raise ValueError(f"free_bits applies to the VAE's KL term only, got free_bits={free_bits!r} with "
+                             f"objective={objective!r}")
         self.objective = objective
         self.contrastive_weight = contrastive_weight
         self.temperature = temperature
+        self.latent_scale = latent_scale
+        self.reconstruction = reconstruction
+        self.contrastive_on = contrastive_on
+        self.free_bits = free_bits
+        self.kl_weight = 1.0
+        self.last_terms = {}
         # Under data parallelism (skcmim.distributed): a function of the local
         # codes returning (global batch codes, offset of the local rows).
         self.gather_codes = None
 
+    @staticmethod
+    def term_names(objective="amim", contrastive_weight=0.0, **_):
+        """Names of the terms :attr:`last_terms` holds for these parameters."""
+        return ["reconstruction", LATENT_TERMS[objective]] + (["contrastive"] if contrastive_weight > 0 else [])
+
+    def _log_likelihood(self, output):
+        if self.reconstruction == "sum":
+            return output.log_px
+        if output.n_observed is None:
+            raise ValueError("reconstruction='mean' needs the network to report n_observed in its LatentOutput")
+        return output.log_px / output.n_observed.clamp(min=1).to(output.log_px.dtype)
+
+    def _latent_log_densities(self, output, per_dimension=False):
+        log_qz = gaussian_log_density(output.z, output.mu, output.log_sigma, per_dimension=per_dimension)
+        log_pz = standard_normal_log_density(output.z, per_dimension=per_dimension)
+        if self.latent_scale == "per_dimension":
+            factor = 1.0 / output.z.shape[-1]
+            log_qz, log_pz = scale_gradient(log_qz, factor), scale_gradient(log_pz, factor)
+        return log_qz, log_pz
+
     def per_sample(self, output, contrastive=True):
-        """Loss of each sample of ``output`` (a :class:`LatentOutput`)."""
+        """Loss of each sample of ``output`` (a :class:`LatentOutput`), as trained.
+
+        Also keeps the batch means of its unweighted terms in :attr:`last_terms`.
+        """
+        log_px = self._log_likelihood(output)
+        log_qz, log_pz = self._latent_log_densities(output)
+        kl_weight = self.kl_weight if self.training else 1.0
+        if self.objective == "amim":
+            loss = amim_loss(log_px, log_qz, log_pz)
+        elif kl_weight == 1.0 and not self.free_bits:
+            loss = vae_loss(log_px, log_qz, log_pz)
+        else:
+            loss = kl_weight * self._kl_loss(output, log_qz, log_pz) - log_px
+        latent = -0.5 * (log_qz + log_pz) if self.objective == "amim" else log_qz - log_pz
+        terms = {"reconstruction": -log_px, LATENT_TERMS[self.objective]: latent}
+        if contrastive and self.contrastive_weight > 0:
+            log_prob = self._contrastive_log_prob(output)
+            loss = loss - self.contrastive_weight * log_prob
+            terms["contrastive"] = -log_prob
+        self.last_terms = {name: value.detach().float().mean() for name, value in terms.items()}
+        return loss
+
+    def _kl_loss(self, output, log_qz, log_pz):
+        """The VAE's KL term as trained: with free bits, each dim's batch mean at least ``free_bits``."""
+        if not self.free_bits:
+            return log_qz - log_pz
+        log_qz, log_pz = self._latent_log_densities(output, per_dimension=True)
+        kl = log_qz - log_pz
+        # a dim under the floor contributes the constant floor (no gradient), so the
+        # batch mean of the per-sample values is sum_d max(free_bits, mean_i KL_id)
+        below = kl.detach().mean(0) < self.free_bits
+        return torch.where(below, kl.new_tensor(float(self.free_bits)), kl).sum(-1)
+
+    def _contrastive_log_prob(self, output):
+        codes = output.z if self.contrastive_on == "z" else output.mu
+        batch_codes, offset = self.gather_codes(codes) if self.gather_codes else (None, 0)
+        return contrastive_log_prob(codes, self.temperature, batch_codes, offset)
+
+    def score_per_sample(self, output):
+        """The plain objective of each sample (summed reconstruction, no contrastive term, weight 1).
+
+        What ``score_samples`` reports, so that scores compare across the
+        training options (``latent_scale``, ``reconstruction``, KL warm-up,
+        free bits), which change how the model is trained, not what it is.
+        """
         log_qz = gaussian_log_density(output.z, output.mu, output.log_sigma)
         log_pz = standard_normal_log_density(output.z)
-        loss = _OBJECTIVES[self.objective](output.log_px, log_qz, log_pz)
-        if contrastive and self.contrastive_weight > 0:
-            batch_codes, offset = self.gather_codes(output.z) if self.gather_codes else (None, 0)
-            log_prob = contrastive_log_prob(output.z, self.temperature, batch_codes, offset)
-            loss = loss - self.contrastive_weight * log_prob
-        return loss
+        return _OBJECTIVES[self.objective](output.log_px, log_qz, log_pz)
 
     def forward(self, output, target=None):
         """Mean loss over the batch; ``target`` is ignored (unsupervised)."""

@@ -180,7 +180,7 @@ class EncoderDecoder(ReparameterisedCode, nn.Module):
         mu, log_sigma = self.encoder(x)
         z = self.sample_code(mu, log_sigma) if sample else mu
         log_px = self.decoder.log_likelihood(x, self.decoder(z))
-        return LatentOutput(mu, log_sigma, z, log_px)
+        return LatentOutput(mu, log_sigma, z, log_px, log_px.new_full(log_px.shape, x.shape[-1]))
 
     def encode(self, x):
         """Posterior mean ``mu(x)``."""
@@ -733,7 +733,8 @@ class SmilesEncoderDecoder(ReparameterisedCode, SmilesEncoder):
         mu, log_sigma = self._encode(x, lengths)
         z = self.sample_code(mu, log_sigma) if sample else mu
         states, targets = self._teacher_forced(x, z)
-        return LatentOutput(mu, log_sigma, z, self._log_likelihood(states, targets))
+        n_tokens = (targets != self.pad_index).sum(-1)
+        return LatentOutput(mu, log_sigma, z, self._log_likelihood(states, targets), n_tokens)
 
     def informative(self, x, layers=None):
         """``mu(x)`` concatenated with the decoder's mean state at ``z = mu(x)``.

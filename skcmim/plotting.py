@@ -216,13 +216,38 @@ def _scatter_categories(ax, points, labels, label_name):
         ax.legend(loc="best", fontsize="small", markerscale=2, title=label_name)
 
 
-def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
-    """Training (and validation) loss per epoch of a fitted estimator.
+#: What plot_history can draw: the total loss and the terms the history records.
+HISTORY_TERMS = ("loss", "reconstruction", "latent", "kl", "contrastive")
+
+
+def _history_series(history, key):
+    return np.array([record.get(key, np.nan) for record in history], dtype=float)
+
+
+def plot_history(
+    estimator: Any, terms: Sequence[str] | None = None, *, ax: Axes | None = None, yscale: str = "symlog"
+) -> Axes:
+    """Training (and validation) loss and loss terms per epoch of a fitted estimator.
+
+    One line per quantity and split: training solid, validation (with
+    early stopping) dashed in the same colour.  The terms are the
+    unweighted per-sample means ``history_`` records (see the estimators'
+    ``history_``), so a user sees whether, say, the contrastive term moves
+    at all next to the reconstruction.
 
     Parameters
     ----------
     estimator : fitted skcmim transformer
+    terms : sequence of str or None, default=None
+        Which of ``"loss"`` (the total), ``"reconstruction"``, ``"latent"``,
+        ``"kl"`` and ``"contrastive"`` to draw; None: the total and every
+        term the history holds.
     ax : matplotlib Axes, default=None
+    yscale : {"symlog", "linear"}, default="symlog"
+        ``"symlog"`` is logarithmic in both directions (terms can be
+        negative: the MIM latent term of a confident encoder is) and linear
+        only below the smallest magnitude drawn, so a 0.003-nat term stays
+        visible beside a 76-nat one.
 
     Returns
     -------
@@ -230,13 +255,30 @@ def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     """
     check_is_fitted(estimator)
     history = estimator.history_
+    recorded = [name for name in HISTORY_TERMS if f"train_{name}" in history[-1]]
+    terms = recorded if terms is None else list(terms)
+    missing = [name for name in terms if name not in recorded]
+    if missing:
+        raise ValueError(f"terms {missing} are not in this estimator's history_; it records {recorded}.")
+    if yscale not in ("symlog", "linear"):
+        raise ValueError(f"yscale must be 'symlog' or 'linear', got {yscale!r}.")
     ax = _axes(ax, (5, 3.5))
-    epochs = history[:, "epoch"]
-    ax.plot(epochs, history[:, "train_loss"], label="train")
-    if "valid_loss" in history[-1]:
-        ax.plot(epochs, history[:, "valid_loss"], label="validation")
+    epochs = _history_series(history, "epoch")
+    magnitudes = []
+    for name in terms:
+        colour = None  # the validation line takes its training line's colour
+        for prefix, style, split in (("train", "-", "train"), ("valid", "--", "validation")):
+            values = _history_series(history, f"{prefix}_{name}")
+            if np.isnan(values).all():
+                continue
+            (line,) = ax.plot(epochs, values, style, color=colour, label=f"{split} {name}")
+            colour = line.get_color()
+            magnitudes.append(np.abs(values[np.isfinite(values) & (values != 0)]))
+    if yscale == "symlog":
+        smallest = np.concatenate(magnitudes).min(initial=np.inf) if magnitudes else np.inf
+        ax.set_yscale("symlog", linthresh=float(smallest) if np.isfinite(smallest) else 1.0)
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
+    ax.set_ylabel("nats per sample")
     ax.legend()
     return ax
 
