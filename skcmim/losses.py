@@ -184,7 +184,9 @@ class NTXentReconstructionLoss(nn.Module):
 
     The loss of InfoNCE with a decoder: per sample, the mean of its two
     views' NT-Xent terms plus ``reconstruction_weight * -log p(x | mu(x))``.
-    Its input is a :class:`~skcmim.networks.ViewsAndReconstruction`.
+    Its input is a :class:`~skcmim.networks.ViewsAndReconstruction`.  As
+    :class:`MIMLoss`, it keeps the batch means of its unweighted terms in
+    :attr:`last_terms` for the training history.
 
     Parameters
     ----------
@@ -192,20 +194,36 @@ class NTXentReconstructionLoss(nn.Module):
         Temperature of NT-Xent.
     reconstruction_weight : float, default=1.0
         Weight of the reconstruction term.
+
+    Attributes
+    ----------
+    last_terms : dict of str to Tensor
+        Batch means of the last call's terms: ``reconstruction``
+        (``-log p(x|mu(x))``) and ``contrastive`` (NT-Xent).
     """
 
     def __init__(self, temperature=0.1, reconstruction_weight=1.0):
         super().__init__()
         self.temperature = temperature
         self.reconstruction_weight = reconstruction_weight
+        self.last_terms = {}
 
-    def per_sample(self, output, contrastive=True):
-        """Loss of each sample; without ``contrastive`` (scoring), ``-log p(x | mu(x))`` unweighted."""
-        reconstruction = -output.log_px
-        if not contrastive:
-            return reconstruction
-        views = nt_xent_loss(*output.views, temperature=self.temperature)
-        return views.view(2, -1).mean(0) + self.reconstruction_weight * reconstruction
+    @staticmethod
+    def term_names(**_):
+        """Names of the terms :attr:`last_terms` holds."""
+        return ["reconstruction", "contrastive"]
+
+    def per_sample(self, output):
+        """Loss of each sample: the mean of its two views' NT-Xent terms plus the weighted reconstruction."""
+        reconstruction = self.score_per_sample(output)
+        contrastive = nt_xent_loss(*output.views, temperature=self.temperature).view(2, -1).mean(0)
+        self.last_terms = {"reconstruction": reconstruction.detach().float().mean(),
+                           "contrastive": contrastive.detach().float().mean()}
+        return contrastive + self.reconstruction_weight * reconstruction
+
+    def score_per_sample(self, output):
+        """``-log p(x | mu(x))`` of each sample, unweighted: what ``score_samples`` reports (negated)."""
+        return -output.log_px
 
     def forward(self, output, target=None):
         """Mean loss over the batch; ``target`` is ignored (unsupervised)."""
