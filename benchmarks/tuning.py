@@ -78,10 +78,10 @@ def grid(family):
     if family == "VAE":
         return [dict(kl_warmup_epochs=w, free_bits=b) for w in (0, 10) for b in (0.0, 0.1, 0.25, 0.5)]
     if family == "InfoNCE":
-        return [dict(projection_head=head, temperature=t, **view)
+        return [dict(projection_head=head, contrastive_temperature=t, **view)
                 for head in (None, (128,)) for view in VIEWS for t in (0.1, 0.5)]
     if family == "InfoNCE-AE":
-        return [dict(projection_head=(128,), temperature=t, reconstruction_weight=r, **view)
+        return [dict(projection_head=(128,), contrastive_temperature=t, reconstruction_weight=r, **view)
                 for view in VIEWS[1:] for t in (0.1, 0.5) for r in (0.1, 1.0)]
     raise ValueError(family)
 

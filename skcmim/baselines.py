@@ -874,10 +874,10 @@ class InfoNCEAETransformer(_ViewOptions, BaseEncoderDecoder):
     skcmim.CMIMTransformer : contrastive without augmentations, with a decoder and a prior.
     """
 
+    # the MIM objective's options (latent_scale, reconstruction) do not apply: there are no latent terms
     _parameter_constraints = {
-        # no latent terms: the objective options of the MIM family do not apply
-        **{key: value for key, value in BaseEncoderDecoder._parameter_constraints.items()
-           if key not in ("latent_scale", "reconstruction")},
+        **{name: constraint for name, constraint in BaseEncoderDecoder._parameter_constraints.items()
+           if name not in ("latent_scale", "reconstruction")},
         "contrastive_temperature": [Interval(Real, 0, None, closed="neither")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         **_ViewOptions._view_constraints,

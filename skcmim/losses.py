@@ -184,7 +184,9 @@ class NTXentReconstructionLoss(nn.Module):
 
     The loss of InfoNCE with a decoder: per sample, the mean of its two
     views' NT-Xent terms plus ``reconstruction_weight * -log p(x | mu(x))``.
-    Its input is a :class:`~skcmim.networks.ViewsAndReconstruction`.
+    Its input is a :class:`~skcmim.networks.ViewsAndReconstruction`.  As
+    :class:`MIMLoss`, it keeps the batch means of its unweighted terms in
+    :attr:`last_terms` for the training history.
 
     Parameters
     ----------
@@ -196,8 +198,8 @@ class NTXentReconstructionLoss(nn.Module):
     Attributes
     ----------
     last_terms : dict of str to Tensor
-        Batch means of the last call's unweighted terms: ``reconstruction``
-        (``-log p(x | mu(x))``) and ``contrastive`` (NT-Xent).
+        Batch means of the last call's terms: ``reconstruction``
+        (``-log p(x|mu(x))``) and ``contrastive`` (NT-Xent).
     """
 
     def __init__(self, temperature=0.1, reconstruction_weight=1.0):
@@ -212,15 +214,15 @@ class NTXentReconstructionLoss(nn.Module):
         return ["reconstruction", "contrastive"]
 
     def per_sample(self, output):
-        """Loss of each sample; keeps the batch means of its unweighted terms in ``last_terms``."""
-        reconstruction = -output.log_px
-        views = nt_xent_loss(*output.views, temperature=self.temperature).view(2, -1).mean(0)
+        """Loss of each sample: the mean of its two views' NT-Xent terms plus the weighted reconstruction."""
+        reconstruction = self.score_per_sample(output)
+        contrastive = nt_xent_loss(*output.views, temperature=self.temperature).view(2, -1).mean(0)
         self.last_terms = {"reconstruction": reconstruction.detach().float().mean(),
-                           "contrastive": views.detach().float().mean()}
-        return views + self.reconstruction_weight * reconstruction
+                           "contrastive": contrastive.detach().float().mean()}
+        return contrastive + self.reconstruction_weight * reconstruction
 
     def score_per_sample(self, output):
-        """What ``score_samples`` reports: ``-log p(x | mu(x))``, unweighted."""
+        """``-log p(x | mu(x))`` of each sample, unweighted: what ``score_samples`` reports (negated)."""
         return -output.log_px
 
     def forward(self, output, target=None):

@@ -195,17 +195,23 @@ def test_reconstruction_loss_by_hand():
     expected = (per_code[:5] + per_code[5:]) / 2 - 2.0 * log_px
     torch.testing.assert_close(loss.per_sample(ViewsAndReconstruction((h1, h2), log_px)), expected)
     torch.testing.assert_close(loss(ViewsAndReconstruction((h1, h2), log_px)), expected.mean())
-    # scoring: the log-likelihood alone, unweighted
-    torch.testing.assert_close(loss.score_per_sample(ViewsAndReconstruction(None, log_px)), -log_px)
-    # the history's terms: unweighted batch means
+    # the history's terms are unweighted
     torch.testing.assert_close(loss.last_terms["reconstruction"], -log_px.mean())
     torch.testing.assert_close(loss.last_terms["contrastive"], per_code.mean())
+    # scoring: the log-likelihood alone, unweighted
+    torch.testing.assert_close(loss.score_per_sample(ViewsAndReconstruction(None, log_px)), -log_px)
+
+
+def test_decoder_variant_records_its_terms(digits_small):
+    model = InfoNCEAETransformer(**FAST, reconstruction_weight=0.5).fit(digits_small[0])
+    last = model.history_[-1]
+    assert last["train_loss"] == pytest.approx(last["train_contrastive"] + 0.5 * last["train_reconstruction"],
+                                               rel=1e-5)
 
 
 # ------------------------------------------------------------------ scikit-learn contract
 CHECKED = dict(hidden_layer_sizes=(32, 32), max_epochs=10)
 ESTIMATORS = [
-    InfoNCEAETransformer(**CHECKED),
     InfoNCEAETransformer(informative=True, augmentation="scarf", projection_head=(16,), **CHECKED),
     InfoNCETransformer(augmentation=("scarf", "noise"), projection_head=(16,), **CHECKED),
 ]
