@@ -30,7 +30,8 @@ from . import pretrained
 from .molecules import to_smiles
 from .streaming import _single_line_rows, _smiles_column, _utf8_lines
 
-__all__ = ["add_commands"]
+# The command line is the interface; nothing here is API to import.
+__all__: list[str] = []
 
 EMBED_DESCRIPTION = (
     "Embed molecules with a pretrained (or saved) model. Reads a CSV or .smi file (optionally .gz) with a "
