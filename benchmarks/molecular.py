@@ -57,6 +57,7 @@ from sklearn.svm import SVR
 import skcmim
 from skcmim import CMIMTransformer, MIMTransformer
 from skcmim.datasets import fetch_esol, fetch_lipophilicity, load_freesolv, load_solubility, load_zinc, scaffold_split
+from skcmim.generation_metrics import generation_metrics, reconstruction_accuracy
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -213,20 +214,16 @@ def pretrain(name, Model, smiles, *, n_components, hidden, epochs, batch_size=25
 
 
 # ----------------------------------------------------------------- generative
-def exact_match(model, smiles):
-    """Share of ``smiles`` that greedy decoding of their codes gives back exactly (canonical SMILES)."""
-    decoded = model.inverse_transform(model.transform(smiles))
-    return float(np.mean([d == Chem.CanonSmiles(s) for d, s in zip(decoded, smiles)]))
+#: Share of held-out SMILES that greedy decoding of their codes gives back (the same molecule).
+exact_match = reconstruction_accuracy
 
 
 def generative(name, model, held_out, n_samples=1000):
     """Reconstruction of ``held_out``, and validity and uniqueness of ``n_samples`` prior samples."""
-    exact = exact_match(model, held_out)
     sampled = model.sample(n_samples, random_state=0)
-    mols = [Chem.MolFromSmiles(s) if s else None for s in sampled]
-    valid = [Chem.MolToSmiles(m) for m in mols if m is not None and m.GetNumAtoms() > 0]
-    return {"model": name, "reconstruction_exact": exact, "validity": len(valid) / n_samples,
-            "uniqueness": len(set(valid)) / max(1, len(valid)), "examples": sampled[:8].tolist()}
+    metrics = generation_metrics(sampled)
+    return {"model": name, "reconstruction_exact": exact_match(model, held_out), "validity": metrics["validity"],
+            "uniqueness": metrics["uniqueness"], "examples": sampled[:8].tolist()}
 
 
 # ---------------------------------------------------------- run.py's half

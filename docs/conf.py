@@ -146,9 +146,11 @@ api_coverage_public_modules = [
     "skcmim.baselines",
     "skcmim.datasets",
     "skcmim.distributed",
+    "skcmim.generation_metrics",
     "skcmim.molecules",
     "skcmim.persistence",
     "skcmim.plotting",
+    "skcmim.pretrained",
     "skcmim.streaming",
 ]
 api_coverage_developer_file = "developer/internals.rst"

@@ -18,6 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import CMIMTransformer, MIMTransformer, __version__
+from .cli import add_commands
 from .datasets import load_digits_unit, load_mnist_5k
 
 DATASETS = {"digits": load_digits_unit, "mnist5k": load_mnist_5k}
@@ -76,7 +77,10 @@ def main(argv=None):
     parser.add_argument("--output", default="skcmim_codes.png",
                         help="where to write the PNG of the 2-D code map (default: %(default)s)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_commands(parser)
     args = parser.parse_args(argv)
+    if args.command is not None:
+        return args.run(args)
 
     X, y = DATASETS[args.data]()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=args.seed)

@@ -1,0 +1,198 @@
+"""Pretrain the shipped models (cMIM and MIM) on the MOSES ZINC training split.
+
+Builds ``cmim-zinc`` and ``mim-zinc``: each model is trained on the same
+random subset of ``zinc_moses_train.csv.gz`` (drawn with ``--seed``), saved
+in the pickle-free format into ``--out`` and evaluated on the first
+``--n-test`` SMILES of ``zinc_moses_test.csv.gz``: greedy exact
+reconstruction, and the MOSES validity, uniqueness and novelty of
+``--n-samples`` molecules decoded from prior samples.  Its model card
+(data, epochs, hyper-parameters, training time, hardware, metrics) is then
+written into ``registry.json`` in ``--out``, from which
+:func:`skcmim.pretrained.load` and the docs read it.
+
+On the CPU the weights depend only on the arguments, ``--seed`` included
+(and on the number of threads, which the card records): the same command
+rebuilds them bit for bit.
+
+Run from the repository root, for example::
+
+    python scripts/pretrain_zinc.py --data ../shared/data --n-molecules 200000 --epochs 10
+
+and on a checkout without ``alphabet`` support, add ``--alphabet smiles``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import sklearn
+import torch
+from skorch.callbacks import Callback
+
+import skcmim
+from skcmim import CMIMTransformer, MIMTransformer
+from skcmim.datasets import fetch_zinc
+from skcmim.generation_metrics import generation_metrics, reconstruction_accuracy
+from skcmim.pretrained import register_model
+
+MODELS = {"cmim": ("cmim-zinc", CMIMTransformer), "mim": ("mim-zinc", MIMTransformer)}
+#: Most bytes all model files of a models folder may take (they ship inside the package).
+MAX_TOTAL_BYTES = 25_000_000
+# Estimator parameters that say how, not what, a model was trained; not part of its card.
+_NOT_HYPERPARAMETERS = {"callbacks", "verbose", "device", "n_jobs", "random_state", "warm_start"}
+
+
+class EpochLog(Callback):
+    """Print each epoch's loss, time and throughput as training goes."""
+
+    def __init__(self, name, n_molecules, epochs):
+        self.name, self.n_molecules, self.epochs = name, n_molecules, epochs
+
+    def on_train_begin(self, net, **kwargs):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, net, **kwargs):
+        record = net.history[-1]
+        print(f"{self.name} epoch {record['epoch']}/{self.epochs}: train_loss {record['train_loss']:.4f}, "
+              f"{record['dur']:.1f} s ({self.n_molecules / record['dur']:,.0f} molecules/s), "
+              f"{(time.perf_counter() - self.start) / 60:.1f} min in all", flush=True)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=None,
+                        help="zinc_moses_train.csv.gz, or a folder holding it and zinc_moses_test.csv.gz "
+                             "(default: fetch_zinc's search: data home, shared data folder, download)")
+    parser.add_argument("--test-data", default=None,
+                        help="zinc_moses_test.csv.gz (default: beside --data, else fetch_zinc's search)")
+    parser.add_argument("--n-molecules", type=int, default=200_000, help="training molecules (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=10, help="(default: %(default)s)")
+    parser.add_argument("--hidden", type=int, default=256, help="GRU width (default: %(default)s)")
+    parser.add_argument("--n-components", type=int, default=32, help="code width (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=128, help="(default: %(default)s)")
+    parser.add_argument("--learning-rate", type=float, default=1e-3, help="(default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="data subset and model seed (default: %(default)s)")
+    parser.add_argument("--alphabet", default="selfies",
+                        help="token alphabet of the SMILES models: 'selfies' or 'smiles' (default: %(default)s)")
+    parser.add_argument("--out", default=str(Path("skcmim", "models")),
+                        help="models folder to write the files and registry.json into (default: %(default)s)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--device", default="cpu", help="training device (default: %(default)s)")
+    parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=["cmim", "mim"],
+                        help="which models to train (default: cmim mim)")
+    parser.add_argument("--n-test", type=int, default=1000, help="held-out test SMILES (default: %(default)s)")
+    parser.add_argument("--n-samples", type=int, default=1000, help="prior samples (default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+def zinc_split(split, data, test_data):
+    """The ``path`` argument of fetch_zinc for ``split``: a file, a folder, or None to search."""
+    if split == "test" and test_data is not None:
+        return test_data
+    if data is None or Path(data).is_dir():
+        return data
+    return Path(data) if split == "train" else Path(data).with_name("zinc_moses_test.csv.gz")
+
+
+def estimator(Model, args, log):
+    """An unfitted model with the script's settings; ``alphabet`` only where this skcmim has it."""
+    model = Model(n_components=args.n_components, hidden_layer_sizes=(args.hidden,), max_epochs=args.epochs,
+                  batch_size=args.batch_size, learning_rate=args.learning_rate, device=args.device,
+                  random_state=args.seed, callbacks=[log])
+    if "alphabet" in model.get_params():
+        model.set_params(alphabet=args.alphabet)
+    elif args.alphabet != "smiles":
+        raise SystemExit(f"This skcmim ({skcmim.__version__}) has no 'alphabet' parameter; pass --alphabet smiles.")
+    return model
+
+
+def hyperparameters(model):
+    """The parameters that define the model, as JSON values."""
+    return {name: list(value) if isinstance(value, tuple) else value
+            for name, value in model.get_params(deep=False).items() if name not in _NOT_HYPERPARAMETERS}
+
+
+def hardware(device):
+    """Where the model was trained: machine, threads, accelerator and software versions."""
+    found = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "device": device,
+             "python": platform.python_version(), "torch": torch.__version__, "scikit-learn": sklearn.__version__,
+             "skcmim": skcmim.__version__}
+    if device.startswith("cuda") and torch.cuda.is_available():
+        found["gpu"] = torch.cuda.get_device_name()
+    return found
+
+
+def evaluate(model, held_out, training, n_samples, seed):
+    """Held-out reconstruction and the MOSES metrics of prior samples."""
+    start = time.perf_counter()
+    metrics = {"reconstruction_exact": reconstruction_accuracy(model, held_out), "n_held_out": len(held_out)}
+    sampled = model.sample(n_samples, random_state=seed)
+    generated = generation_metrics(sampled, training=training)
+    metrics.update({"n_prior_samples": generated["n_generated"], "validity": generated["validity"],
+                    "uniqueness": generated["uniqueness"], "novelty": generated["novelty"],
+                    "evaluation_seconds": round(time.perf_counter() - start, 1)})
+    # a share without a denominator (no valid sample) is NaN, which strict JSON cannot hold
+    metrics = {key: None if isinstance(value, float) and not math.isfinite(value) else value
+               for key, value in metrics.items()}
+    return metrics, sampled[:8].tolist()
+
+
+def train_one(key, args, train, held_out, out):
+    """Train, save, evaluate and register one model; its card."""
+    name, Model = MODELS[key]
+    model = estimator(Model, args, EpochLog(name, len(train), args.epochs))
+    print(f"{name}: {Model.__name__} on {len(train):,} molecules, {args.epochs} epochs", flush=True)
+    start = time.perf_counter()
+    model.fit(train)
+    seconds = time.perf_counter() - start
+    # persistence.save stores a list of callbacks as it is, which JSON cannot hold; the log is training-time only
+    model.set_params(callbacks=None)
+    path = model.save(out / f"{name}.safetensors")
+    metrics, examples = evaluate(model, held_out, train, args.n_samples, args.seed)
+    card = {
+        "name": name,
+        "estimator": Model.__name__,
+        "description": f"{Model.__name__} pretrained on the MOSES ZINC training split",
+        "training_data": {"source": "MOSES ZINC training split (zinc_moses_train.csv.gz)",
+                          "n_molecules": len(train), "subset": f"uniform random subset, seed {args.seed}"},
+        "epochs": args.epochs,
+        "hyperparameters": hyperparameters(model),
+        "training": {"seconds": round(seconds, 1), "molecules_per_second": round(len(train) * args.epochs / seconds),
+                     "hardware": hardware(args.device), "command": " ".join(["python", *sys.argv])},
+        "metrics": {**metrics, "held_out": f"first {len(held_out)} SMILES of zinc_moses_test.csv.gz",
+                    "prior_sample_seed": args.seed},
+        "examples": examples,
+    }
+    card = register_model(path, card, out)
+    print(f"{name}: {seconds / 60:.1f} min, {card['size_bytes'] / 1e6:.1f} MB, metrics {metrics}", flush=True)
+    return card
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    train = fetch_zinc("train", n_samples=args.n_molecules, random_state=args.seed,
+                       path=zinc_split("train", args.data, args.test_data))
+    held_out = fetch_zinc("test", n_samples=args.n_test, path=zinc_split("test", args.data, args.test_data))
+    cards = [train_one(key, args, train, held_out, out) for key in args.models]
+    total = sum(path.stat().st_size for path in out.glob("*.safetensors"))
+    print(f"{len(cards)} model(s) registered in {out / 'registry.json'}; model files {total / 1e6:.1f} MB in all")
+    if total > MAX_TOTAL_BYTES:
+        print(f"warning: the model files take {total:,} bytes, over the {MAX_TOTAL_BYTES:,} the package may ship",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

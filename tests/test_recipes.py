@@ -1,0 +1,60 @@
+"""The code of docs/recipes.rst, run as written, with a tiny model fitted
+here standing in for the pretrained ``cmim-zinc``."""
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import FAST, needs_pandas, needs_rdkit
+from skcmim import CMIMTransformer, pretrained
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("SKCMIM_SHARED_DATA", "/work/shared/data"))
+pytestmark = [needs_rdkit, needs_pandas, pytest.mark.skipif(
+    not (SHARED_DATA / "esol_delaney.csv").is_file(), reason="needs esol_delaney.csv (set SKCMIM_SHARED_DATA)")]
+
+
+def recipe_blocks():
+    text = (REPO / "docs" / "recipes.rst").read_text(encoding="utf-8")
+    blocks = re.findall(r"\.\. code-block:: python\n\n((?:   .*\n|\n)+)", text)
+    return [re.sub(r"^   ", "", block, flags=re.M) for block in blocks]
+
+
+@pytest.fixture(scope="module")
+def stand_in():
+    from skcmim.datasets import fetch_esol
+
+    smiles, _ = fetch_esol(path=SHARED_DATA, return_X_y=True)
+    return CMIMTransformer(**{**FAST, "max_epochs": 1}).fit(smiles)
+
+
+def test_recipes_run_and_never_refit_the_encoder(stand_in, monkeypatch, tmp_path):
+    blocks = recipe_blocks()
+    assert len(blocks) == 3
+    monkeypatch.setenv("SKCMIM_DATA", str(SHARED_DATA))  # fetch_esol finds the file there, checksum checked
+    monkeypatch.setattr(pretrained, "load", lambda name, **kwargs: stand_in if name == "cmim-zinc" else None)
+    weights = {name: tensor.clone() for name, tensor in stand_in.module_.state_dict().items()}
+    namespace = {}
+
+    exec(blocks[0], namespace)
+    search = namespace["search"]
+    assert search.best_estimator_.steps[0][1].estimator is stand_in
+    assert np.isfinite(search.score(namespace["s_test"], namespace["y_test"]))
+
+    exec(blocks[1], namespace)
+    model, table = namespace["model"], namespace["table"]
+    embedded = model[0].transform(table.iloc[:3])
+    assert embedded.shape == (3, FAST["n_components"] + 2)
+    np.testing.assert_allclose(embedded[:, : FAST["n_components"]], stand_in.transform(table["smiles"][:3]))
+
+    exec(blocks[2], namespace)
+    # 3 folds and the refit on all training data, for each of the two cached steps: not once per alpha
+    calls = list(Path(namespace["cache"]).rglob("_fit_transform_one*/*/output.pkl"))  # the name varies by version
+    assert len(calls) == 2 * (3 + 1)
+
+    for name, tensor in stand_in.module_.state_dict().items():
+        assert torch.equal(tensor, weights[name]), name
