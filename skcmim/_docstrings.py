@@ -43,6 +43,12 @@ PARAMETER_DOCS = {
                    '``"raise"``: a ``ValueError`` naming the row and the string.  ``"nan"``: ``fit`` '
                    "leaves the row out (with a warning) and ``transform``/``score_samples`` give it a "
                    "NaN row, so rows stay aligned with y."),
+    "alphabet": ('{"smiles", "selfies"}, default="smiles"',
+                 "SMILES only: the token alphabet the network reads and writes.  ``\"selfies\"`` writes each "
+                 "(canonical) molecule as SELFIES and learns a vocabulary of SELFIES symbols, so that every "
+                 "generated sequence is a valid molecule; ``inverse_transform`` and ``sample`` still return "
+                 "canonical SMILES (None for a sequence without atoms), and a molecule SELFIES cannot write is "
+                 "an invalid row (see ``on_invalid``).  ``max_length`` counts tokens of this alphabet."),
     "n_jobs": ("int or None, default=None",
                "SMILES only: processes that parse and canonicalise molecules with RDKit in ``fit``, ``transform`` "
                "and ``score`` (joblib's convention: None is 1, -1 all cores).  The output is the same for any "

@@ -488,6 +488,7 @@ class BaseEncoderDecoder(BaseRepresentation):
     _parameter_constraints = {
         **BaseRepresentation._parameter_constraints,
         "likelihood": [StrOptions({"auto", "bernoulli", "gaussian", "categorical"})],
+        "alphabet": [StrOptions({"smiles", "selfies"})],
         "informative": ["boolean"],
         "informative_layers": [StrOptions({"all"}), "array-like"],
         "latent_scale": [StrOptions(set(LATENT_SCALES))],
@@ -509,6 +510,7 @@ class BaseEncoderDecoder(BaseRepresentation):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        alphabet: Literal["smiles", "selfies"] = "smiles",
         n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -575,9 +577,11 @@ class BaseEncoderDecoder(BaseRepresentation):
         """Decode codes back to the input space.
 
         Numeric models return ``E[x | z]``.  SMILES models return one SMILES
-        string per code, decoded token by token (greedily by default); a
-        decoded string may be an invalid molecule (check it with RDKit), and
-        a code with NaNs (an invalid input row) gives None.
+        string per code, decoded token by token (greedily by default); with
+        ``alphabet="smiles"`` a decoded string may be an invalid molecule
+        (check it with RDKit), with ``alphabet="selfies"`` it is the
+        canonical SMILES of a valid molecule, or None for tokens without an
+        atom.  A code with NaNs (an invalid input row) gives None.
 
         Parameters
         ----------
@@ -619,8 +623,10 @@ class BaseEncoderDecoder(BaseRepresentation):
         Returns
         -------
         X : ndarray of shape (n_samples, n_features), or of shape (n_samples,) and dtype object for SMILES models
-            Expected data ``E[x | z]`` for each drawn code, or a SMILES
-            string (not necessarily a valid molecule) for SMILES models.
+            Expected data ``E[x | z]`` for each drawn code, or for SMILES
+            models a SMILES string (not necessarily a valid molecule with
+            ``alphabet="smiles"``; a valid one or None with
+            ``alphabet="selfies"``, see :meth:`inverse_transform`).
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or not 1 <= n_samples <= MAX_SAMPLES:
@@ -711,6 +717,7 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        alphabet: Literal["smiles", "selfies"] = "smiles",
         n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -792,6 +799,14 @@ class MIMTransformer(BaseEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    alphabet : {"smiles", "selfies"}, default="smiles"
+        SMILES only: the token alphabet the network reads and writes.
+        ``"selfies"`` writes each (canonical) molecule as SELFIES and learns
+        a vocabulary of SELFIES symbols, so that every generated sequence is
+        a valid molecule; ``inverse_transform`` and ``sample`` still return
+        canonical SMILES (None for a sequence without atoms), and a molecule
+        SELFIES cannot write is an invalid row (see ``on_invalid``).
+        ``max_length`` counts tokens of this alphabet.
     n_jobs : int or None, default=None
         SMILES only: processes that parse and canonicalise molecules with
         RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
@@ -951,6 +966,14 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    alphabet : {"smiles", "selfies"}, default="smiles"
+        SMILES only: the token alphabet the network reads and writes.
+        ``"selfies"`` writes each (canonical) molecule as SELFIES and learns
+        a vocabulary of SELFIES symbols, so that every generated sequence is
+        a valid molecule; ``inverse_transform`` and ``sample`` still return
+        canonical SMILES (None for a sequence without atoms), and a molecule
+        SELFIES cannot write is an invalid row (see ``on_invalid``).
+        ``max_length`` counts tokens of this alphabet.
     n_jobs : int or None, default=None
         SMILES only: processes that parse and canonicalise molecules with
         RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:

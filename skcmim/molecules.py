@@ -2,7 +2,8 @@
 
 Nothing here knows about torch.  RDKit is needed by :func:`to_smiles` and
 :func:`randomized_smiles` only and is imported when they run; the tokenizer
-works on plain strings.
+works on plain strings.  The ``selfies`` package is imported only for the
+SELFIES alphabet.
 
 * :func:`is_molecular_input` tells SMILES / RDKit ``Mol`` input from a numeric
   matrix, so estimators can route it.
@@ -10,6 +11,10 @@ works on plain strings.
   RDKit, with errors that name the row, or keeps bad rows as ``None``.
 * :class:`SmilesTokenizer` turns SMILES into padded ``int64`` token ids and
   back.
+* The SELFIES alphabet: :func:`to_selfies` validates like :func:`to_smiles`
+  and writes SELFIES, :class:`SelfiesTokenizer` tokenises them, and
+  :func:`selfies_to_smiles` turns generated SELFIES back into canonical
+  SMILES (every sequence of SELFIES symbols is a valid molecule).
 * :func:`randomized_smiles` writes the same molecule from a random atom order
   (a SMILES augmentation, for augmented views of a molecule).
 
@@ -77,12 +82,18 @@ __all__ = [
     "MIN_SEQUENCE_LENGTH",
     "PAD_TOKEN",
     "SPECIAL_TOKENS",
+    "SelfiesTokenizer",
     "SmilesTokenizer",
+    "TOKENIZERS",
     "UNK_TOKEN",
     "is_molecular_input",
     "randomized_smiles",
+    "selfies_to_smiles",
+    "to_selfies",
     "to_smiles",
+    "tokenize_selfies",
     "tokenize_smiles",
+    "tokenizer_from_dict",
 ]
 
 PAD_TOKEN, BOS_TOKEN, EOS_TOKEN, UNK_TOKEN = "<pad>", "<bos>", "<eos>", "<unk>"
@@ -146,6 +157,14 @@ def _import_rdkit():
             "Molecular (SMILES) input needs RDKit: pip install rdkit"
         ) from exc
     return Chem, rdBase
+
+
+def _import_selfies():
+    try:
+        import selfies
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("The SELFIES alphabet needs the selfies package: pip install selfies") from exc
+    return selfies
 
 
 def _mol_class():
@@ -308,6 +327,55 @@ def to_smiles(
     ImportError
         If RDKit is not installed.
     """
+    return _validated_strings(X, canonical, on_invalid, n_jobs, "smiles")
+
+
+def to_selfies(
+    X: Any, *, canonical: bool = True, on_invalid: str = "raise", n_jobs: int | None = None
+) -> tuple[list[str | None], NDArray[np.bool_]]:
+    """Validate molecular input row by row and return SELFIES strings.
+
+    The rows are read and validated as by :func:`to_smiles`, and each
+    (canonical, by default) SMILES is then written as SELFIES
+    (``selfies.encoder``, with its default semantic constraints).  A
+    molecule SELFIES cannot write (a hypervalent atom such as the iodine
+    of ``O=I(O)(O)(O)(O)O``, a dummy atom ``*``) is an invalid row like
+    any other.  Rows are never dropped or reordered.
+
+    Parameters
+    ----------
+    X : list, tuple, 1-D array, pandas Series or one-column DataFrame
+        SMILES strings and/or RDKit ``Mol`` objects, as for :func:`to_smiles`.
+    canonical : bool, default=True
+        Encode RDKit's canonical SMILES (one SELFIES per molecule), or the
+        SMILES as given.
+    on_invalid : {"raise", "nan"}, default="raise"
+        ``"raise"``: a ``ValueError`` naming the first invalid row;
+        ``"nan"``: None at its position and False in the mask.
+    n_jobs : int or None, default=None
+        Processes that parse, canonicalise and encode the rows, as for
+        :func:`to_smiles`.
+
+    Returns
+    -------
+    selfies : list of str or None
+    valid : ndarray of shape (n_samples,), bool
+        False where ``selfies`` holds None.
+
+    Raises
+    ------
+    ValueError
+        As :func:`to_smiles`, and for a molecule SELFIES cannot encode with
+        ``on_invalid="raise"``.
+    ImportError
+        If RDKit or selfies is not installed.
+    """
+    _import_selfies()
+    return _validated_strings(X, canonical, on_invalid, n_jobs, "selfies")
+
+
+def _validated_strings(X, canonical, on_invalid, n_jobs, alphabet):
+    """``(strings, valid)`` of X in ``alphabet`` ("smiles" or "selfies"), or a ValueError naming a bad row."""
     if on_invalid not in ("raise", "nan"):
         raise ValueError(f"on_invalid must be 'raise' or 'nan', got {on_invalid!r}.")
     if isinstance(X, (str, bytes)):
@@ -322,7 +390,7 @@ def to_smiles(
     if entries is None:
         raise ValueError(reason)
 
-    smiles, problems = _smiles_of_entries(entries, canonical, n_jobs)
+    strings, problems = _strings_of_entries(entries, canonical, n_jobs, alphabet)
     valid = np.array([problem is None for problem in problems], dtype=bool)
     n_invalid = int((~valid).sum())
     if n_invalid and on_invalid == "raise":
@@ -332,33 +400,47 @@ def to_smiles(
             f"{first_error}. {n_invalid} of {len(entries)} rows are not valid molecules. Fix or drop "
             f"them, or pass on_invalid='nan' to keep them as missing rows."
         )
-    return smiles, valid
+    return strings, valid
 
 
 # Rows below which parallel workers cost more than they save.
 _PARALLEL_MIN_ROWS = 2048
 
 
-def _smiles_of_entries(entries, canonical, n_jobs):
-    """``(smiles, problems)`` of every entry, in order, on ``n_jobs`` processes."""
+def _strings_of_entries(entries, canonical, n_jobs, alphabet):
+    """``(strings, problems)`` of every entry in ``alphabet``, in order, on ``n_jobs`` processes."""
     n_workers = effective_n_jobs(n_jobs)
     if n_workers == 1 or len(entries) < _PARALLEL_MIN_ROWS:
-        return _smiles_of_chunk(entries, canonical)
+        return _strings_of_chunk(entries, canonical, alphabet)
     size = -(-len(entries) // (4 * n_workers))  # a few chunks per worker evens out their speeds
     chunks = [entries[start : start + size] for start in range(0, len(entries), size)]
-    results = Parallel(n_jobs=n_workers)(delayed(_smiles_of_chunk)(chunk, canonical) for chunk in chunks)
+    results = Parallel(n_jobs=n_workers)(delayed(_strings_of_chunk)(chunk, canonical, alphabet) for chunk in chunks)
     return [text for part, _ in results for text in part], [problem for _, part in results for problem in part]
 
 
-def _smiles_of_chunk(entries, canonical):
+def _strings_of_chunk(entries, canonical, alphabet):
     Chem, rdBase = _import_rdkit()
-    smiles, problems = [], []
+    strings, problems = [], []
     with rdBase.BlockLogs():
         for value in entries:
             result, problem = _one_smiles(value, canonical, Chem)
-            smiles.append(result)
+            if problem is None and alphabet == "selfies":
+                result, problem = _one_selfies(result)
+            strings.append(result)
             problems.append(problem)
-    return smiles, problems
+    return strings, problems
+
+
+def _one_selfies(smiles):
+    """``(selfies, None)`` of a valid SMILES, or ``(None, problem)`` when SELFIES cannot write it."""
+    sf = _import_selfies()
+    try:
+        return sf.encoder(smiles), None
+    except sf.EncoderError as exc:
+        # selfies' message spans lines and repeats the SMILES; keep the reasons
+        lines = (line.strip() for line in str(exc).splitlines())
+        reason = "; ".join(line for line in lines if line and not line.startswith(("SMILES:", "Errors:")))
+        return None, f"holds a molecule that SELFIES cannot encode ({_shown(smiles)}: {reason})"
 
 
 def _one_smiles(value, canonical, Chem):
@@ -559,6 +641,8 @@ class SmilesTokenizer(BaseEstimator):
     bos_index = 1
     eos_index = 2
     unk_index = 3
+    #: The molecular string notation the tokens spell (saved in model files).
+    alphabet = "smiles"
 
     def __init__(self, min_frequency: int = 1) -> None:
         self.min_frequency = min_frequency
@@ -588,7 +672,7 @@ class SmilesTokenizer(BaseEstimator):
                 continue
             if not isinstance(text, str):
                 raise ValueError(f"Row {row} holds {_shown(text)} of type {type(text).__name__}, not a SMILES string.")
-            tokens = tokenize_smiles(text)
+            tokens = self._split(text, row)
             counts.update(tokens)
             longest = max(longest, len(tokens))
         learnt = sorted(
@@ -598,6 +682,10 @@ class SmilesTokenizer(BaseEstimator):
         self._set_vocabulary(list(SPECIAL_TOKENS) + learnt)
         self.max_length_ = longest + 2
         return self
+
+    def _split(self, text, row):
+        """Tokens of the string of row ``row`` (the row names a string that is not of the alphabet)."""
+        return tokenize_smiles(text)
 
     def _set_vocabulary(self, vocabulary):
         if tuple(vocabulary[: len(SPECIAL_TOKENS)]) != SPECIAL_TOKENS:
@@ -613,7 +701,7 @@ class SmilesTokenizer(BaseEstimator):
 
     def lengths(self, smiles: Sequence[str]) -> NDArray[np.int64]:
         """Encoded length (tokens + 2) of each SMILES, as an int64 array."""
-        return np.fromiter((len(tokenize_smiles(s)) + 2 for s in smiles), dtype=np.int64)
+        return np.fromiter((len(self._split(text, row)) + 2 for row, text in enumerate(smiles)), dtype=np.int64)
 
     def encode(self, smiles: Sequence[str], max_length: int | None = None) -> NDArray[np.int64]:
         """Token ids, with ``<bos>`` and ``<eos>``, right-padded with ``<pad>``.
@@ -673,7 +761,7 @@ class SmilesTokenizer(BaseEstimator):
                     f"Row {row} holds {_shown(text)} of type {type(text).__name__}, not a SMILES string; "
                     f"validate the input with to_smiles and encode the valid rows only."
                 )
-            rows.append(tokenize_smiles(text))
+            rows.append(self._split(text, row))
         lengths = np.array([len(tokens) + 2 for tokens in rows], dtype=np.int64)
         if max_length is not None:
             if not isinstance(max_length, Integral) or max_length < MIN_SEQUENCE_LENGTH:
@@ -748,6 +836,7 @@ class SmilesTokenizer(BaseEstimator):
         """JSON-serialisable state (parameters and vocabulary)."""
         check_is_fitted(self, "vocabulary_")
         return {
+            "alphabet": self.alphabet,
             "min_frequency": int(self.min_frequency),
             "vocabulary": list(self.vocabulary_),
             "max_length": int(self.max_length_),
@@ -760,3 +849,92 @@ class SmilesTokenizer(BaseEstimator):
         tokenizer._set_vocabulary(state["vocabulary"])
         tokenizer.max_length_ = int(state["max_length"])
         return tokenizer
+
+
+def tokenize_selfies(selfies: str) -> list[str]:
+    """Split one SELFIES into its symbols (``"[C][=O]"`` -> ``["[C]", "[=O]"]``).
+
+    ``"".join(tokenize_selfies(s)) == s`` holds for every SELFIES; a string
+    that is not SELFIES (text outside brackets) is a ``ValueError``, where
+    ``selfies.split_selfies`` alone would drop that text.
+    """
+    tokens = list(_import_selfies().split_selfies(selfies))
+    if "".join(tokens) != selfies:
+        raise ValueError(f"{_shown(selfies)} is not a SELFIES string (symbols in brackets, or '.').")
+    return tokens
+
+
+class SelfiesTokenizer(SmilesTokenizer):
+    """Tokenizer of SELFIES strings, with a vocabulary of SELFIES symbols learnt by ``fit``.
+
+    The same ids, special tokens and methods as :class:`SmilesTokenizer`;
+    the strings are SELFIES (:func:`to_selfies`) and a token is one SELFIES
+    symbol (``[C]``, ``[=Branch1]``, ``[NH1]``, ``[Ring1]``) or ``.``.
+    Every sequence of symbols decodes to a valid molecule
+    (:func:`selfies_to_smiles`), which makes it the alphabet of choice for
+    generation.
+
+    Parameters
+    ----------
+    min_frequency : int, default=1
+        Symbols seen fewer times in ``fit`` are left out of the vocabulary
+        (and map to ``<unk>``).
+
+    Attributes
+    ----------
+    vocabulary_ : list of str
+        Symbol of each id, special tokens first.
+    token_to_id_ : dict
+        Inverse of ``vocabulary_``.
+    max_length_ : int
+        Longest encoded length seen in ``fit`` (symbols + ``<bos>`` + ``<eos>``).
+    """
+
+    alphabet = "selfies"
+
+    def _split(self, text, row):
+        try:
+            return tokenize_selfies(text)
+        except ValueError as exc:
+            raise ValueError(f"Row {row} holds {exc}") from None
+
+
+#: The tokenizer class of each alphabet (the ``alphabet`` estimator parameter).
+TOKENIZERS = {"smiles": SmilesTokenizer, "selfies": SelfiesTokenizer}
+
+
+def tokenizer_from_dict(state: dict[str, Any]) -> SmilesTokenizer:
+    """The fitted tokenizer of a :meth:`SmilesTokenizer.to_dict` state, of its alphabet.
+
+    States written before SELFIES existed have no ``"alphabet"`` and are
+    SMILES tokenizers.
+    """
+    return TOKENIZERS[state.get("alphabet", "smiles")].from_dict(state)
+
+
+def selfies_to_smiles(selfies: Iterable[str]) -> list[str | None]:
+    """Canonical SMILES of each SELFIES, or None where it spells no molecule.
+
+    ``selfies.decoder`` turns any sequence of symbols into a valid molecule,
+    except a sequence without atoms (an empty string, or symbols that only
+    open branches or rings), which gives an empty SMILES: that, or a string
+    the decoder refuses, is None here, as a missing molecule.
+
+    Parameters
+    ----------
+    selfies : iterable of str
+
+    Returns
+    -------
+    list of str or None
+        RDKit's canonical SMILES, one per SELFIES, in order.
+    """
+    sf = _import_selfies()
+    decoded = []
+    for text in selfies:
+        try:
+            decoded.append(sf.decoder(text))
+        except sf.DecoderError:
+            decoded.append(None)
+    # to_smiles marks empty strings and anything RDKit cannot read as invalid
+    return to_smiles(decoded, on_invalid="nan")[0]

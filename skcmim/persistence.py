@@ -343,6 +343,9 @@ def _check_tokenizer_state(path, state, max_length):
              f"an integer in [2, {max_length}]")
     minimum = state.get("min_frequency", 1)
     _require(path, "tokenizer_ min_frequency", minimum, _is_int(minimum) and minimum >= 1, "a positive integer")
+    alphabets = tuple(molecules.TOKENIZERS)
+    alphabet = state.get("alphabet", "smiles")  # files written before SELFIES have none
+    _require(path, "tokenizer_ alphabet", alphabet, alphabet in alphabets, f"one of {alphabets}")
 
 
 def _check_molecular_state(path, fitted):

@@ -3,8 +3,12 @@
 Every row is validated (and by default canonicalised) by RDKit; invalid rows
 raise a ``ValueError`` naming the row, or with ``on_invalid="nan"`` are left
 out of training and get NaN rows in ``transform``.  The network sees token
-ids (:class:`~skcmim.molecules.SmilesTokenizer`); ``transform`` runs over
-batches of similar length and puts the rows back in their order.
+ids of the estimator's ``alphabet``: SMILES
+(:class:`~skcmim.molecules.SmilesTokenizer`) or SELFIES
+(:class:`~skcmim.molecules.SelfiesTokenizer`, each molecule written as
+SELFIES once per fit; decoded SELFIES are turned back into SMILES, so users
+see SMILES either way).  ``transform`` runs over batches of similar length
+and puts the rows back in their order.
 """
 
 import itertools
@@ -16,7 +20,7 @@ from sklearn.utils import check_random_state
 
 from .._warnings import find_stack_level
 from ..engine import RaggedRows
-from ..molecules import SmilesTokenizer, randomized_smiles, to_smiles
+from ..molecules import TOKENIZERS, randomized_smiles, selfies_to_smiles, to_selfies, to_smiles, tokenizer_from_dict
 from ..networks import AugmentedSmilesEncoder, SmilesEncoderDecoder, augmentation_names
 from .base import DataInput, InferenceRows
 from .numeric import INFERENCE_BATCH, row_slices
@@ -31,9 +35,10 @@ _INFERENCE_TOKENS = 1 << 17
 class SmilesInput(DataInput):
     """SMILES strings or RDKit Mols, one molecule per row.
 
-    Reads the estimator's ``canonical``, ``on_invalid`` and ``max_length``
-    parameters; an estimator with ``n_views`` (InfoNCE) trains on that many
-    random SMILES of each molecule instead of the molecule itself.
+    Reads the estimator's ``canonical``, ``on_invalid``, ``max_length`` and
+    ``alphabet`` parameters (an estimator without ``alphabet`` uses SMILES);
+    an estimator with ``n_views`` (InfoNCE) trains on that many random
+    SMILES of each molecule instead of the molecule itself.
     """
 
     kind = "smiles"
@@ -45,7 +50,7 @@ class SmilesInput(DataInput):
     def setup(self, X, estimator, seed):
         self._check_likelihood(estimator)
         self._view_rng = np.random.RandomState(seed)
-        smiles = self._training_smiles(X, estimator)
+        smiles = self._training_smiles(X, estimator, _alphabet(estimator))
         views = self._views(smiles, estimator)
         self._learn_vocabulary(smiles if views is None else _with_views(smiles, views), estimator)
         return self._tokens(smiles if views is None else views)
@@ -56,13 +61,13 @@ class SmilesInput(DataInput):
         self._check_likelihood(estimator)
         self._view_rng = np.random.RandomState(seed)
 
-        n_rows = 0
+        n_rows, alphabet = 0, _alphabet(estimator)
 
         def vocabulary_chunks():
             nonlocal n_rows
             for index, chunk in enumerate(source):
                 with chunk_errors(index, source):
-                    smiles = self._training_smiles(chunk, estimator)
+                    smiles = self._training_smiles(chunk, estimator, alphabet)
                     views = self._views(smiles, estimator)
                 n_rows += len(smiles)
                 yield smiles if views is None else _with_views(smiles, views)
@@ -71,7 +76,14 @@ class SmilesInput(DataInput):
         return n_rows
 
     def training_input(self, X, estimator):
-        smiles = self._training_smiles(X, estimator)
+        alphabet = self.tokenizer_.alphabet
+        if _alphabet(estimator) != alphabet:
+            raise ValueError(
+                f"This model was fitted with alphabet={alphabet!r} and cannot continue training with "
+                f"alphabet={_alphabet(estimator)!r}; set warm_start=False to train a new model, or restore "
+                f"alphabet={alphabet!r}."
+            )
+        smiles = self._training_smiles(X, estimator, alphabet)
         views = self._views(smiles, estimator)
         return self._tokens(smiles if views is None else views)
 
@@ -87,13 +99,13 @@ class SmilesInput(DataInput):
         self.likelihood_ = "categorical"
 
     def _learn_vocabulary(self, smiles, estimator):
-        self.tokenizer_ = SmilesTokenizer().fit(smiles)
+        self.tokenizer_ = TOKENIZERS[_alphabet(estimator)]().fit(smiles)
         self.max_length_ = estimator.max_length or self.tokenizer_.max_length_
         estimator.n_features_in_ = 1
 
-    def _training_smiles(self, X, estimator):
-        """Valid SMILES of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
-        smiles, valid = _validated_smiles(X, estimator)
+    def _training_smiles(self, X, estimator, alphabet):
+        """Valid molecules of X in ``alphabet``; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
+        smiles, valid = _validated_smiles(X, estimator, alphabet)
         if not valid.all():
             row = int(np.argmin(valid))
             warnings.warn(
@@ -130,7 +142,7 @@ class SmilesInput(DataInput):
 
     # -- inference -------------------------------------------------------------
     def inference_rows(self, X, estimator, *, scoring=False):
-        smiles, valid = _validated_smiles(X, estimator)
+        smiles, valid = _validated_smiles(X, estimator, self.tokenizer_.alphabet)
         batches, order = self._length_batches([text for text in smiles if text is not None])
         return InferenceRows(batches, np.float64, len(smiles), valid, order)
 
@@ -191,7 +203,12 @@ class SmilesInput(DataInput):
 
     # -- decoding --------------------------------------------------------------
     def decode(self, Z, run_batches, *, sampling_temperature, random_state):
-        """One SMILES per code (None for a code with NaNs), decoded token by token."""
+        """One SMILES per code, decoded token by token.
+
+        None for a code with NaNs, and with the SELFIES alphabet for tokens
+        that spell no molecule (no atom); SELFIES are returned as canonical
+        SMILES.
+        """
         finite = np.isfinite(Z).all(axis=1)
         seed = None
         if sampling_temperature > 0:
@@ -200,7 +217,8 @@ class SmilesInput(DataInput):
         out = np.full(len(Z), None, dtype=object)
         if finite.any():
             ids = run_batches(row_slices(Z[finite].astype(np.float32)), decode, np.int64)
-            out[finite] = self.tokenizer_.decode(ids)
+            texts = self.tokenizer_.decode(ids)
+            out[finite] = selfies_to_smiles(texts) if self.tokenizer_.alphabet == "selfies" else texts
         return out
 
     # -- fitted state ------------------------------------------------------------
@@ -213,7 +231,7 @@ class SmilesInput(DataInput):
     @classmethod
     def from_fitted_state(cls, arrays, fitted):
         self = cls()
-        self.tokenizer_ = SmilesTokenizer.from_dict(fitted["tokenizer_"])
+        self.tokenizer_ = tokenizer_from_dict(fitted["tokenizer_"])
         self.max_length_ = fitted["max_length_"]
         if fitted.get("likelihood_") is not None:
             self.likelihood_ = fitted["likelihood_"]
@@ -236,9 +254,16 @@ class _TokenDecoder:
         return module.decode(codes, temperature=self.temperature, generator=self.generator)
 
 
-def _validated_smiles(X, estimator):
-    """``to_smiles`` of X with the estimator's ``canonical``, ``on_invalid`` and ``n_jobs``."""
-    return to_smiles(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid, n_jobs=estimator.n_jobs)
+def _alphabet(estimator):
+    """The estimator's ``alphabet`` parameter; estimators without one (InfoNCE) use SMILES."""
+    return getattr(estimator, "alphabet", "smiles")
+
+
+def _validated_smiles(X, estimator, alphabet):
+    """X in ``alphabet`` (``to_smiles`` or ``to_selfies``) with the estimator's ``canonical``, ``on_invalid`` and
+    ``n_jobs``."""
+    validate = to_selfies if alphabet == "selfies" else to_smiles
+    return validate(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid, n_jobs=estimator.n_jobs)
 
 
 def _with_views(smiles, views):
