@@ -874,10 +874,11 @@ class InfoNCEAETransformer(_ViewOptions, BaseEncoderDecoder):
     skcmim.CMIMTransformer : contrastive without augmentations, with a decoder and a prior.
     """
 
-    # the MIM objective's options (latent_scale, reconstruction) do not apply: there are no latent terms
+    # the MIM objective's options (latent_scale, reconstruction) do not apply: there are no latent terms;
+    # nor does alphabet: molecules are refused
     _parameter_constraints = {
         **{name: constraint for name, constraint in BaseEncoderDecoder._parameter_constraints.items()
-           if name not in ("latent_scale", "reconstruction")},
+           if name not in ("latent_scale", "reconstruction", "alphabet")},
         "contrastive_temperature": [Interval(Real, 0, None, closed="neither")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         **_ViewOptions._view_constraints,
