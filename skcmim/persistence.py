@@ -432,6 +432,8 @@ def _dry_run(path, estimator, arrays, fitted, weights, history):
 
 def _json_param(name, value):
     """Parameters that JSON can hold exactly; the rest is dropped on save."""
+    if name == "callbacks":
+        return None  # training-time objects (a list of them too): not part of a trained model
     if isinstance(value, torch.device):
         return str(value)
     if isinstance(value, tuple):
@@ -442,8 +444,8 @@ def _json_param(name, value):
         return int(value)
     if isinstance(value, np.floating):
         return float(value)
-    if name in ("callbacks", "random_state"):
-        return None  # training-time objects: not part of a trained model
+    if name == "random_state":
+        return None  # a RandomState or Generator: a training-time object
     raise TypeError(f"Parameter {name}={value!r} cannot be saved in a pickle-free model file.")
 
 

@@ -37,6 +37,17 @@ def test_save_load_round_trip_bit_identical(tmp_path, data, model):
     assert loaded.history_[:, "train_loss"] == model.history_[:, "train_loss"]
 
 
+def test_a_model_fitted_with_callbacks_saves_without_them(tmp_path, data):
+    from skorch.callbacks import EpochTimer, LRScheduler
+
+    params = dict(FAST, random_state=np.random.RandomState(0))
+    model = CMIMTransformer(**params, callbacks=[LRScheduler(policy="StepLR", step_size=1), ("timer", EpochTimer())])
+    model.fit(data)
+    loaded = skcmim.load(model.save(tmp_path / "model.safetensors"))
+    assert loaded.get_params()["callbacks"] is None and loaded.get_params()["random_state"] is None
+    np.testing.assert_array_equal(loaded.transform(data), model.transform(data))
+
+
 def test_feature_names_survive(tmp_path, data):
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame(data, columns=[f"px{i}" for i in range(data.shape[1])])
