@@ -162,8 +162,8 @@ def choices(frame):
 
 def _contrastive_effect(frame):
     """cMIM minus MIM of the same form, seed by seed, for every cMIM configuration."""
-    form = frame["params"].map(lambda p: "{reconstruction}/{latent_scale}".format(**json.loads(p)))
-    frame = frame.assign(form=form)
+    frame = frame[frame["model"].isin(["MIM", "cMIM"])]
+    frame = frame.assign(form=frame["params"].map(lambda p: "{reconstruction}/{latent_scale}".format(**json.loads(p))))
     rows = []
     for config in frame.loc[frame["model"] == "cMIM", "config"].unique():
         part = frame[frame["config"] == config]
