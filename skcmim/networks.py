@@ -583,14 +583,20 @@ class SmilesEncoder(nn.Module):
     def _final_states(self, inputs, lengths):
         """The last GRU layer's final forward and backward states of each row, read within its length.
 
-        What the bidirectional ``encoder_rnn`` gives on packed sequences,
-        computed as two one-directional passes over the padded batch with
-        its weights: the forward weights read each row from its start, the
-        reverse weights read it reversed within its length, so no state ever
-        sees a pad before a token.  Packed sequences cost twice as much on
-        the CPU (the backward pass of each time step's slice of a packed
-        batch fills a gradient the size of the whole batch with zeros).
+        What the bidirectional ``encoder_rnn`` gives on packed sequences.
+        When gradients flow (training) it is computed as two one-directional
+        passes over the padded batch with the GRU's weights: the forward
+        weights read each row from its start, the reverse weights read it
+        reversed within its length, so no state ever sees a pad before a
+        token.  Packed sequences train twice as slowly on the CPU (the
+        backward pass of each time step's slice of a packed batch fills a
+        gradient the size of the whole batch with zeros).  Without gradients
+        (``transform``, decoding, scoring) the packed GRU runs, as in skcmim
+        0.1, so that saved models encode bit for bit as they did; the two
+        agree to float rounding.
         """
+        if len(lengths) and not (torch.is_grad_enabled() and inputs.requires_grad):
+            return self._packed_final_states(inputs, lengths)
         rnn = self.encoder_rnn
         rows = torch.arange(inputs.shape[0], device=inputs.device)
         last = lengths - 1
@@ -604,6 +610,12 @@ class SmilesEncoder(nn.Module):
             forward = _gru_direction(rnn, layer, "", inputs, initial)
             backward = _gru_direction(rnn, layer, "_reverse", _reordered(inputs, reverse), initial)
         return torch.cat([forward[rows, last], backward[rows, last]], dim=-1)
+
+    def _packed_final_states(self, inputs, lengths):
+        """:meth:`_final_states` from the bidirectional GRU over packed sequences (a non-empty batch)."""
+        packed = nn.utils.rnn.pack_padded_sequence(inputs, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        hidden = self.encoder_rnn(packed)[1]  # (num_layers * 2, batch, hidden)
+        return torch.cat([hidden[-2], hidden[-1]], dim=-1)
 
     def encode(self, x):
         """Posterior mean ``mu(x)``."""

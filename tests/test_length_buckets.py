@@ -157,11 +157,20 @@ def test_encoder_gives_what_a_packed_bidirectional_gru_gives(lengths, num_layers
     torch.manual_seed(seed)
     module = SmilesEncoderDecoder(12, 3, hidden_size=8, embedding_dim=5, num_layers=num_layers).eval()
     x, lengths = _padded(lengths, 12, seed)
-    embedded = module.encoder_embedding(x)
-    packed = torch.nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-    _, hidden = module.encoder_rnn(packed)
-    expected = torch.cat([hidden[-2], hidden[-1]], dim=-1)
+    embedded = module.encoder_embedding(x)  # with gradients: the padded two-pass path
+    expected = module._packed_final_states(embedded, lengths)
     torch.testing.assert_close(module._final_states(embedded, lengths), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_inference_encodes_with_the_packed_gru_bit_for_bit():
+    # saved models must transform exactly as they did when the encoder always packed
+    torch.manual_seed(0)
+    module = SmilesEncoderDecoder(12, 3, hidden_size=8, embedding_dim=5, num_layers=2).eval().double()
+    x, lengths = _padded([7, 2, 5, 7, 1], 12, 0)
+    with torch.inference_mode():
+        embedded = module.encoder_embedding(x)
+        assert torch.equal(module._final_states(embedded, lengths), module._packed_final_states(embedded, lengths))
+        assert module.encode(x[:0]).shape == (0, 3)
 
 
 def test_encoder_gradients_match_the_packed_gru():
@@ -174,12 +183,8 @@ def test_encoder_gradients_match_the_packed_gru():
         final_states(module.encoder_embedding(x)).square().sum().backward()
         return {name: p.grad.clone() for name, p in module.named_parameters() if p.grad is not None}
 
-    def packed(embedded):
-        sequences = torch.nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-        hidden = module.encoder_rnn(sequences)[1]
-        return torch.cat([hidden[-2], hidden[-1]], dim=-1)
-
-    expected, got = gradients(packed), gradients(lambda embedded: module._final_states(embedded, lengths))
+    expected = gradients(lambda embedded: module._packed_final_states(embedded, lengths))
+    got = gradients(lambda embedded: module._final_states(embedded, lengths))
     assert expected.keys() == got.keys()
     for name in expected:
         torch.testing.assert_close(got[name], expected[name], rtol=1e-4, atol=1e-6, msg=name)
