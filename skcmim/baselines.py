@@ -111,6 +111,14 @@ class VAETransformer(_VAEOptions, BaseEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    alphabet : {"smiles", "selfies"}, default="smiles"
+        SMILES only: the token alphabet the network reads and writes.
+        ``"selfies"`` writes each (canonical) molecule as SELFIES and learns
+        a vocabulary of SELFIES symbols, so that every generated sequence is
+        a valid molecule; ``inverse_transform`` and ``sample`` still return
+        canonical SMILES (None for a sequence without atoms), and a molecule
+        SELFIES cannot write is an invalid row (see ``on_invalid``).
+        ``max_length`` counts tokens of this alphabet.
     n_jobs : int or None, default=None
         SMILES only: processes that parse and canonicalise molecules with
         RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
@@ -233,6 +241,7 @@ class VAETransformer(_VAEOptions, BaseEncoderDecoder):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        alphabet: Literal["smiles", "selfies"] = "smiles",
         n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -306,6 +315,14 @@ class CVAETransformer(_VAEOptions, BaseContrastiveEncoderDecoder):
         string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
         ``transform``/``score_samples`` give it a NaN row, so rows stay
         aligned with y.
+    alphabet : {"smiles", "selfies"}, default="smiles"
+        SMILES only: the token alphabet the network reads and writes.
+        ``"selfies"`` writes each (canonical) molecule as SELFIES and learns
+        a vocabulary of SELFIES symbols, so that every generated sequence is
+        a valid molecule; ``inverse_transform`` and ``sample`` still return
+        canonical SMILES (None for a sequence without atoms), and a molecule
+        SELFIES cannot write is an invalid row (see ``on_invalid``).
+        ``max_length`` counts tokens of this alphabet.
     n_jobs : int or None, default=None
         SMILES only: processes that parse and canonicalise molecules with
         RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
@@ -440,6 +457,7 @@ class CVAETransformer(_VAEOptions, BaseContrastiveEncoderDecoder):
         max_length: int | None = None,
         canonical: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
+        alphabet: Literal["smiles", "selfies"] = "smiles",
         n_jobs: int | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,

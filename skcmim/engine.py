@@ -352,6 +352,15 @@ class TensorBatches:
     the next chunk's first batch, so all batches but the last have
     ``batch_size`` rows.
 
+    Shuffled :class:`RaggedRows` (token sequences) are also bucketed by
+    length: the shuffled rows are cut into pools of ``length_buckets``
+    batches, each pool is sorted by length and cut into batches, and the
+    batches of the chunk are trained on in a random order.  A batch is then
+    padded to about its own rows' length rather than to the longest of
+    ``batch_size`` random rows, while every row is still seen once per
+    epoch, in batches that change from epoch to epoch.  Dense rows are
+    never bucketed.
+
     Parameters
     ----------
     dataset : DeviceTensorDataset or StreamDataset
@@ -369,15 +378,20 @@ class TensorBatches:
         single process.  A batch with a number of rows that does not divide
         evenly is trimmed to a multiple of ``world_size`` (so the last batch
         of an epoch may lose up to ``world_size - 1`` rows).
+    length_buckets : int or None, default=50
+        Batches per pool when bucketing shuffled ``RaggedRows`` by length;
+        None or 0: no bucketing.  Larger pools pad less and make batches of
+        more alike lengths.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, seed=0, rank=0, world_size=1):
+    def __init__(self, dataset, batch_size, shuffle=False, seed=0, rank=0, world_size=1, length_buckets=50):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = torch.Generator().manual_seed(seed)
         self.rank = rank
         self.world_size = world_size
+        self.length_buckets = length_buckets
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)
@@ -393,11 +407,22 @@ class TensorBatches:
                 permutation = torch.randperm(fresh, generator=self.generator).to(chunk.device)
                 order = torch.cat([order[: len(chunk) - fresh], permutation + (len(chunk) - fresh)])
             complete = len(chunk) - len(chunk) % self.batch_size
-            for start in range(0, complete, self.batch_size):
-                yield self._share(take_rows(chunk, order[start : start + self.batch_size])), None
+            for rows in self._full_batches(chunk, order[:complete]):
+                yield self._share(take_rows(chunk, rows)), None
             pending = _subset(chunk, order[complete:]) if complete < len(chunk) else None
         if pending is not None and len(pending) >= self.world_size:
             yield self._share(take_rows(pending, torch.arange(len(pending), device=pending.device))), None
+
+    def _full_batches(self, chunk, order):
+        """Rows of each batch of ``batch_size`` rows cut from ``order``, in training order."""
+        batches = order.reshape(-1, self.batch_size)
+        if not (self.shuffle and self.length_buckets and isinstance(chunk, RaggedRows)):
+            return batches
+        lengths = chunk.lengths if chunk.lengths.dim() == 1 else chunk.lengths.max(dim=1).values
+        pool = self.length_buckets * self.batch_size
+        pools = [rows[torch.argsort(lengths[rows], stable=True)] for rows in order.split(pool)]
+        batches = torch.cat(pools).reshape(-1, self.batch_size) if pools else batches
+        return batches[torch.randperm(len(batches), generator=self.generator).to(batches.device)]
 
     def _share(self, batch):
         if self.world_size == 1:

@@ -531,10 +531,10 @@ class SmilesEncoder(nn.Module):
     """Gaussian encoder of SMILES token ids: the encoder half of
     :class:`SmilesEncoderDecoder`.
 
-    Token embedding, bidirectional GRU over the non-pad tokens (packed
-    sequences, so the code does not depend on the padding), and a linear
-    head on the last layer's final forward and backward states to ``mu`` and
-    ``log_sigma`` (clamped below at -6).
+    Token embedding, bidirectional GRU over the non-pad tokens (each row
+    read within its length, so the code does not depend on the padding),
+    and a linear head on the last layer's final forward and backward states
+    to ``mu`` and ``log_sigma`` (clamped below at -6).
 
     Parameters
     ----------
@@ -564,32 +564,81 @@ class SmilesEncoder(nn.Module):
 
     def _prepare(self, x):
         """Token ids as int64, trimmed to the batch's longest sequence, and
-        the per-row lengths on the CPU (what packing needs).
+        the per-row lengths (at least 1), on the ids' device.
 
-        Trimming trailing padding changes nothing (the encoder is packed, the
-        decoder causal and its pad targets ignored) and saves compute.
+        Trimming trailing padding changes nothing (the encoder reads each
+        row within its length, the decoder is causal and its pad targets
+        ignored) and saves compute.
         """
         x = x.long()
-        lengths = (x != self.pad_index).sum(dim=1).cpu().clamp(min=1)
+        lengths = (x != self.pad_index).sum(dim=1).clamp(min=1)
         width = max(int(lengths.max()) if len(lengths) else 2, 2)
         return x[:, :width], lengths
 
     def _encode(self, x, lengths):
-        embedded = self.encoder_embedding(x)
-        if x.shape[0] == 0:  # packing refuses empty batches
-            final = embedded.new_zeros(0, self.encoder_head.in_features)
-            mu, log_sigma = self.encoder_head(final).chunk(2, dim=-1)
-            return mu, log_sigma.clamp(min=MIN_LOG_SCALE)
-        packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-        _, hidden = self.encoder_rnn(packed)  # (num_layers * 2, batch, hidden)
-        final = torch.cat([hidden[-2], hidden[-1]], dim=-1)
+        final = self._final_states(self.encoder_embedding(x), lengths)
         mu, log_sigma = self.encoder_head(final).chunk(2, dim=-1)
         return mu, log_sigma.clamp(min=MIN_LOG_SCALE)
+
+    def _final_states(self, inputs, lengths):
+        """The last GRU layer's final forward and backward states of each row, read within its length.
+
+        What the bidirectional ``encoder_rnn`` gives on packed sequences.
+        When gradients flow (training) it is computed as two one-directional
+        passes over the padded batch with the GRU's weights: the forward
+        weights read each row from its start, the reverse weights read it
+        reversed within its length, so no state ever sees a pad before a
+        token.  Packed sequences train twice as slowly on the CPU (the
+        backward pass of each time step's slice of a packed batch fills a
+        gradient the size of the whole batch with zeros).  Without gradients
+        (``transform``, decoding, scoring) the packed GRU runs, as in skcmim
+        0.1, so that saved models encode bit for bit as they did; the two
+        agree to float rounding.
+        """
+        if len(lengths) and not (torch.is_grad_enabled() and inputs.requires_grad):
+            return self._packed_final_states(inputs, lengths)
+        rnn = self.encoder_rnn
+        rows = torch.arange(inputs.shape[0], device=inputs.device)
+        last = lengths - 1
+        reverse = _reversal_index(lengths, inputs.shape[1])
+        initial = inputs.new_zeros(1, inputs.shape[0], rnn.hidden_size)
+        for layer in range(rnn.num_layers):
+            if layer:
+                # a layer reads both directions' states at each position, as nn.GRU's stacked layers do
+                inputs = F.dropout(torch.cat([forward, _reordered(backward, reverse)], dim=-1), rnn.dropout,
+                                   self.training)
+            forward = _gru_direction(rnn, layer, "", inputs, initial)
+            backward = _gru_direction(rnn, layer, "_reverse", _reordered(inputs, reverse), initial)
+        return torch.cat([forward[rows, last], backward[rows, last]], dim=-1)
+
+    def _packed_final_states(self, inputs, lengths):
+        """:meth:`_final_states` from the bidirectional GRU over packed sequences (a non-empty batch)."""
+        packed = nn.utils.rnn.pack_padded_sequence(inputs, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        hidden = self.encoder_rnn(packed)[1]  # (num_layers * 2, batch, hidden)
+        return torch.cat([hidden[-2], hidden[-1]], dim=-1)
 
     def encode(self, x):
         """Posterior mean ``mu(x)``."""
         x, lengths = self._prepare(x)
         return self._encode(x, lengths)[0]
+
+
+def _reversal_index(lengths, width):
+    """Positions that reverse each row within its length and leave its padding in place (an involution)."""
+    steps = torch.arange(width, device=lengths.device)
+    return torch.where(steps < lengths.unsqueeze(1), lengths.unsqueeze(1) - 1 - steps, steps)
+
+
+def _reordered(sequences, index):
+    """``sequences`` (batch, steps, features) with each row's steps taken in the order of its ``index`` row."""
+    return sequences.gather(1, index.unsqueeze(-1).expand(-1, -1, sequences.shape[-1]))
+
+
+def _gru_direction(rnn, layer, suffix, inputs, initial):
+    """States of one direction (``suffix`` "" or "_reverse") of one layer of the GRU ``rnn`` over ``inputs``."""
+    weights = [getattr(rnn, f"{name}_l{layer}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    states, _ = torch.gru(inputs, initial, weights, True, 1, 0.0, rnn.training, False, True)
+    return states
 
 
 class AugmentedSmilesEncoder(ContrastiveViews, SmilesEncoder):

@@ -211,3 +211,12 @@ def test_continued_training_keeps_the_alphabet(freesolv):
 def test_an_unknown_alphabet_is_a_parameter_error(freesolv):
     with pytest.raises(ValueError, match="'alphabet' parameter of CMIMTransformer must be a str among"):
         CMIMTransformer(**{**FAST, "alphabet": "inchi"}).fit(freesolv[:10])
+
+
+def test_the_vae_baselines_take_the_alphabet_too(freesolv):
+    from skcmim.baselines import CVAETransformer, VAETransformer
+
+    for Estimator in (VAETransformer, CVAETransformer):
+        model = Estimator(**SELFIES).fit(freesolv[:40])
+        assert isinstance(model.tokenizer_, SelfiesTokenizer)
+        assert all(_is_molecule(text) for text in model.sample(20, random_state=0))

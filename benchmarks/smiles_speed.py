@@ -1,0 +1,220 @@
+"""SMILES training throughput: the estimator, hand-written loops, batching and precision, side by side.
+
+The network is the SMILES cMIM of the issue (bidirectional GRU encoder and
+GRU decoder of width 256, 64-d token embeddings, a 32-d code), trained with
+Adam on ZINC rows from ``../shared/data``.  Every mode trains the same rows
+for one epoch; the modes run interleaved, each repeat in a rotated order
+(these machines are shared and noisy), and the report gives medians and
+ratios to the hand-written loop with the estimator's batching:
+
+* ``estimator``: ``CMIMTransformer.fit`` for one epoch; the epoch's time is
+  skorch's ``dur`` (the fit's set-up, RDKit validation and tokenisation,
+  once per fit, is reported apart);
+* ``hand``: the shortest correct torch loop over the same network, loss,
+  optimiser and batches (``TensorBatches``, length-bucketed by default);
+* ``hand_random``: the same loop with random batches (no length buckets);
+* ``legacy``: random batches and the encoder of skcmim 0.2, a bidirectional
+  GRU over packed sequences: the training the issue measured;
+* ``hand_bf16``: ``hand`` under bfloat16 autocast (the estimator's
+  ``mixed_precision=True``), on CPUs with native bfloat16 only;
+* ``hand_b256``, ``hand_b512``: ``hand`` with larger batches.
+
+Achieved model FLOP/s count the floating-point operations of the real
+(non-pad) tokens, from the GRU and linear sizes (training = 3 x forward),
+against the best of a large float32 (and bfloat16) ``torch.mm``::
+
+    python benchmarks/smiles_speed.py                       # 2,048 rows, 3 repeats
+    python benchmarks/smiles_speed.py --rows 4096 --repeats 5 --threads 2
+    python benchmarks/smiles_speed.py --modes estimator --output -    # any skcmim version, no report
+
+(from a checkout that is not the installed one: ``PYTHONPATH=. python
+benchmarks/smiles_speed.py``).  Writes benchmarks/results/smiles_speed_cpu.md.
+"""
+
+import argparse
+import gzip
+import os
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from skcmim import CMIMTransformer
+from skcmim.engine import DeviceTensorDataset, RaggedRows, TensorBatches, flush_denormals
+from skcmim.losses import MIMLoss
+from skcmim.molecules import SmilesTokenizer, to_smiles
+from skcmim.networks import SmilesEncoderDecoder
+
+RESULTS = Path(__file__).parent / "results"
+DATA_FOLDERS = [os.environ.get("SKCMIM_DATA"), Path(__file__).resolve().parents[2] / "shared" / "data",
+                "/work/shared/data"]
+HIDDEN, CODE, EMBEDDING = 256, 32, 64
+CMIM = dict(contrastive_weight=10.0, temperature=0.1)  # CMIMTransformer's defaults
+MODES = ("estimator", "hand", "hand_random", "legacy", "hand_bf16", "hand_b256", "hand_b512")
+
+
+def zinc_rows(n_rows):
+    """The first ``n_rows`` SMILES of the MOSES ZINC training split, canonical."""
+    folder = next((Path(f) for f in DATA_FOLDERS if f and (Path(f) / "zinc_moses_train.csv.gz").is_file()), None)
+    if folder is None:
+        raise SystemExit("zinc_moses_train.csv.gz not found; set SKCMIM_DATA to the shared data folder.")
+    with gzip.open(folder / "zinc_moses_train.csv.gz", "rt") as handle:
+        next(handle)
+        return to_smiles([next(handle).strip() for _ in range(n_rows)])[0]
+
+
+# ----------------------------------------------------------------------------- model FLOPs
+def gru_flops(n_inputs, hidden):
+    """Multiply-adds (x2) of one GRU step: three gates, each an input and a recurrent matrix product."""
+    return 2 * 3 * hidden * (n_inputs + hidden)
+
+
+def training_flops(lengths, vocab_size):
+    """FLOPs of one training pass over sequences of ``lengths`` tokens (``<bos>`` and ``<eos>`` included).
+
+    Forward: the encoder's two GRU directions read every token, the decoder
+    GRU and its output layer run at every token but the last; backward
+    costs two forwards.  Elementwise gate arithmetic, the loss and the
+    optimiser are left out (they are a few per cent).
+    """
+    tokens = int(np.sum(lengths))
+    encoder = 2 * gru_flops(EMBEDDING, HIDDEN) * tokens
+    decoder = (gru_flops(EMBEDDING + CODE, HIDDEN) + 2 * HIDDEN * vocab_size) * (tokens - len(lengths))
+    return 3 * (encoder + decoder)
+
+
+def matmul_peak(dtype, size=2048, repeats=5):
+    """Best FLOP/s of a ``size`` x ``size`` matrix product in ``dtype``."""
+    a, b = torch.randn(size, size).to(dtype), torch.randn(size, size).to(dtype)
+    torch.mm(a, b)
+    best = min(_seconds(lambda: torch.mm(a, b)) for _ in range(repeats))
+    return 2 * size**3 / best
+
+
+def _seconds(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# ----------------------------------------------------------------------------- the loops
+def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, packed=False, bf16=False):
+    """Seconds of one epoch of the shortest correct loop over ``data`` (``RaggedRows``)."""
+    torch.manual_seed(seed)
+    module = SmilesEncoderDecoder(vocab_size, CODE, max_length=max_length, embedding_dim=EMBEDDING,
+                                  hidden_size=HIDDEN)
+    if packed:  # the encoder of skcmim 0.2 in training too: the bidirectional GRU over packed sequences
+        module._final_states = module._packed_final_states
+    loss_fn = MIMLoss(**CMIM)
+    optimizer = torch.optim.Adam(module.parameters(), lr=1e-3)
+    batches = TensorBatches(DeviceTensorDataset(data), batch_size, shuffle=True, seed=seed,
+                            length_buckets=50 if buckets else None)
+    precision = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else torch.autocast("cpu", enabled=False)
+    start = time.perf_counter()
+    with flush_denormals():
+        for x, _ in batches:
+            optimizer.zero_grad()
+            with precision:
+                output = module(x)
+            loss_fn(output).float().backward()
+            optimizer.step()
+    return time.perf_counter() - start
+
+
+def estimator_epoch(smiles, *, batch_size, seed):
+    """(epoch seconds, whole-fit seconds) of ``CMIMTransformer.fit`` for one epoch."""
+    model = CMIMTransformer(CODE, hidden_layer_sizes=(HIDDEN,), max_epochs=1, batch_size=batch_size,
+                            device="cpu", random_state=seed)
+    fit = _seconds(lambda: model.fit(smiles))
+    return model.history_[-1, "dur"], fit
+
+
+def run_mode(mode, smiles, data, vocab_size, max_length, batch_size, seed):
+    """(epoch seconds, extra) of one mode."""
+    if mode == "estimator":
+        return estimator_epoch(smiles, batch_size=batch_size, seed=seed)
+    options = {"hand": {}, "hand_random": {"buckets": False}, "legacy": {"buckets": False, "packed": True},
+               "hand_bf16": {"bf16": True}, "hand_b256": {"batch_size": 256}, "hand_b512": {"batch_size": 512}}[mode]
+    options = {"batch_size": batch_size, **options}
+    return hand_epoch(data, vocab_size, max_length, seed=seed, **options), None
+
+
+# ----------------------------------------------------------------------------- report
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=2048)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--output", default=str(RESULTS / "smiles_speed_cpu.md"), help="report file; - for none")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    native_bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()  # emulated bfloat16 is slower, not faster
+    modes = [m for m in args.modes.split(",") if m != "hand_bf16" or native_bf16]
+
+    smiles = zinc_rows(args.rows)
+    tokenizer = SmilesTokenizer().fit(smiles)
+    flat, lengths = tokenizer.encode_ragged(smiles)
+    data = RaggedRows(flat, lengths, tokenizer.pad_index)
+    vocab_size, max_length = tokenizer.vocab_size, tokenizer.max_length_
+    flops = training_flops(lengths, vocab_size)
+    peaks = {"float32": matmul_peak(torch.float32), "bfloat16": matmul_peak(torch.bfloat16)}
+
+    # warm-up: allocator, kernels, lazy imports
+    warm = RaggedRows(*tokenizer.encode_ragged(smiles[:256]), tokenizer.pad_index)
+    for mode in modes:
+        run_mode(mode, smiles[:256], warm, vocab_size, max_length, args.batch_size, 0)
+
+    times = {mode: [] for mode in modes}
+    fits = []
+    for repeat in range(args.repeats):
+        for mode in modes[repeat % len(modes):] + modes[: repeat % len(modes)]:
+            seconds, fit = run_mode(mode, smiles, data, vocab_size, max_length, args.batch_size, repeat)
+            times[mode].append(seconds)
+            if fit is not None:
+                fits.append(fit)
+            print(f"repeat {repeat} {mode:12s} {len(smiles) / seconds:8.1f} molecules/s", flush=True)
+
+    base = "hand" if "hand" in times else modes[0]
+    lines = [
+        f"Device: cpu, torch {torch.__version__}, {torch.get_num_threads()} threads, load average "
+        f"{os.getloadavg()[0]:.1f} at the end (shared machine)",
+        f"ZINC (MOSES train) first {len(smiles):,} rows, {int(lengths.sum()):,} tokens (mean "
+        f"{lengths.mean():.1f}), GRU {HIDDEN}, code {CODE}, batch {args.batch_size}, one epoch per mode, "
+        f"{args.repeats} interleaved repeats",
+        f"Model FLOPs: {flops / len(smiles) / 1e6:.0f} MFLOP per molecule per epoch (real tokens, training = 3 x "
+        f"forward); matmul peak: float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, bfloat16 "
+        f"{peaks['bfloat16'] / 1e9:.0f} GFLOP/s (2048 x 2048 torch.mm, best of 5)",
+        "",
+        f"| mode | molecules/s (median) | s/epoch (median) | ratio to {base} (median, min..max) | model GFLOP/s "
+        f"| % of float32 peak |",
+        "|---|---|---|---|---|---|",
+    ]
+    for mode in modes:
+        median = statistics.median(times[mode])
+        ratios = [t / b for t, b in zip(times[mode], times[base])]
+        lines.append(
+            f"| {mode} | {len(smiles) / median:,.0f} | {median:.2f} | {statistics.median(ratios):.3f} "
+            f"({min(ratios):.3f}..{max(ratios):.3f}) | {flops / median / 1e9:.1f} | "
+            f"{100 * flops / median / peaks['float32']:.0f}% |"
+        )
+    if fits:
+        lines.append("")
+        lines.append(f"Estimator fit of one epoch, set-up included (RDKit validation, tokenisation once per fit): "
+                     f"{statistics.median(fits):.2f} s median")
+    if "legacy" in times and "estimator" in times:
+        speedups = [old / new for old, new in zip(times["legacy"], times["estimator"])]
+        lines.append(f"Estimator epoch speed-up over the legacy loop (packed encoder, random batches): "
+                     f"{statistics.median(speedups):.2f}x median ({min(speedups):.2f}..{max(speedups):.2f})")
+    if args.output != "-":
+        Path(args.output).parent.mkdir(exist_ok=True)
+        Path(args.output).write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
