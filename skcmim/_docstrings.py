@@ -88,7 +88,7 @@ PARAMETER_DOCS = {
                 "also skorch's table of per-epoch losses and times."),
     "contrastive_weight": ("float, default=10.0",
                            "Weight ``w_c`` of the contrastive term.  The default was chosen on a validation "
-                           "split of MNIST digits (``benchmarks/tune.py``)."),
+                           "split of the MNIST-5k training half (``benchmarks/tuning.py``)."),
     "contrastive_temperature": ("float, default=0.1",
                                 "Temperature ``tau`` of the contrastive term's cosine-similarity softmax."),
     "latent_scale": ('{"none", "per_dimension"}, default="none"',
@@ -170,7 +170,16 @@ _VIEW_PARAMETER_DOCS = {
 }
 
 # Where a class describes a parameter differently, or lists other attributes.
+_CHOSEN = ("Chosen for cMIM on a validation split of the MNIST-5k training half (``benchmarks/tuning.py``, "
+           "record in ``benchmarks/results/tuning.md``).")
 CLASS_PARAMETER_DOCS = {
+    "CMIMTransformer": {
+        "latent_scale": ('{"none", "per_dimension"}, default="per_dimension"',
+                         PARAMETER_DOCS["latent_scale"][1] + "  " + _CHOSEN),
+        "contrastive_on": ('{"z", "mu"}, default="mu"',
+                           PARAMETER_DOCS["contrastive_on"][1] + "  " + _CHOSEN + "  On ``mu`` the term "
+                           "shapes the posterior means, which ``transform`` returns."),
+    },
     "InfoNCEAETransformer": {
         **_VIEW_PARAMETER_DOCS,
         "reconstruction_weight": ("float, default=1.0",

@@ -374,7 +374,8 @@ class CVAETransformer(_VAEOptions, BaseContrastiveEncoderDecoder):
         objective.
     contrastive_weight : float, default=10.0
         Weight ``w_c`` of the contrastive term.  The default was chosen on a
-        validation split of MNIST digits (``benchmarks/tune.py``).
+        validation split of the MNIST-5k training half
+        (``benchmarks/tuning.py``).
     contrastive_temperature : float, default=0.1
         Temperature ``tau`` of the contrastive term's cosine-similarity
         softmax.
