@@ -241,9 +241,17 @@ def _estimator_class(path, name):
     return getattr(importlib.import_module(_ESTIMATOR_MODULES[name]), name)
 
 
+#: Parameters added after files were first written, with the value that reproduces how the models of
+#: those files were trained (a newer default, such as cMIM's, must not change an old model on load).
+_BEFORE_THE_PARAMETER_EXISTED = {"latent_scale": "none", "reconstruction": "sum", "contrastive_on": "z",
+                                 "alphabet": "smiles", "kl_warmup_epochs": 0, "free_bits": 0.0}
+
+
 def _configured_estimator(path, cls, params):
     """An unfitted ``cls`` with the file's parameters, checked by the estimator's own constraints."""
     estimator = cls()
+    known = estimator.get_params(deep=False)
+    params = {**{k: v for k, v in _BEFORE_THE_PARAMETER_EXISTED.items() if k in known}, **params}
     try:
         estimator.set_params(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
         estimator._validate_params()

@@ -74,6 +74,17 @@ def test_masked_values_are_refused_with_their_place(mask):
         CMIMTransformer(**TINY).fit(X)
 
 
+@FUZZ
+@given(widths=st.lists(st.one_of(st.none(), st.integers(0, 4)), min_size=2, max_size=6))
+def test_ragged_rows_are_named(widths):
+    X = [1.0 if width is None else [1.0] * width for width in widths]
+    if len(set(widths)) == 1:
+        return  # a matrix (or a 1-D list): not ragged
+    bad = next(index for index, width in enumerate(widths) if width != widths[0])
+    with pytest.raises(ValueError, match=f"ragged: row {bad} holds"):
+        CMIMTransformer(**TINY).fit(X)
+
+
 _ODD_COLUMNS = {
     "datetime": lambda n: pd.date_range("2020-01-01", periods=n),
     "timedelta": lambda n: pd.to_timedelta(np.arange(n), unit="s"),

@@ -84,6 +84,24 @@ def _unmasked(X):
     return np.ma.getdata(X)
 
 
+def _ragged_row(X):
+    """Where a list of rows stops being a matrix (``"row 3 has 2 values where row 0 has 4"``), or None."""
+    if not isinstance(X, (list, tuple)):
+        return None
+
+    def width(row):
+        return len(row) if isinstance(row, (list, tuple, np.ndarray)) else None
+
+    def values(n):
+        return "a single value" if n is None else f"{n} value{'' if n == 1 else 's'}"
+
+    first = width(X[0]) if len(X) else None
+    for index, row in enumerate(X):
+        if width(row) != first:
+            return f"row {index} holds {values(width(row))} where row 0 holds {values(first)}"
+    return None
+
+
 def _check_column_dtypes(X, name):
     """DataFrame columns of dates, periods, intervals or categories are not numbers: name the column."""
     dtypes = getattr(X, "dtypes", None)
@@ -199,6 +217,9 @@ class NumericInput(DataInput):
         try:
             X = validate_data(estimator, X, reset=reset, dtype=[np.float64, np.float32], accept_sparse="csr")
         except (TypeError, ValueError) as exc:
+            ragged = _ragged_row(X) if "inhomogeneous" in str(exc) else None
+            if ragged is not None:
+                raise ValueError(f"{name} expects a numeric matrix, but X is ragged: {ragged}.") from exc
             # only errors about a cell's value get its place; others (feature names, shapes) stand
             about_a_value = isinstance(exc, TypeError) or any(word in str(exc) for word in ("convert", "NaN", "infinity"))
             cell = _locate_bad_cell(X) if about_a_value else None
