@@ -29,14 +29,15 @@ from .numeric import row_slices
 __all__ = ["SmilesInput"]
 
 # Tokens (rows x padded length) per forward pass: bounds the memory of the
-# decoder states that informative embeddings read out.
-_INFERENCE_TOKENS = 1 << 17
-# Molecules per forward pass.  Each recurrent step is one small matrix
-# product per layer and direction; on one thread 256 to 4096 rows run within
-# noise of each other, on two threads sharing busy cores fewer, larger products
-# wait less for the second thread (GRU 256 on ZINC: 1024 rows 2.8x faster than
-# 256; benchmarks/pretrained_speed.py --batch-rows measures it).
-INFERENCE_ROWS = 1024
+# decoder states that informative embeddings read out (float32 states: the
+# bytes of 0.1.0's float64 bound of 1 << 17 tokens).
+_INFERENCE_TOKENS = 1 << 18
+# Molecules per forward pass.  Each recurrent step is a few small matrix
+# products and gate operations, each a parallel region: on two threads
+# sharing busy cores every region waits for the second thread, so fewer,
+# larger batches win (GRU 256 on ZINC, 4,000 SMILES: 1024 rows 2.8x faster
+# than 256); on one thread 256 to 4096 rows run within noise of each other.
+INFERENCE_ROWS = 4096
 
 
 class SmilesInput(DataInput):
