@@ -10,12 +10,20 @@ The SMILES are the first ``--n-smiles`` of the MOSES ZINC test split; every
 repeat loads the model from its file again and embeds them all (RDKit
 validation and canonicalisation included).
 
+``--model-file`` times a saved model file instead (registered in a temporary
+models folder), so that two versions of skcmim can be timed on the same
+weights, runs interleaved on a shared machine; ``--batch-rows`` sets the
+molecules per forward pass (``skcmim.inputs.smiles.INFERENCE_ROWS``) to
+measure that choice.
+
     python benchmarks/pretrained_speed.py --threads 2
     python benchmarks/pretrained_speed.py --model cmim-zinc --threads 2
+    python benchmarks/pretrained_speed.py --model-file stand-in.safetensors --batch-rows 256
 """
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -33,9 +41,22 @@ def stand_in(folder, n_train, data):
     model = CMIMTransformer(n_components=32, hidden_layer_sizes=(256,), max_epochs=1, batch_size=128,
                             random_state=0, device="cpu")
     model.fit(fetch_zinc("train", n_samples=n_train, path=data))
-    path = model.save(Path(folder) / "stand-in.safetensors")
+    return registered(model.save(Path(folder) / "stand-in.safetensors"))
+
+
+def registered(path):
+    """Register the model file ``path`` in its folder under the name "stand-in"; the name."""
     pretrained.register_model(path, {"name": "stand-in", "estimator": "CMIMTransformer"})
     return "stand-in"
+
+
+def set_batch_rows(rows):
+    """Molecules per forward pass of SMILES inference (versions without the setting refuse)."""
+    from skcmim.inputs import smiles
+
+    if not hasattr(smiles, "INFERENCE_ROWS"):
+        raise SystemExit("--batch-rows: this version of skcmim has no skcmim.inputs.smiles.INFERENCE_ROWS")
+    smiles.INFERENCE_ROWS = rows
 
 
 def main(argv=None):
@@ -46,25 +67,34 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: %(default)s)")
     parser.add_argument("--data", default=None, help="folder of zinc_moses_{train,test}.csv.gz (default: fetch_zinc's search)")
     parser.add_argument("--n-train", type=int, default=2000, help="molecules the stand-in trains on (default: %(default)s)")
+    parser.add_argument("--model-file", default=None, help="a saved model file to time (instead of --model or a stand-in)")
+    parser.add_argument("--batch-rows", type=int, default=None, help="molecules per forward pass (default: skcmim's)")
+    parser.add_argument("--informative", action="store_true", help="time informative embeddings (the decoder runs too)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.batch_rows is not None:
+        set_batch_rows(args.batch_rows)
     smiles = fetch_zinc("test", n_samples=args.n_smiles, path=args.data)
     with tempfile.TemporaryDirectory() as folder:
         models_dir = None
         name = args.model
-        if name is None:
+        if args.model_file is not None:
+            models_dir = folder
+            name = registered(shutil.copy(args.model_file, Path(folder) / "stand-in.safetensors"))
+        elif name is None:
             models_dir = folder
             name = stand_in(folder, args.n_train, args.data)
         (card,) = [card for card in pretrained.list_models(models_dir) if card["name"] == name]
         seconds = []
         for _ in range(args.repeats):
             start = time.perf_counter()
-            Z = pretrained.load(name, models_dir=models_dir).transform(smiles)
+            Z = pretrained.load(name, models_dir=models_dir).set_params(informative=args.informative).transform(smiles)
             seconds.append(time.perf_counter() - start)
     result = {"model": name, "file_mb": round(card["size_bytes"] / 1e6, 1), "n_smiles": len(smiles),
-              "threads": args.threads, "width": Z.shape[1], "seconds_median": round(statistics.median(seconds), 2),
-              "seconds_min": round(min(seconds), 2), "smiles_per_s": round(len(smiles) / statistics.median(seconds)),
-              "machine": machine()}
+              "threads": args.threads, "batch_rows": args.batch_rows, "informative": args.informative,
+              "width": Z.shape[1], "seconds": [round(value, 2) for value in seconds],
+              "seconds_median": round(statistics.median(seconds), 2), "seconds_min": round(min(seconds), 2),
+              "smiles_per_s": round(len(smiles) / statistics.median(seconds)), "machine": machine()}
     print(json.dumps(result))
     return 0
 

@@ -346,13 +346,14 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
             return copy.deepcopy(self.module_).double()
         return self.module_
 
-    def _map_batches(self, batches, fn, dtype):
+    def _map_batches(self, batches, fn, dtype, compute_dtype=None):
         """``fn(module, batch)`` over ``batches`` (arrays) on the model's device.
 
-        The module computes in float64 when ``dtype`` is float64 (on the
-        CPU); the concatenated result has ``dtype``.
+        The module computes in float64 when ``compute_dtype`` (by default
+        ``dtype``) is float64 (on the CPU); the concatenated result has
+        ``dtype``.
         """
-        module = self._inference_module(np.dtype(dtype))
+        module = self._inference_module(np.dtype(dtype if compute_dtype is None else compute_dtype))
         device = next(module.parameters()).device
         outputs = []
         with torch.inference_mode():
@@ -369,7 +370,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         per row); rows without an output (invalid molecules) are NaN.
         """
         rows = self.input_.inference_rows(X, self, scoring=scoring)
-        outputs = self._map_batches(rows.batches, fn, rows.dtype)
+        outputs = self._map_batches(rows.batches, fn, rows.dtype, rows.compute_dtype)
         finite = np.isfinite(outputs).all(axis=tuple(range(1, outputs.ndim)))  # per row; none for no rows
         if not finite.all():
             row = rows.row_of(int(np.argmin(finite)))
@@ -393,8 +394,9 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         X_new : ndarray of shape (n_samples, n_features_out)
             ``n_components`` columns, or with ``informative=True`` the code
             followed by the decoder hidden states at the code.  The dtype
-            follows X (float32 or float64; float64 for SMILES, with NaN rows
-            for invalid molecules under ``on_invalid="nan"``).
+            follows X (float32 or float64; float64 for SMILES, computed in
+            float32, with NaN rows for invalid molecules under
+            ``on_invalid="nan"``).
         """
         check_is_fitted(self)
         return self._apply(X, self._embedding, width=self._n_features_out)

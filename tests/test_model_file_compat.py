@@ -1,4 +1,9 @@
-"""Model files written by skcmim 0.1.0 load and give the same output, bit for bit."""
+"""Model files written by skcmim 0.1.0 load and give the same output.
+
+Numeric models bit for bit; SMILES models within 1e-6 + 1e-5 |0.1.0 value|
+(the largest difference measured is 1.4e-7), since SMILES inference computes
+in float32 where 0.1.0 computed in float64 (see CHANGELOG.md).
+"""
 
 from pathlib import Path
 
@@ -20,10 +25,10 @@ def test_numeric_model_file_of_0_1_transforms_bit_identically():
     assert model.likelihood_ == "bernoulli" and model.n_features_in_ == 64
 
 
-def test_smiles_model_file_of_0_1_transforms_bit_identically():
+def test_smiles_model_file_of_0_1_transforms_within_float32_precision():
     pytest.importorskip("rdkit")
     model = skcmim.load(FIXTURES / "smiles_v0_1.safetensors")
     expected = np.load(FIXTURES / "smiles_v0_1_transform.npy")
-    np.testing.assert_array_equal(model.set_params(informative=True).transform(SMILES), expected)
+    np.testing.assert_allclose(model.set_params(informative=True).transform(SMILES), expected, rtol=1e-5, atol=1e-6)
     assert model.input_kind_ == "smiles" and model.likelihood_ == "categorical"
     assert model.tokenizer_.vocab_size > 4

@@ -92,8 +92,9 @@ def test_row_outputs_do_not_depend_on_the_batch(fitted, freesolv):
     smiles = freesolv[0][:30]
     together = fitted.transform(smiles)
     alone = np.vstack([fitted.transform([s]) for s in smiles])
-    np.testing.assert_allclose(together, alone, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(fitted.transform(smiles[::-1]), together[::-1], rtol=0, atol=1e-10)
+    # computed in float32: next to other molecules a row may differ in the last bits, and no more
+    np.testing.assert_allclose(together, alone, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(fitted.transform(smiles[::-1]), together[::-1])  # the order of X: not at all
 
 
 def test_informative_embeddings_switch_without_refit(fitted, freesolv):

@@ -28,6 +28,9 @@ class InferenceRows:
         Network input, one array per forward pass.
     dtype : numpy dtype
         Dtype of the outputs (the module computes in float64 for float64).
+    compute_dtype : numpy dtype or None
+        Dtype the module computes in when it differs from ``dtype`` (SMILES:
+        float32 for float64 outputs); None: as ``dtype`` says.
     n_rows : int
         Rows of X.
     valid : ndarray of bool of shape (n_rows,) or None
@@ -37,9 +40,10 @@ class InferenceRows:
         batches (they may be sorted, e.g. by length).  None: in order.
     """
 
-    def __init__(self, batches, dtype, n_rows, valid=None, order=None):
+    def __init__(self, batches, dtype, n_rows, valid=None, order=None, compute_dtype=None):
         self.batches = batches
         self.dtype = np.dtype(dtype)
+        self.compute_dtype = None if compute_dtype is None else np.dtype(compute_dtype)
         self.n_rows = n_rows
         self.valid = valid
         self.order = order
