@@ -45,7 +45,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
 from verdicts import claim, claims_markdown, paired
 
 from skcmim import CMIMTransformer, MIMTransformer
@@ -68,7 +67,6 @@ MODELS = {
 EVALUATORS = {
     "LogReg": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
     "KNN-5": lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(5)),
-    "RBF SVM": lambda: make_pipeline(StandardScaler(), SVC()),
 }
 
 
@@ -126,7 +124,7 @@ def _fit_and_score(data, name, seed, max_epochs, threads):
     return scores, recon, speed
 
 
-def downstream(data, seeds, max_epochs, jobs):
+def downstream(data, seeds, max_epochs, jobs, memory=False):
     """Scores of every representation x evaluator x seed, plus reconstruction and speed."""
     X, y = DATASETS[data]()
     X_train, X_test, y_train, y_test = split(X, y)
@@ -154,8 +152,8 @@ def downstream(data, seeds, max_epochs, jobs):
         speed.append(p)
     for row in speed:
         row["hand_epoch_s"] = hand_epoch_s
-    # memory in a fresh process per model (seed 0), so that earlier fits do not hide it
-    for row in speed:
+    # memory in a fresh process per model (seed 0), so that earlier fits do not hide it: one more fit each
+    for row in speed if memory else []:
         if row["seed"] == 0:
             row["peak_mib"] = peak_fit_memory(data, None if row["model"].startswith("PCA") else row["model"],
                                               max_epochs)
@@ -321,13 +319,15 @@ def _numeric_sections(scores, ranks, sweep, recon, speed, updates):
     recon_table = recon.groupby(["dataset", "model"]).agg(
         mse=("mse", "mean"), mse_std=("mse", "std"),
         **({"active_dims": ("active_dims", "mean")} if "active_dims" in recon else {})).reset_index()
-    speed_table = (speed.groupby(["dataset", "model"])[["fit_s", "transform_per_s", "peak_mib", "epoch_s",
-                                                         "hand_epoch_s"]].mean().reset_index())
+    columns = [c for c in ("fit_s", "transform_per_s", "peak_mib", "epoch_s", "hand_epoch_s") if c in speed]
+    speed_table = speed.groupby(["dataset", "model"])[columns].mean().reset_index()
     pca_speed = speed_table[speed_table["model"].str.startswith("PCA")].set_index("dataset")
-    pca_speed["peak_mib"] = pca_speed["peak_mib"].clip(lower=1.0)  # PCA of these sizes adds under 1 MiB
+    if "peak_mib" in pca_speed:
+        pca_speed["peak_mib"] = pca_speed["peak_mib"].clip(lower=1.0)  # PCA of these sizes adds under 1 MiB
     for column, label in (("fit_s", "fit / PCA"), ("transform_per_s", "transform / PCA"),
                           ("peak_mib", "memory / PCA")):
-        speed_table[label] = speed_table[column] / speed_table["dataset"].map(pca_speed[column])
+        if column in speed_table:
+            speed_table[label] = speed_table[column] / speed_table["dataset"].map(pca_speed[column])
     speed_table["epoch / hand loop"] = speed_table["epoch_s"] / speed_table["hand_epoch_s"]
     speed_table = speed_table.drop(columns=["hand_epoch_s"])
     sweep_table = (sweep.groupby(["dataset", "model", "batch_size"])["accuracy"].agg(["mean", "std"])
@@ -353,8 +353,8 @@ def _numeric_sections(scores, ranks, sweep, recon, speed, updates):
         "## Speed (CPU)",
         "",
         "fit seconds and transform samples/s of the test half (means over seeds, fits run in parallel worker "
-        "processes); peak memory added by one fit (MiB of resident set, sampled every 2 ms, seed 0, in a fresh "
-        "process; PCA's is floored at 1 MiB for the ratio); seconds per training epoch; ratios to PCA and to the "
+        "processes); with `--memory`, the peak memory added by one fit (MiB of resident set, sampled every 2 ms, "
+        "seed 0, in a fresh process; PCA's is floored at 1 MiB for the ratio); seconds per training epoch; ratios to PCA and to the "
         "minimal hand-written torch loop of `benchmarks/core_speed.py` (MLP (512, 512), batch 128; best of 3 "
         "after a warm-up) timed on the same data in the same run. Training speed proper is "
         "`benchmarks/core_speed.py`'s side-by-side ratio.",
@@ -399,13 +399,15 @@ def main():
     parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS) + ["molecules"],
                         help="override the datasets")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for the fits")
+    parser.add_argument("--memory", action="store_true", help="also measure each model's peak fit memory (one more "
+                        "fit per model, in a fresh process)")
     args = parser.parse_args()
     seeds = [0, 1, 2, 3, 4]
     if args.quick:
         datasets, max_epochs, updates, prefix = ["digits", "molecules"], 20, 200, "quick_"
         pretraining = dict(n_pretrain=2000, epochs=1, hidden=64)
     else:
-        datasets, max_epochs, updates, prefix = ["mnist5k", "digits", "molecules"], 50, 500, ""
+        datasets, max_epochs, updates, prefix = ["mnist5k", "molecules"], 50, 500, ""
         pretraining = dict(n_pretrain=10_000, epochs=2, hidden=128)
     datasets = args.datasets or datasets
     numeric = [data for data in datasets if data != "molecules"]
@@ -418,7 +420,7 @@ def main():
 
     scores, recon, speed = [], [], []
     for data in numeric:
-        s, r, p = downstream(data, seeds, max_epochs, args.jobs)
+        s, r, p = downstream(data, seeds, max_epochs, args.jobs, args.memory)
         scores += s
         recon += r
         speed += p
