@@ -73,6 +73,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._warnings import find_stack_level
+
 __all__ = [
     "BOS_TOKEN",
     "EOS_TOKEN",
@@ -794,7 +796,7 @@ class SmilesTokenizer(BaseEstimator):
                 f"{n_unknown} unknown tokens in {unknown_rows} SMILES were mapped to {UNK_TOKEN} "
                 f"(most common: {shown}); they were not in the vocabulary learnt by fit.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=find_stack_level(),
             )
         return flat, lengths
 

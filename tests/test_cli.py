@@ -57,7 +57,7 @@ def test_embed_writes_one_row_per_molecule_in_order_and_reports_invalid_lines(mo
     assert smiles == ["CCO", "c1ccccc1O", "C1CC", "CCN(CC)CC", ""]
     assert np.isnan(Z[[2, 4]]).all() and np.isfinite(Z[[0, 1, 3]]).all()
     expected = models_env.transform(["CCO", "c1ccccc1O", "CCN(CC)CC"])
-    np.testing.assert_allclose(Z[[0, 1, 3]], expected, rtol=1e-12)
+    np.testing.assert_allclose(Z[[0, 1, 3]], expected, rtol=0, atol=1e-6)  # float32 network: batches of other molecules move the last bits
 
 
 def test_embed_reads_smi_files_named_columns_and_informative_embeddings(models_env, tmp_path, capsys):
@@ -71,7 +71,7 @@ def test_embed_reads_smi_files_named_columns_and_informative_embeddings(models_e
     informative = models_env.set_params(informative=True)
     try:
         assert header[1:] == list(informative.get_feature_names_out())
-        np.testing.assert_allclose(Z, informative.transform(["CCO", "c1ccccc1O"]), rtol=1e-12)
+        np.testing.assert_allclose(Z, informative.transform(["CCO", "c1ccccc1O"]), rtol=0, atol=1e-6)  # float32 network: batches of other molecules move the last bits
     finally:
         models_env.set_params(informative=False)
 
@@ -86,7 +86,7 @@ def test_embed_with_a_model_file_path(registered, tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("smiles\nCCO\n")
     assert main(["embed", str(source), "--model", str(path), "-o", str(tmp_path / "out.csv")]) == 0
-    np.testing.assert_allclose(read_output(tmp_path / "out.csv")[2], model.transform(["CCO"]), rtol=1e-12)
+    np.testing.assert_allclose(read_output(tmp_path / "out.csv")[2], model.transform(["CCO"]), rtol=0, atol=1e-6)  # float32 network: batches of other molecules move the last bits
 
 
 @pytest.mark.parametrize("content, args, message", [
@@ -139,7 +139,7 @@ def test_shell_embed_and_help(registered, tmp_path):
     assert "line 3 holds an invalid SMILES string 'not-a-molecule'" in done.stderr
     _, smiles, Z = read_output(out)
     assert smiles == ["CCO", "not-a-molecule", "c1ccccc1O"] and np.isnan(Z[1]).all()
-    np.testing.assert_allclose(Z[[0, 2]], model.transform(["CCO", "c1ccccc1O"]), rtol=1e-12)
+    np.testing.assert_allclose(Z[[0, 2]], model.transform(["CCO", "c1ccccc1O"]), rtol=0, atol=1e-6)  # float32 network: batches of other molecules move the last bits
 
     top = run("--help")
     assert top.returncode == 0 and "embed" in top.stdout and "--n-components" in top.stdout
