@@ -73,8 +73,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._warnings import find_stack_level
-
 __all__ = [
     "BOS_TOKEN",
     "EOS_TOKEN",
@@ -791,6 +789,9 @@ class SmilesTokenizer(BaseEstimator):
             flat[start + length - 1] = self.eos_index
             start += length
         if n_unknown:
+            # imported here: this module also loads on its own, without the package (RDKit-only uses)
+            from ._warnings import find_stack_level
+
             shown = ", ".join(repr(token) for token, _ in examples.most_common(5))
             warnings.warn(
                 f"{n_unknown} unknown tokens in {unknown_rows} SMILES were mapped to {UNK_TOKEN} "
