@@ -147,6 +147,7 @@ api_coverage_public_modules = [
     "skcmim.datasets",
     "skcmim.distributed",
     "skcmim.generation_metrics",
+    "skcmim.metrics",
     "skcmim.molecules",
     "skcmim.persistence",
     "skcmim.plotting",

@@ -110,6 +110,7 @@ NAMES = {
         "skorch.callbacks.Checkpoint": ("py:class", "callbacks.html#$"),
         "skorch.callbacks.EarlyStopping": ("py:class", "callbacks.html#$"),
         "skorch.callbacks.LRScheduler": ("py:class", "callbacks.html#$"),
+        "skorch.callbacks.PassthroughScoring": ("py:class", "callbacks.html#$"),
         "skorch.history.History": ("py:class", "history.html#$"),
     }),
     "torch": ("https://docs.pytorch.org/docs/stable/", "PyTorch", "stable", {
