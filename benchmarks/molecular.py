@@ -42,7 +42,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 from _common import machine
+from joblib import Parallel, delayed
 from rdkit import Chem, RDLogger
 from rdkit.Chem import Descriptors, rdFingerprintGenerator
 from sklearn.decomposition import PCA
@@ -82,34 +84,55 @@ def descriptors(smiles):
     return np.clip(X, -1e6, 1e6)
 
 
-def reference_features(s_train, s_test, rdkit_descriptors=False, pca_width=None):
-    """The features the codes are compared with: ECFP4, and on request RDKit
-    descriptors and PCA of ECFP4 (fitted on the training part) at ``pca_width``."""
-    X_train, X_test = morgan(s_train), morgan(s_test)
-    sets = {"ECFP4": (X_train, X_test)}
-    if rdkit_descriptors:
-        sets["RDKit descriptors"] = (descriptors(s_train), descriptors(s_test))
-    if pca_width:
-        pca = PCA(pca_width, random_state=0).fit(X_train)
-        sets[f"PCA-{pca_width}"] = (pca.transform(X_train), pca.transform(X_test))
-    return sets
+def reference_featurizer(rdkit_descriptors=False):
+    """``featurize(smiles) -> {label: X}``: ECFP4 and, on request, RDKit 2-D descriptors."""
+    def featurize(smiles):
+        sets = {"ECFP4": morgan(smiles)}
+        if rdkit_descriptors:
+            sets["RDKit descriptors"] = descriptors(smiles)
+        return sets
+    return featurize
 
 
-def code_features(name, model, s_train, s_test, plain_label):
-    """The plain codes (labelled ``plain_label``) and, for an encoder-decoder,
-    the informative embeddings of one pretrained model; the model is not refitted."""
-    decodes = hasattr(model, "inverse_transform")  # InfoNCE has no decoder, hence no informative embeddings
-    sets = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # a few task tokens are not in ZINC's vocabulary
-        for informative in (False, True) if decodes else (False,):
-            if decodes:
-                model.set_params(informative=informative)
-            label = f"{name} informative" if informative else plain_label
-            sets[label] = (model.transform(s_train), model.transform(s_test))
-    if decodes:
-        model.set_params(informative=False)
-    return sets
+def code_featurizer(name, model, plain_label):
+    """``featurize(smiles) -> {label: Z}``: the plain codes (labelled ``plain_label``) and, for an
+    encoder-decoder, the informative embeddings of one pretrained model, which is not refitted."""
+    def featurize(smiles):
+        decodes = hasattr(model, "inverse_transform")  # InfoNCE has no decoder, hence no informative embeddings
+        sets = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a few task tokens are not in ZINC's vocabulary
+            for informative in (False, True) if decodes else (False,):
+                if decodes:
+                    model.set_params(informative=informative)
+                sets[f"{name} informative" if informative else plain_label] = model.transform(smiles)
+        if decodes:
+            model.set_params(informative=False)
+        return sets
+    return featurize
+
+
+def task_features(tasks, featurize):
+    """``{task: {label: (X_train, X_test)}}`` with ``featurize`` applied once to the distinct SMILES of
+    all ``tasks`` (the random and the scaffold split of a data set share their molecules)."""
+    smiles = list(dict.fromkeys(s for s_train, _, s_test, _ in tasks.values() for s in (*s_train, *s_test)))
+    row = {s: i for i, s in enumerate(smiles)}
+    features = featurize(smiles)
+    return {task: {label: (X[[row[s] for s in s_train]], X[[row[s] for s in s_test]])
+                   for label, X in features.items()}
+            for task, (s_train, _, s_test, _) in tasks.items()}
+
+
+def merged(feature_sets, task):
+    """``{label: (X_train, X_test)}`` of ``task`` from several :func:`task_features` results."""
+    return {label: pair for sets in feature_sets for label, pair in sets[task].items()}
+
+
+def with_pca(sets, width):
+    """``sets`` plus PCA of its ECFP4 at ``width``, fitted on the training part."""
+    X_train, X_test = sets["ECFP4"]
+    pca = PCA(width, random_state=0).fit(X_train)
+    return {**sets, f"PCA-{width}": (pca.transform(X_train), pca.transform(X_test))}
 
 
 # ---------------------------------------------------------------- regressors
@@ -227,37 +250,53 @@ def generative(name, model, held_out, n_samples=1000):
 
 
 # ---------------------------------------------------------- run.py's half
-def molecular_downstream(models, width, seeds, n_pretrain, epochs, hidden):
+def _score_rows(rows, seed):
+    """``regress`` rows as score rows of ``run.py`` (``score = -rmse``, so that higher is better)."""
+    return [dict(dataset=row["task"], representation=row["features"], seed=seed, evaluator=row["regressor"],
+                 rmse=row["rmse"], score=-row["rmse"]) for row in rows]
+
+
+def _pretrain_and_score(name, Model, seed, zinc, held_out, tasks, settings, threads):
+    """One model of the molecular half, pretrained with one seed: its score, reconstruction and speed rows."""
+    torch.set_num_threads(threads)
+    model, cost = pretrain(name, Model, zinc, seed=seed, **settings)
+    speed = dict(dataset="ZINC pretraining", model=name, seed=seed, fit_s=cost["minutes"] * 60,
+                 molecules_per_s=cost["molecules_per_s"])
+    recon = ([dict(dataset="ZINC held-out", model=name, seed=seed, exact_match=exact_match(model, held_out))]
+             if hasattr(model, "inverse_transform") else [])
+    coded = task_features(tasks, code_featurizer(name, model, name))
+    scores = [row for task, target in tasks.items()
+              for row in _score_rows(regress(task, target, coded[task], RUN_REGRESSORS), seed)]
+    return scores, recon, speed
+
+
+#: The regressors of ``run.py``'s molecular half (cheap enough for five seeds of three models).
+RUN_REGRESSORS = ("Ridge", "KNN-5")
+
+
+def molecular_downstream(models, width, seeds, n_pretrain, epochs, hidden, jobs=1):
     """The molecular half of ``benchmarks/run.py``: score, reconstruction and speed rows.
 
-    Every model of ``models`` is pretrained once per seed at ``width``; the
-    score rows carry ``score = -rmse`` so that higher is better, as in
-    ``run.downstream``.
+    Every model of ``models`` is pretrained once per seed at ``width``, in
+    ``jobs`` worker processes; the score rows carry ``score = -rmse`` so
+    that higher is better, as in ``run.downstream``.
     """
     zinc = load_zinc(n_samples=n_pretrain, random_state=0)
     held_out = load_zinc(n_samples=200, split="test", random_state=0)
     tasks = downstream_tasks()
-    regressors = ("Ridge", "KNN-5")
-    scores, recon, speed = [], [], []
-
-    def record(rows, seed):
-        scores.extend(dict(dataset=row["task"], representation=row["features"], seed=seed,
-                           evaluator=row["regressor"], rmse=row["rmse"], score=-row["rmse"]) for row in rows)
-
-    for task, target in tasks.items():
-        s_train, _, s_test, _ = target
-        record(regress(task, target, reference_features(s_train, s_test, pca_width=width), regressors), 0)
-    for name, Model in models.items():
-        for seed in seeds:
-            model, cost = pretrain(name, Model, zinc, n_components=width, hidden=hidden, epochs=epochs, seed=seed)
-            speed.append(dict(dataset="ZINC pretraining", model=name, seed=seed, fit_s=cost["minutes"] * 60,
-                              molecules_per_s=cost["molecules_per_s"]))
-            if hasattr(model, "inverse_transform"):
-                recon.append(dict(dataset="ZINC held-out", model=name, seed=seed,
-                                  exact_match=exact_match(model, held_out)))
-            for task, target in tasks.items():
-                s_train, _, s_test, _ = target
-                record(regress(task, target, code_features(name, model, s_train, s_test, name), regressors), seed)
+    reference = task_features(tasks, reference_featurizer())
+    scores = [row for task, target in tasks.items()
+              for row in _score_rows(regress(task, target, with_pca(reference[task], width), RUN_REGRESSORS), 0)]
+    settings = dict(n_components=width, hidden=hidden, epochs=epochs)
+    threads = max(1, torch.get_num_threads() // jobs)
+    results = Parallel(n_jobs=jobs)(
+        delayed(_pretrain_and_score)(name, Model, seed, zinc, held_out, tasks, settings, threads)
+        for name, Model in models.items() for seed in seeds)
+    recon, speed = [], []
+    for s, r, p in results:
+        scores += s
+        recon += r
+        speed.append(p)
     return scores, recon, speed
 
 
@@ -294,13 +333,12 @@ def main(argv=None):
         gen.append(generative(name, models[name], held_out))
         print(json.dumps(gen[-1]), flush=True)
 
+    tasks = downstream_tasks()
+    feature_sets = [task_features(tasks, reference_featurizer(rdkit_descriptors=True))]
+    feature_sets += [task_features(tasks, code_featurizer(name, model, f"{name} mu")) for name, model in models.items()]
     rows = []
-    for task, target in downstream_tasks().items():
-        s_train, _, s_test, _ = target
-        feature_sets = reference_features(s_train, s_test, rdkit_descriptors=True)
-        for name, model in models.items():
-            feature_sets.update(code_features(name, model, s_train, s_test, f"{name} mu"))
-        rows += regress(task, target, feature_sets, ("Ridge", "SVR", "RF"))
+    for task, target in tasks.items():
+        rows += regress(task, target, merged(feature_sets, task), ("Ridge", "SVR", "RF"))
 
     RESULTS.mkdir(exist_ok=True)
     pd.DataFrame(rows).to_csv(RESULTS / f"{prefix}_downstream.csv", index=False)

@@ -3,6 +3,7 @@
     python benchmarks/run.py --quick --jobs 2   # digits and molecules, reduced: under 10 minutes on 2 CPU cores
     python benchmarks/run.py --jobs 2           # MNIST-5k, digits and molecules, full settings
     python benchmarks/run.py --datasets molecules   # only the molecular half
+    python benchmarks/run.py --datasets mnist5k --models VAE cVAE   # refit two models, keep the others' rows
 
 Protocol.  Images: a 50/50 stratified split (seed 0); every representation
 is fitted on the training half only, and every downstream evaluator is
@@ -124,7 +125,7 @@ def _fit_and_score(data, name, seed, max_epochs, threads):
     return scores, recon, speed
 
 
-def downstream(data, seeds, max_epochs, jobs, memory=False):
+def downstream(data, seeds, max_epochs, jobs, memory=False, models=tuple(MODELS)):
     """Scores of every representation x evaluator x seed, plus reconstruction and speed."""
     X, y = DATASETS[data]()
     X_train, X_test, y_train, y_test = split(X, y)
@@ -145,7 +146,7 @@ def downstream(data, seeds, max_epochs, jobs, memory=False):
                   epoch_s=np.nan)]
     threads = max(1, torch.get_num_threads() // jobs)
     results = Parallel(n_jobs=jobs)(delayed(_fit_and_score)(data, name, seed, max_epochs, threads)
-                                    for name in MODELS for seed in seeds)
+                                    for name in models for seed in seeds)
     for s, r, p in results:
         scores += s
         recon += r
@@ -204,12 +205,24 @@ def _sweep_point(data, name, batch_size, updates, seed, threads):
                 updates=epochs * steps_per_epoch, seed=seed, accuracy=acc)
 
 
-def batch_size_sweep(data, batch_sizes, updates, seeds, jobs):
+def batch_size_sweep(data, batch_sizes, updates, seeds, jobs, models=SWEEP_MODELS):
     """Downstream LogReg accuracy against batch size at a fixed number of optimiser updates."""
     threads = max(1, torch.get_num_threads() // jobs)
     rows = Parallel(n_jobs=jobs)(delayed(_sweep_point)(data, name, b, updates, seed, threads)
-                                 for name in SWEEP_MODELS for b in batch_sizes for seed in seeds)
+                                 for name in models for b in batch_sizes for seed in seeds)
     return pd.DataFrame(rows)
+
+
+def with_previous(frame, path, column, refitted):
+    """``frame`` plus the rows of the models that were not refitted, read from the previous result file.
+
+    Rows of representations that are not models (raw features, PCA) are
+    always recomputed, so they come from ``frame`` only.
+    """
+    previous = pd.read_csv(path)
+    model = previous[column].str.removesuffix(" informative")
+    kept = previous[model.isin(list(MODELS)) & ~model.isin(refitted)]
+    return pd.concat([frame, kept], ignore_index=True)
 
 
 def rank_summary(scores, column="accuracy"):
@@ -399,6 +412,9 @@ def main():
     parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS) + ["molecules"],
                         help="override the datasets")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for the fits")
+    parser.add_argument("--models", nargs="+", choices=list(MODELS),
+                        help="refit only these models on the image data sets and take the other models' rows from "
+                             "the previous result files of the same run (after retuning some baselines)")
     parser.add_argument("--memory", action="store_true", help="also measure each model's peak fit memory (one more "
                         "fit per model, in a fresh process)")
     args = parser.parse_args()
@@ -411,6 +427,9 @@ def main():
         pretraining = dict(n_pretrain=10_000, epochs=2, hidden=128)
     datasets = args.datasets or datasets
     numeric = [data for data in datasets if data != "molecules"]
+    if args.models and "molecules" in datasets:
+        parser.error("--models reruns models of the image data sets; pass --datasets without molecules")
+    refitted = args.models or list(MODELS)
     if args.datasets:
         prefix += "_".join(args.datasets) + "_"
     # MNIST's batch 1024 would cost more than the rest of its sweep together (500 updates of 1,024 rows)
@@ -420,14 +439,21 @@ def main():
 
     scores, recon, speed = [], [], []
     for data in numeric:
-        s, r, p = downstream(data, seeds, max_epochs, args.jobs, args.memory)
+        s, r, p = downstream(data, seeds, max_epochs, args.jobs, args.memory, refitted)
         scores += s
         recon += r
         speed += p
     scores, recon, speed = (pd.DataFrame(scores, columns=["dataset", "representation", "seed", "evaluator", "accuracy"]),
                             pd.DataFrame(recon), pd.DataFrame(speed))
-    sweep = pd.concat([batch_size_sweep(d, batch_sizes[d], updates, seeds, args.jobs) for d in numeric] or [
+    sweep_models = [name for name in SWEEP_MODELS if name in refitted]
+    sweep = pd.concat([batch_size_sweep(d, batch_sizes[d], updates, seeds, args.jobs, sweep_models)
+                       for d in numeric if sweep_models] or [
         pd.DataFrame(columns=["dataset", "model", "batch_size", "epochs", "updates", "seed", "accuracy"])])
+    if args.models:
+        scores = with_previous(scores, RESULTS / f"{prefix}downstream.csv", "representation", refitted)
+        recon = with_previous(recon, RESULTS / f"{prefix}reconstruction.csv", "model", refitted)
+        speed = with_previous(speed, RESULTS / f"{prefix}speed.csv", "model", refitted)
+        sweep = with_previous(sweep, RESULTS / f"{prefix}batch_size.csv", "model", refitted)
     ranks = rank_summary(scores)
     claims = []
     if numeric:
@@ -436,7 +462,8 @@ def main():
     molecular = None
     if "molecules" in datasets:
         models = {name: MODELS[name] for name in ("MIM", "cMIM", "InfoNCE")}
-        molecular = [pd.DataFrame(part) for part in molecular_downstream(models, WIDTH, seeds, **pretraining)]
+        molecular = [pd.DataFrame(part) for part in molecular_downstream(models, WIDTH, seeds, jobs=args.jobs,
+                                                                                  **pretraining)]
         molecular[0].to_csv(RESULTS / f"{prefix}molecular_downstream.csv", index=False)
         molecular.append(rank_summary(molecular[0], "score"))
         claims += _comparisons(molecular[0], ("Ridge",), "rmse", greater=False)
@@ -446,7 +473,10 @@ def main():
         f"# Benchmark results ({mode} mode)",
         "",
         f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}"
-        f"{' --datasets ' + ' '.join(args.datasets) if args.datasets else ''} --jobs {args.jobs}`; seeds {seeds}; "
+        f"{' --datasets ' + ' '.join(args.datasets) if args.datasets else ''}"
+        f"{' --models ' + ' '.join(args.models) if args.models else ''} --jobs {args.jobs}`"
+        + (" (the other models' rows from the previous run's files)" if args.models else "")
+        + f"; seeds {seeds}; "
         + (f"max_epochs {max_epochs}; " if numeric else "")
         + f"width {WIDTH}; {time.perf_counter() - start:.0f} s on {machine()}.",
         "",

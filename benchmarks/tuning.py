@@ -9,8 +9,8 @@ codes and, for models with a decoder, on the informative embeddings of the
 same model.  A configuration's score is the mean of those validation
 accuracies; each model's choice is its best configuration.
 
-Families (``--models``), each with a grid of about the same size, so that
-the baselines get the tuning budget cMIM gets:
+Families (``--models``); cMIM and each baseline have a grid of 24
+configurations, so that the baselines get the tuning budget cMIM gets:
 
 * ``MIM``: the form of the objective: ``reconstruction`` summed or averaged
   over features, ``latent_scale`` ``"none"`` or ``"per_dimension"`` (the
@@ -21,9 +21,12 @@ the baselines get the tuning budget cMIM gets:
   code ``z`` or the posterior mean ``mu``; cMIM is also compared with MIM of
   the same form seed by seed, so the table shows where the contrastive term
   itself helps;
-* ``VAE``: KL warm-up and free bits (posterior collapse);
+* ``VAE``: KL warm-up (0 to 25 epochs) and free bits (0 to 2 nats per
+  dimension), against posterior collapse;
 * ``InfoNCE`` and ``InfoNCE-AE`` (InfoNCE with a decoder): projection head,
-  augmentation (noise, SCARF corruption, image shifts) and temperature.
+  augmentation (noise, SCARF corruption at two rates, image shifts, and
+  shifts composed with SCARF or noise, as SimCLR composes its views),
+  temperature and, for InfoNCE-AE, the reconstruction weight.
 
 The chosen MIM and cMIM settings are the estimators' defaults; the chosen
 baseline settings are written to ``results/tuned.json``, which ``run.py``
@@ -31,6 +34,7 @@ reads.
 
     python benchmarks/tuning.py --jobs 2                 # every family, 2 seeds, 30 epochs
     python benchmarks/tuning.py --models MIM cMIM        # one family at a time (results are merged)
+    python benchmarks/tuning.py --models InfoNCE --keep  # fit only the configurations not yet in the CSV
     python benchmarks/tuning.py --report                 # rewrite tuning.md and tuned.json from the CSV
 
 Writes ``benchmarks/results/tuning.csv`` (every fit and score),
@@ -41,6 +45,7 @@ import argparse
 import itertools
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -67,6 +72,10 @@ CONTRASTIVE = [dict(contrastive_weight=w, contrastive_temperature=t, contrastive
                                 (10, 0.1, "mu")]]
 VIEWS = [dict(augmentation="noise"), dict(augmentation="scarf"),
          dict(augmentation="shift", image_shape=IMAGE_SHAPE)]
+# Composed views, as SimCLR composes crops with colour changes; and a milder SCARF corruption.
+COMPOSED_VIEWS = [dict(augmentation=("shift", "scarf"), image_shape=IMAGE_SHAPE),
+                  dict(augmentation=("shift", "noise"), image_shape=IMAGE_SHAPE),
+                  dict(augmentation="scarf", corruption_rate=0.3)]
 
 
 def grid(family):
@@ -76,13 +85,14 @@ def grid(family):
     if family == "cMIM":
         return [dict(form, **extra) for form in FORMS for extra in CONTRASTIVE]
     if family == "VAE":
-        return [dict(kl_warmup_epochs=w, free_bits=b) for w in (0, 10) for b in (0.0, 0.1, 0.25, 0.5)]
+        return [dict(kl_warmup_epochs=w, free_bits=b) for w in (0, 5, 10, 25) for b in (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)]
     if family == "InfoNCE":
         return [dict(projection_head=head, contrastive_temperature=t, **view)
-                for head in (None, (128,)) for view in VIEWS for t in (0.1, 0.5)]
+                for head in (None, (128,)) for view in VIEWS + COMPOSED_VIEWS for t in (0.1, 0.5)]
     if family == "InfoNCE-AE":
-        return [dict(projection_head=(128,), contrastive_temperature=t, reconstruction_weight=r, **view)
-                for view in VIEWS[1:] for t in (0.1, 0.5) for r in (0.1, 1.0)]
+        return [dict(projection_head=head, contrastive_temperature=t, reconstruction_weight=r, **view)
+                for head in ((128,), None) for view in VIEWS[1:] + COMPOSED_VIEWS[:1]
+                for t in (0.1, 0.5) for r in (0.1, 1.0)]
     raise ValueError(family)
 
 
@@ -143,11 +153,13 @@ def fit_one(family, params, seed, max_epochs, threads):
     return row
 
 
-def run(families, seeds, max_epochs, jobs):
+def run(families, seeds, max_epochs, jobs, done=frozenset(), threads=None):
+    """Fit every configuration of ``families`` with every seed, except the ``(family, config, seed)`` in ``done``."""
     from joblib import Parallel, delayed
 
-    tasks = [(family, params, seed) for family in families for params in grid(family) for seed in seeds]
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    tasks = [(family, params, seed) for family in families for params in grid(family) for seed in seeds
+             if (family, label(params), seed) not in done]
+    threads = threads or max(1, (os.cpu_count() or 1) // jobs)
     rows = Parallel(n_jobs=jobs)(delayed(fit_one)(f, p, s, max_epochs, threads) for f, p, s in tasks)
     return pd.DataFrame(rows)
 
@@ -174,7 +186,7 @@ def _contrastive_effect(frame):
     return rows
 
 
-def report(frame, seconds):
+def report(frame, seconds, command):
     frame = frame.assign(score=frame[[c for c in SCORES if c in frame]].mean(axis=1))
     extra = [c for c in ("active_dims", "train_reconstruction", "train_latent", "train_kl", "train_contrastive",
                          "fit_s") if c in frame and frame[c].notna().any()]
@@ -184,9 +196,10 @@ def report(frame, seconds):
     lines = [
         "# Validation-only tuning (MNIST-5k training half)",
         "",
-        f"Command: `python benchmarks/tuning.py --jobs 2`; seeds {sorted(int(s) for s in frame['seed'].unique())}; "
-        f"n_components {WIDTH}; {len(frame)} fits, {frame['fit_s'].sum() / 60:.0f} minutes of fitting in all "
-        f"(this run: {seconds}) on {machine()}.",
+        f"Command: `python benchmarks/tuning.py --jobs 2` (every family; the record keeps each family's latest "
+        f"fits); last run: `{command}`, {seconds}. Seeds {sorted(int(s) for s in frame['seed'].unique())}; "
+        f"n_components {WIDTH}; {len(frame)} fits, {frame['fit_s'].sum() / 60:.0f} minutes of fitting in all, on "
+        f"{machine()}.",
         "",
         "Fitting part 1,250 images, validation part 1,250 images, both from the training half; the test half is "
         "never used. score = mean of the validation accuracies (LogReg and KNN-5, on the plain codes and, for "
@@ -216,18 +229,25 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--max-epochs", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (threads are shared among them)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads per worker (default: the CPU cores shared among the workers)")
     parser.add_argument("--report", action="store_true", help="only rewrite tuning.md and tuned.json")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the fits already in tuning.csv (same family, configuration and seed) and fit only "
+                             "the configurations of the grids that are not there")
     args = parser.parse_args()
     csv = RESULTS / "tuning.csv"
     old = pd.read_csv(csv) if csv.is_file() else pd.DataFrame(columns=["model"])
     seconds = "report rewritten from the CSV"
     if not args.report:
         start = time.perf_counter()
-        new = run(args.models, args.seeds, args.max_epochs, args.jobs)
-        seconds = f"{time.perf_counter() - start:.0f} s for {', '.join(args.models)}"
-        old = pd.concat([old[~old["model"].isin(args.models)], new], ignore_index=True)
+        kept = old[old["model"].isin(args.models) & old["seed"].isin(args.seeds)] if args.keep else old.iloc[:0]
+        new = run(args.models, args.seeds, args.max_epochs, args.jobs,
+                  done=frozenset(zip(kept["model"], kept["config"], kept["seed"])), threads=args.threads)
+        seconds = f"{time.perf_counter() - start:.0f} s for {len(new)} fits of {', '.join(args.models)}"
+        old = pd.concat([old[~old["model"].isin(args.models)], kept, new], ignore_index=True)
         old.to_csv(csv, index=False)
-    text, chosen = report(old, seconds)
+    text, chosen = report(old, seconds, " ".join(["python benchmarks/tuning.py", *sys.argv[1:]]))
     (RESULTS / "tuning.md").write_text(text)
     (RESULTS / "tuned.json").write_text(json.dumps({family: params for family, (_, params) in chosen.items()},
                                                    indent=1) + "\n")
