@@ -250,6 +250,10 @@ def generative(name, model, held_out, n_samples=1000):
 
 
 # ---------------------------------------------------------- run.py's half
+#: The regressors of ``run.py``'s molecular half (cheap enough for five seeds of three models).
+RUN_REGRESSORS = ("Ridge", "KNN-5")
+
+
 def _score_rows(rows, seed):
     """``regress`` rows as score rows of ``run.py`` (``score = -rmse``, so that higher is better)."""
     return [dict(dataset=row["task"], representation=row["features"], seed=seed, evaluator=row["regressor"],
@@ -268,10 +272,6 @@ def _pretrain_and_score(name, Model, seed, zinc, held_out, tasks, settings, thre
     scores = [row for task, target in tasks.items()
               for row in _score_rows(regress(task, target, coded[task], RUN_REGRESSORS), seed)]
     return scores, recon, speed
-
-
-#: The regressors of ``run.py``'s molecular half (cheap enough for five seeds of three models).
-RUN_REGRESSORS = ("Ridge", "KNN-5")
 
 
 def molecular_downstream(models, width, seeds, n_pretrain, epochs, hidden, jobs=1):
