@@ -19,11 +19,20 @@ Run from the repository root, for example::
     python scripts/pretrain_zinc.py --data ../shared/data --n-molecules 200000 --epochs 10
 
 and on a checkout without ``alphabet`` support, add ``--alphabet smiles``.
+
+A second stage continues models saved by a first run, one epoch per learning
+rate given (the same molecules, ``--seed`` and ``--n-molecules`` as the first
+run), and writes the continued models and their cards, which record both
+stages, into ``--out``::
+
+    python scripts/pretrain_zinc.py --data ../shared/data --n-molecules 120000 --threads 1 \\
+        --continue-from skcmim/models --learning-rates 1e-4 3e-5 --out continued
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -36,7 +45,7 @@ import torch
 from skorch.callbacks import Callback
 
 import skcmim
-from skcmim import CMIMTransformer, MIMTransformer
+from skcmim import CMIMTransformer, MIMTransformer, load
 from skcmim.datasets import fetch_zinc
 from skcmim.generation_metrics import generation_metrics, reconstruction_accuracy
 from skcmim.pretrained import register_model
@@ -88,7 +97,14 @@ def parse_args(argv=None):
                         help="which models to train (default: cmim mim)")
     parser.add_argument("--n-test", type=int, default=1000, help="held-out test SMILES (default: %(default)s)")
     parser.add_argument("--n-samples", type=int, default=1000, help="prior samples (default: %(default)s)")
-    return parser.parse_args(argv)
+    parser.add_argument("--continue-from", default=None,
+                        help="a models folder of an earlier run: continue its models instead of training new ones")
+    parser.add_argument("--learning-rates", type=float, nargs="+", default=None,
+                        help="with --continue-from: one continued epoch at each of these learning rates")
+    args = parser.parse_args(argv)
+    if (args.continue_from is None) != (args.learning_rates is None):
+        parser.error("--continue-from and --learning-rates go together")
+    return args
 
 
 def zinc_split(split, data, test_data):
@@ -144,9 +160,8 @@ def evaluate(model, held_out, training, n_samples, seed):
     return metrics, sampled[:8].tolist()
 
 
-def train_one(key, args, train, held_out, out):
-    """Train, save, evaluate and register one model; its card."""
-    name, Model = MODELS[key]
+def trained(Model, name, args, train):
+    """A new model trained on ``train``; and its card's ``epochs`` and ``training`` entries."""
     model = estimator(Model, args, EpochLog(name, len(train), args.epochs))
     print(f"{name}: {Model.__name__} on {len(train):,} molecules, {args.epochs} epochs", flush=True)
     start = time.perf_counter()
@@ -154,6 +169,59 @@ def train_one(key, args, train, held_out, out):
     seconds = time.perf_counter() - start
     # persistence.save stores a list of callbacks as it is, which JSON cannot hold; the log is training-time only
     model.set_params(callbacks=None)
+    return model, args.epochs, training_record(len(train) * args.epochs, seconds, args.device)
+
+
+def training_record(n_seen, seconds, device):
+    """The ``training`` entry of a card: time, speed, hardware and the command."""
+    return {"seconds": round(seconds, 1), "molecules_per_second": round(n_seen / seconds),
+            "hardware": hardware(device), "command": " ".join(["python", *sys.argv])}
+
+
+def continued(name, args, train):
+    """The model ``name`` of ``--continue-from`` trained one more epoch per learning rate; its epochs and training.
+
+    Each epoch is a warm-started fit, so it shuffles as the epochs of one
+    longer fit would (the seed moves on by the epochs already run).  The
+    card's ``training`` then lists the earlier stages before this one.
+    """
+    folder = Path(args.continue_from)
+    earlier = next(card for card in read_registry(folder) if card["name"] == name)
+    if earlier["training_data"]["n_molecules"] != len(train):
+        raise SystemExit(f"{name} was trained on {earlier['training_data']['n_molecules']:,} molecules; "
+                         f"pass the same --n-molecules (and --seed) to continue it")
+    model = load(folder / earlier["file"])
+    print(f"{name}: continuing {earlier['epochs']} epochs on {len(train):,} molecules, "
+          f"learning rates {args.learning_rates}", flush=True)
+    start = time.perf_counter()
+    for rate in args.learning_rates:
+        model.set_params(warm_start=True, max_epochs=1, learning_rate=rate)
+        model.fit(train)
+        print(f"{name} epoch {model.n_iter_}: learning rate {rate:g}, train_loss "
+              f"{model.history_[-1]['train_loss']:.4f}, {(time.perf_counter() - start) / 60:.1f} min in all", flush=True)
+    # the card's hyper-parameters stay those of the first stage; the stages give the later learning rates
+    model.set_params(warm_start=False, max_epochs=earlier["epochs"] + len(args.learning_rates),
+                     learning_rate=earlier["hyperparameters"]["learning_rate"])
+    seconds = time.perf_counter() - start
+    stage = {**training_record(len(train) * len(args.learning_rates), seconds, args.device),
+             "learning_rates": args.learning_rates}
+    stages = earlier["training"].get("stages", [earlier["training"]])
+    total = sum(previous["seconds"] for previous in stages) + stage["seconds"]
+    return model, model.max_epochs, {"seconds": round(total, 1), "stages": [*stages, stage]}
+
+
+def read_registry(folder):
+    """The model cards of a models folder."""
+    return json.loads((Path(folder) / "registry.json").read_text())["models"]
+
+
+def train_one(key, args, train, held_out, out):
+    """Train (or continue), save, evaluate and register one model; its card."""
+    name, Model = MODELS[key]
+    if args.continue_from:
+        model, epochs, training = continued(name, args, train)
+    else:
+        model, epochs, training = trained(Model, name, args, train)
     path = model.save(out / f"{name}.safetensors")
     metrics, examples = evaluate(model, held_out, train, args.n_samples, args.seed)
     card = {
@@ -162,16 +230,15 @@ def train_one(key, args, train, held_out, out):
         "description": f"{Model.__name__} pretrained on the MOSES ZINC training split",
         "training_data": {"source": "MOSES ZINC training split (zinc_moses_train.csv.gz)",
                           "n_molecules": len(train), "subset": f"uniform random subset, seed {args.seed}"},
-        "epochs": args.epochs,
+        "epochs": epochs,
         "hyperparameters": hyperparameters(model),
-        "training": {"seconds": round(seconds, 1), "molecules_per_second": round(len(train) * args.epochs / seconds),
-                     "hardware": hardware(args.device), "command": " ".join(["python", *sys.argv])},
+        "training": training,
         "metrics": {**metrics, "held_out": f"first {len(held_out)} SMILES of zinc_moses_test.csv.gz",
                     "prior_sample_seed": args.seed},
         "examples": examples,
     }
     card = register_model(path, card, out)
-    print(f"{name}: {seconds / 60:.1f} min, {card['size_bytes'] / 1e6:.1f} MB, metrics {metrics}", flush=True)
+    print(f"{name}: {training['seconds'] / 60:.1f} min, {card['size_bytes'] / 1e6:.1f} MB, metrics {metrics}", flush=True)
     return card
 
 
