@@ -553,6 +553,28 @@ class MIMNet(NeuralNet):
         super().__init__(*args, **kwargs)
         self.mixed_precision = mixed_precision
 
+    def initialize_for_inference(self):
+        """Initialise all but the optimiser, which the first training call builds.
+
+        For a loaded model, which mostly only transforms: building the
+        first torch optimiser of a process imports ``torch._dynamo``, about
+        2 s of a model's load time.
+        """
+        self.check_training_readiness()
+        self._initialize_virtual_params()
+        self._initialize_callbacks()
+        self._initialize_module()
+        self._initialize_criterion()
+        self._initialize_history()
+        self._validate_params()
+        self.initialized_ = True
+        return self
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        if self.initialized_ and not hasattr(self, "optimizer_"):
+            self._initialize_optimizer()
+        return super().partial_fit(X, y, classes=classes, **fit_params)
+
     def get_dataset(self, X, y=None):
         return X if isinstance(X, (DeviceTensorDataset, StreamDataset)) else DeviceTensorDataset(X)
 

@@ -260,3 +260,29 @@ def test_training_script_is_deterministic_and_writes_model_cards(tmp_path):
     assert 0 <= card["metrics"]["reconstruction_exact"] <= 1
     loaded = pretrained.load("mim-zinc", models_dir=tmp_path / "a")
     assert type(loaded) is MIMTransformer and loaded.n_components == 2
+    continued = run_script(tmp_path, tmp_path / "c", "--models", "cmim", "--continue-from", str(tmp_path / "a"),
+                           "--learning-rates", "1e-4", "3e-5")
+    assert continued.returncode == 0, continued.stderr
+    assert "cmim-zinc epoch 3: learning rate 3e-05, train_loss" in continued.stdout
+    (card,) = pretrained.list_models(tmp_path / "c")
+    assert card["epochs"] == 3 and card["hyperparameters"]["learning_rate"] == 1e-3
+    first_stage, second_stage = card["training"]["stages"]
+    assert first_stage == cards["cmim-zinc"]["training"] and second_stage["learning_rates"] == [1e-4, 3e-5]
+    assert card["training"]["seconds"] == pytest.approx(first_stage["seconds"] + second_stage["seconds"], abs=0.2)
+    assert pretrained.load("cmim-zinc", models_dir=tmp_path / "c").n_iter_ == 3
+
+
+def test_loading_a_model_builds_no_optimiser_until_it_trains_again(models):
+    # the first optimiser of a process imports torch._dynamo (about 2 s); a model that only transforms needs none
+    folder, model, path = models
+    code = (f"import sys; from skcmim import pretrained; m = pretrained.load('tiny-cmim', models_dir={str(folder)!r}); "
+            f"m.transform(['CCO']); print('torch._dynamo' in sys.modules, hasattr(m.net_, 'optimizer_'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
+    loaded = pretrained.load("tiny-cmim", models_dir=folder).set_params(warm_start=True, max_epochs=1)
+    before = loaded.transform(MOLECULES)
+    loaded.fit(MOLECULES)
+    assert loaded.n_iter_ == model.n_iter_ + 1 and hasattr(loaded.net_, "optimizer_")
+    assert not np.allclose(loaded.transform(MOLECULES), before)
