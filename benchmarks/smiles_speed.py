@@ -17,7 +17,13 @@ ratios to the hand-written loop with the estimator's batching:
   GRU over packed sequences: the training the issue measured;
 * ``hand_bf16``: ``hand`` under bfloat16 autocast (the estimator's
   ``mixed_precision=True``), on CPUs with native bfloat16 only;
-* ``hand_b256``, ``hand_b512``: ``hand`` with larger batches.
+* ``hand_b256``, ``hand_b512``: ``hand`` with larger batches;
+* ``estimator_ddp2``: ``CMIMTransformer`` fitted by
+  :func:`skcmim.distributed.fit_data_parallel` in two processes of one
+  torch thread each (``torchrun --nproc_per_node=2``, gloo), the same global
+  batches of ``--batch-size``: data parallelism across the cores instead of
+  each matrix product split across threads (the epoch time is rank 0's
+  ``dur``; process start and the process group's set-up are left out).
 
 Achieved model FLOP/s count the floating-point operations of the real
 (non-pad) tokens, from the GRU and linear sizes (training = 3 x forward),
@@ -33,8 +39,12 @@ benchmarks/smiles_speed.py``).  Writes benchmarks/results/smiles_speed_cpu.md.
 
 import argparse
 import gzip
+import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -52,7 +62,7 @@ DATA_FOLDERS = [os.environ.get("SKCMIM_DATA"), Path(__file__).resolve().parents[
                 "/work/shared/data"]
 HIDDEN, CODE, EMBEDDING = 256, 32, 64
 CMIM = dict(contrastive_weight=10.0, temperature=0.1)  # CMIMTransformer's defaults
-MODES = ("estimator", "hand", "hand_random", "legacy", "hand_bf16", "hand_b256", "hand_b512")
+MODES = ("estimator", "hand", "hand_random", "legacy", "hand_bf16", "hand_b256", "hand_b512", "estimator_ddp2")
 
 
 def zinc_rows(n_rows):
@@ -131,10 +141,42 @@ def estimator_epoch(smiles, *, batch_size, seed):
     return model.history_[-1, "dur"], fit
 
 
+DDP_WORKER = """
+import json, sys
+import torch
+torch.set_num_threads(1)
+from skcmim import CMIMTransformer
+from skcmim.distributed import fit_data_parallel, is_main_process
+smiles, batch_size, seed = json.load(open(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3])
+model = CMIMTransformer({code}, hidden_layer_sizes=({hidden},), max_epochs=1, batch_size=batch_size, device="cpu",
+                        random_state=seed)
+fit_data_parallel(model, smiles, backend="gloo")
+if is_main_process():
+    print("epoch_seconds", model.history_[-1, "dur"])
+"""
+
+
+def ddp_epoch(smiles, *, batch_size, seed, processes=2):
+    """Seconds of rank 0's epoch of ``CMIMTransformer`` fitted data-parallel by ``processes`` one-thread processes."""
+    with tempfile.TemporaryDirectory() as folder:
+        rows, worker = Path(folder, "rows.json"), Path(folder, "worker.py")
+        rows.write_text(json.dumps(list(smiles)))
+        worker.write_text(DDP_WORKER.format(code=CODE, hidden=HIDDEN))
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                               f"--nproc_per_node={processes}", str(worker), str(rows), str(batch_size), str(seed)],
+                              capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise RuntimeError(f"the data-parallel fit failed:\n{done.stderr[-3000:]}")
+    return float(done.stdout.split("epoch_seconds")[-1].split()[0]), None
+
+
 def run_mode(mode, smiles, data, vocab_size, max_length, batch_size, seed):
     """(epoch seconds, extra) of one mode."""
     if mode == "estimator":
         return estimator_epoch(smiles, batch_size=batch_size, seed=seed)
+    if mode == "estimator_ddp2":
+        return ddp_epoch(smiles, batch_size=batch_size, seed=seed)
     options = {"hand": {}, "hand_random": {"buckets": False}, "legacy": {"buckets": False, "packed": True},
                "hand_bf16": {"bf16": True}, "hand_b256": {"batch_size": 256}, "hand_b512": {"batch_size": 512}}[mode]
     options = {"batch_size": batch_size, **options}

@@ -121,8 +121,11 @@ class VAETransformer(_VAEOptions, BaseEncoderDecoder):
         ``max_length`` counts tokens of this alphabet.
     n_jobs : int or None, default=None
         SMILES only: processes that parse and canonicalise molecules with
-        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
-        None is 1, -1 all cores).  The output is the same for any value.
+        RDKit (and write their SELFIES) in ``fit``, ``transform`` and
+        ``score`` (joblib's convention: None is 1, -1 all cores).  The
+        output is the same for any value.  Inputs under 2,048 molecules stay
+        in this process; larger ones gain, as a worker starts in well under
+        a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -325,8 +328,11 @@ class CVAETransformer(_VAEOptions, BaseContrastiveEncoderDecoder):
         ``max_length`` counts tokens of this alphabet.
     n_jobs : int or None, default=None
         SMILES only: processes that parse and canonicalise molecules with
-        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
-        None is 1, -1 all cores).  The output is the same for any value.
+        RDKit (and write their SELFIES) in ``fit``, ``transform`` and
+        ``score`` (joblib's convention: None is 1, -1 all cores).  The
+        output is the same for any value.  Inputs under 2,048 molecules stay
+        in this process; larger ones gain, as a worker starts in well under
+        a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -575,8 +581,11 @@ class InfoNCETransformer(_ViewOptions, BaseRepresentation):
         aligned with y.
     n_jobs : int or None, default=None
         SMILES only: processes that parse and canonicalise molecules with
-        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
-        None is 1, -1 all cores).  The output is the same for any value.
+        RDKit (and write their SELFIES) in ``fit``, ``transform`` and
+        ``score`` (joblib's convention: None is 1, -1 all cores).  The
+        output is the same for any value.  Inputs under 2,048 molecules stay
+        in this process; larger ones gain, as a worker starts in well under
+        a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -790,8 +799,11 @@ class InfoNCEAETransformer(_ViewOptions, BaseEncoderDecoder):
         aligned with y.
     n_jobs : int or None, default=None
         SMILES only: processes that parse and canonicalise molecules with
-        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
-        None is 1, -1 all cores).  The output is the same for any value.
+        RDKit (and write their SELFIES) in ``fit``, ``transform`` and
+        ``score`` (joblib's convention: None is 1, -1 all cores).  The
+        output is the same for any value.  Inputs under 2,048 molecules stay
+        in this process; larger ones gain, as a worker starts in well under
+        a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``

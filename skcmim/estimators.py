@@ -840,8 +840,11 @@ class MIMTransformer(BaseEncoderDecoder):
         ``max_length`` counts tokens of this alphabet.
     n_jobs : int or None, default=None
         SMILES only: processes that parse and canonicalise molecules with
-        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
-        None is 1, -1 all cores).  The output is the same for any value.
+        RDKit (and write their SELFIES) in ``fit``, ``transform`` and
+        ``score`` (joblib's convention: None is 1, -1 all cores).  The
+        output is the same for any value.  Inputs under 2,048 molecules stay
+        in this process; larger ones gain, as a worker starts in well under
+        a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
@@ -1007,8 +1010,11 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
         ``max_length`` counts tokens of this alphabet.
     n_jobs : int or None, default=None
         SMILES only: processes that parse and canonicalise molecules with
-        RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention:
-        None is 1, -1 all cores).  The output is the same for any value.
+        RDKit (and write their SELFIES) in ``fit``, ``transform`` and
+        ``score`` (joblib's convention: None is 1, -1 all cores).  The
+        output is the same for any value.  Inputs under 2,048 molecules stay
+        in this process; larger ones gain, as a worker starts in well under
+        a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its loss has not improved by ``tol`` for ``n_iter_no_change``
