@@ -53,7 +53,7 @@ PARAMETER_DOCS = {
                "SMILES only: processes that parse and canonicalise molecules with RDKit (and write their "
                "SELFIES) in ``fit``, ``transform`` and ``score`` (joblib's convention: None is 1, -1 all cores). "
                " The output is the same for any value.  Inputs under 2,048 molecules stay in this process; "
-               "larger ones gain, as a worker starts in well under a second."),
+               "larger ones gain, as a worker starts in about half a second."),
     "max_epochs": ("int, default=50", "Passes over the training data."),
     "batch_size": ("int, default=128", "Samples per optimiser step."),
     "learning_rate": ("float, default=1e-3", "Adam learning rate."),

@@ -124,7 +124,7 @@ class VAETransformer(_VAEOptions, BaseEncoderDecoder):
         RDKit (and write their SELFIES) in ``fit``, ``transform`` and
         ``score`` (joblib's convention: None is 1, -1 all cores).  The
         output is the same for any value.  Inputs under 2,048 molecules stay
-        in this process; larger ones gain, as a worker starts in well under
+        in this process; larger ones gain, as a worker starts in about half
         a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
@@ -331,7 +331,7 @@ class CVAETransformer(_VAEOptions, BaseContrastiveEncoderDecoder):
         RDKit (and write their SELFIES) in ``fit``, ``transform`` and
         ``score`` (joblib's convention: None is 1, -1 all cores).  The
         output is the same for any value.  Inputs under 2,048 molecules stay
-        in this process; larger ones gain, as a worker starts in well under
+        in this process; larger ones gain, as a worker starts in about half
         a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
@@ -584,7 +584,7 @@ class InfoNCETransformer(_ViewOptions, BaseRepresentation):
         RDKit (and write their SELFIES) in ``fit``, ``transform`` and
         ``score`` (joblib's convention: None is 1, -1 all cores).  The
         output is the same for any value.  Inputs under 2,048 molecules stay
-        in this process; larger ones gain, as a worker starts in well under
+        in this process; larger ones gain, as a worker starts in about half
         a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
@@ -802,7 +802,7 @@ class InfoNCEAETransformer(_ViewOptions, BaseEncoderDecoder):
         RDKit (and write their SELFIES) in ``fit``, ``transform`` and
         ``score`` (joblib's convention: None is 1, -1 all cores).  The
         output is the same for any value.  Inputs under 2,048 molecules stay
-        in this process; larger ones gain, as a worker starts in well under
+        in this process; larger ones gain, as a worker starts in about half
         a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when

@@ -843,7 +843,7 @@ class MIMTransformer(BaseEncoderDecoder):
         RDKit (and write their SELFIES) in ``fit``, ``transform`` and
         ``score`` (joblib's convention: None is 1, -1 all cores).  The
         output is the same for any value.  Inputs under 2,048 molecules stay
-        in this process; larger ones gain, as a worker starts in well under
+        in this process; larger ones gain, as a worker starts in about half
         a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
@@ -1013,7 +1013,7 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
         RDKit (and write their SELFIES) in ``fit``, ``transform`` and
         ``score`` (joblib's convention: None is 1, -1 all cores).  The
         output is the same for any value.  Inputs under 2,048 molecules stay
-        in this process; larger ones gain, as a worker starts in well under
+        in this process; larger ones gain, as a worker starts in about half
         a second.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
