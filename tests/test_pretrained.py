@@ -16,7 +16,7 @@ from safetensors.numpy import load_file
 
 from conftest import FAST, TRICKY, needs_rdkit
 from skcmim import CMIMTransformer, MIMTransformer, pretrained
-from skcmim.generation_metrics import canonical_smiles, generation_metrics, reconstruction_accuracy
+from skcmim.generation_metrics import canonical_smiles, distribution_metrics, generation_metrics, reconstruction_accuracy
 
 REPO = Path(__file__).resolve().parent.parent
 ZINC_TEST = Path(os.environ.get("SKCMIM_SHARED_DATA", "/work/shared/data")) / "zinc_moses_test.csv.gz"
@@ -196,6 +196,28 @@ def test_generation_metrics_are_shares(generated, training):
         assert np.isnan(value) or 0 <= value <= 1
     if valid:
         assert metrics["uniqueness"] * len(valid) == pytest.approx(len(set(valid)))
+
+
+DRUGS = ["CC(=O)Nc1ccc(O)cc1", "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "O=C(O)c1ccccc1OC(C)=O", "CN1CCC[C@H]1c1cccnc1",
+         "c1ccc2c(c1)ccc1ccccc12", "O=C1CCCN1c1ccc(Cl)cc1", "Cc1ccc(S(N)(=O)=O)cc1", "c1ccc(-c2ccncc2)cc1"]
+
+
+def test_distribution_metrics_of_a_set_against_itself_are_perfect():
+    metrics = distribution_metrics(DRUGS, DRUGS)
+    assert metrics["n_valid"] == len(DRUGS)
+    assert metrics["snn"] == pytest.approx(1) and metrics["frag"] == pytest.approx(1)
+    assert metrics["scaf"] == pytest.approx(1)  # the same scaffolds of two or more rings
+    assert metrics["logp"] == metrics["qed"] == metrics["weight"] == 0
+    assert 0 < metrics["int_div"] < 1 and metrics["pains_free"] == metrics["pains_free_reference"]
+
+
+def test_distribution_metrics_tell_a_different_set_apart_and_skip_non_molecules():
+    chains = ["CCCCCCCC", "CCCCCCCCCC", "CCCCCCO", "C1CC", None, ""]
+    metrics = distribution_metrics(chains, DRUGS)
+    assert metrics["n_valid"] == 3
+    assert metrics["snn"] < 0.3 and metrics["frag"] < 0.5 and np.isnan(metrics["scaf"])  # chains have no scaffold
+    assert metrics["weight"] > 50 and metrics["int_div"] < distribution_metrics(DRUGS, DRUGS)["int_div"]
+    assert all(np.isnan(value) for key, value in distribution_metrics([None, "C1CC"], DRUGS).items() if key != "n_valid")
 
 
 class _Echo:
