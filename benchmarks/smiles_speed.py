@@ -23,7 +23,9 @@ ratios to the hand-written loop with the estimator's batching:
   torch thread each (``torchrun --nproc_per_node=2``, gloo), the same global
   batches of ``--batch-size``: data parallelism across the cores instead of
   each matrix product split across threads (the epoch time is rank 0's
-  ``dur``; process start and the process group's set-up are left out).
+  ``dur``; process start and the process group's set-up are left out);
+* ``estimator_ddp2_bf16``: the same with ``mixed_precision=True``, on CPUs
+  with native bfloat16 only.
 
 Achieved model FLOP/s count the floating-point operations of the real
 (non-pad) tokens, from the GRU and linear sizes (training = 3 x forward),
@@ -62,7 +64,8 @@ DATA_FOLDERS = [os.environ.get("SKCMIM_DATA"), Path(__file__).resolve().parents[
                 "/work/shared/data"]
 HIDDEN, CODE, EMBEDDING = 256, 32, 64
 CMIM = dict(contrastive_weight=10.0, temperature=0.1)  # CMIMTransformer's defaults
-MODES = ("estimator", "hand", "hand_random", "legacy", "hand_bf16", "hand_b256", "hand_b512", "estimator_ddp2")
+MODES = ("estimator", "hand", "hand_random", "legacy", "hand_bf16", "hand_b256", "hand_b512", "estimator_ddp2",
+         "estimator_ddp2_bf16")
 
 
 def zinc_rows(n_rows):
@@ -149,14 +152,14 @@ from skcmim import CMIMTransformer
 from skcmim.distributed import fit_data_parallel, is_main_process
 smiles, batch_size, seed = json.load(open(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3])
 model = CMIMTransformer({code}, hidden_layer_sizes=({hidden},), max_epochs=1, batch_size=batch_size, device="cpu",
-                        random_state=seed)
+                        random_state=seed, mixed_precision=sys.argv[4] == "bf16")
 fit_data_parallel(model, smiles, backend="gloo")
 if is_main_process():
     print("epoch_seconds", model.history_[-1, "dur"])
 """
 
 
-def ddp_epoch(smiles, *, batch_size, seed, processes=2):
+def ddp_epoch(smiles, *, batch_size, seed, processes=2, bf16=False):
     """Seconds of rank 0's epoch of ``CMIMTransformer`` fitted data-parallel by ``processes`` one-thread processes."""
     with tempfile.TemporaryDirectory() as folder:
         rows, worker = Path(folder, "rows.json"), Path(folder, "worker.py")
@@ -164,7 +167,8 @@ def ddp_epoch(smiles, *, batch_size, seed, processes=2):
         worker.write_text(DDP_WORKER.format(code=CODE, hidden=HIDDEN))
         env = {**os.environ, "OMP_NUM_THREADS": "1"}
         done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                               f"--nproc_per_node={processes}", str(worker), str(rows), str(batch_size), str(seed)],
+                               f"--nproc_per_node={processes}", str(worker), str(rows), str(batch_size), str(seed),
+                               "bf16" if bf16 else "float32"],
                               capture_output=True, text=True, env=env)
     if done.returncode:
         raise RuntimeError(f"the data-parallel fit failed:\n{done.stderr[-3000:]}")
@@ -175,8 +179,8 @@ def run_mode(mode, smiles, data, vocab_size, max_length, batch_size, seed):
     """(epoch seconds, extra) of one mode."""
     if mode == "estimator":
         return estimator_epoch(smiles, batch_size=batch_size, seed=seed)
-    if mode == "estimator_ddp2":
-        return ddp_epoch(smiles, batch_size=batch_size, seed=seed)
+    if mode.startswith("estimator_ddp2"):
+        return ddp_epoch(smiles, batch_size=batch_size, seed=seed, bf16=mode.endswith("bf16"))
     options = {"hand": {}, "hand_random": {"buckets": False}, "legacy": {"buckets": False, "packed": True},
                "hand_bf16": {"bf16": True}, "hand_b256": {"batch_size": 256}, "hand_b512": {"batch_size": 512}}[mode]
     options = {"batch_size": batch_size, **options}
@@ -196,7 +200,7 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     native_bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()  # emulated bfloat16 is slower, not faster
-    modes = [m for m in args.modes.split(",") if m != "hand_bf16" or native_bf16]
+    modes = [m for m in args.modes.split(",") if not m.endswith("bf16") or native_bf16]
 
     smiles = zinc_rows(args.rows)
     tokenizer = SmilesTokenizer().fit(smiles)
