@@ -74,10 +74,19 @@ def _input_attribute(name: str) -> property:
     return property(get, doc=f"``{name}`` of the fitted input (see the class docstring).")
 
 
-# The initialisers the networks' layers call (through torch.nn.init) when they are built.
-_PARAMETER_INITIALISERS = ("uniform_", "normal_", "trunc_normal_", "constant_", "zeros_", "ones_",
-                           "kaiming_uniform_", "kaiming_normal_", "xavier_uniform_", "xavier_normal_",
-                           "orthogonal_")
+class _SkipParameterInit(torch.overrides.TorchFunctionMode):
+    """Within it, this thread's ``torch.nn.init`` initialisers leave their tensor as it is.
+
+    The initialisers hand themselves to the active torch-function modes,
+    and modes are per thread, so other threads build and initialise
+    modules as usual meanwhile.
+    """
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if getattr(func, "__module__", None) == "torch.nn.init":
+            return args[0] if args else kwargs["tensor"]
+        return func(*args, **kwargs)
 
 
 @contextlib.contextmanager
@@ -88,19 +97,8 @@ def _meta_build():
     initialisers through its Python reference kernels, whose first use
     imports torch._dynamo: about 2 s of every model load, for nothing.
     """
-    saved = {name: getattr(torch.nn.init, name) for name in _PARAMETER_INITIALISERS}
-    try:
-        for name in saved:
-            setattr(torch.nn.init, name, _keep_tensor)
-        with torch.device("meta"):
-            yield
-    finally:
-        for name, function in saved.items():
-            setattr(torch.nn.init, name, function)
-
-
-def _keep_tensor(tensor, *args, **kwargs):
-    return tensor
+    with torch.device("meta"), _SkipParameterInit():
+        yield
 
 
 class BaseRepresentation(TransformerMixin, BaseEstimator):

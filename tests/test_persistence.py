@@ -7,6 +7,7 @@ import struct
 
 import numpy as np
 import pytest
+import torch
 from conftest import FAST
 
 import skcmim
@@ -127,3 +128,26 @@ def test_pickle_payload_does_not_run(tmp_path):
 def test_missing_file():
     with pytest.raises(FileNotFoundError):
         skcmim.load("/nonexistent/model.safetensors")
+
+
+def test_the_meta_build_of_a_load_leaves_other_threads_modules_initialised():
+    # loads skip parameter initialisation on the meta device; a fit in another thread meanwhile must not
+    import threading
+
+    from skcmim.estimators import _meta_build
+
+    torch.manual_seed(0)
+    expected = torch.nn.Linear(4, 4).weight.detach().clone()
+    built = {}
+
+    def build_elsewhere():
+        torch.manual_seed(0)
+        built["weight"] = torch.nn.Linear(4, 4).weight.detach().clone()
+
+    with _meta_build():
+        meta = torch.nn.Linear(4, 4)
+        thread = threading.Thread(target=build_elsewhere)
+        thread.start()
+        thread.join()
+    assert meta.weight.device.type == "meta"
+    assert torch.equal(built["weight"], expected)
