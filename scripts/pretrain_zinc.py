@@ -32,7 +32,6 @@ stages, into ``--out``::
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -48,7 +47,7 @@ import skcmim
 from skcmim import CMIMTransformer, MIMTransformer, load
 from skcmim.datasets import fetch_zinc
 from skcmim.generation_metrics import generation_metrics, reconstruction_accuracy
-from skcmim.pretrained import register_model
+from skcmim.pretrained import list_models, register_model
 
 MODELS = {"cmim": ("cmim-zinc", CMIMTransformer), "mim": ("mim-zinc", MIMTransformer)}
 #: Most bytes all model files of a models folder may take (they ship inside the package).
@@ -186,7 +185,7 @@ def continued(name, args, train):
     card's ``training`` then lists the earlier stages before this one.
     """
     folder = Path(args.continue_from)
-    earlier = next(card for card in read_registry(folder) if card["name"] == name)
+    earlier = next(card for card in list_models(folder) if card["name"] == name)
     if earlier["training_data"]["n_molecules"] != len(train):
         raise SystemExit(f"{name} was trained on {earlier['training_data']['n_molecules']:,} molecules; "
                          f"pass the same --n-molecules (and --seed) to continue it")
@@ -208,11 +207,6 @@ def continued(name, args, train):
     stages = earlier["training"].get("stages", [earlier["training"]])
     total = sum(previous["seconds"] for previous in stages) + stage["seconds"]
     return model, model.max_epochs, {"seconds": round(total, 1), "stages": [*stages, stage]}
-
-
-def read_registry(folder):
-    """The model cards of a models folder."""
-    return json.loads((Path(folder) / "registry.json").read_text())["models"]
 
 
 def train_one(key, args, train, held_out, out):
