@@ -73,6 +73,9 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     embed.add_argument("--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE,
                        help="molecules embedded per step (default: %(default)s)")
     embed.add_argument("--device", default="cpu", help="'cpu', 'cuda' or 'auto' (default: %(default)s)")
+    embed.add_argument("--n-jobs", type=int, default=None,
+                       help="processes that read the molecules (RDKit, SELFIES) of each step of 2,048 or more; -1: "
+                            "every core (default: this process only)")
     embed.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     embed.set_defaults(run=run_embed)
     models = commands.add_parser("models", help="list the pretrained models", description=MODELS_DESCRIPTION)
@@ -213,7 +216,7 @@ def run_embed(args):
             raise FileNotFoundError(f"There is no file {path}.")
         total = sum(1 for _ in numbered_smiles(path, args.smiles_column))  # also checks the whole file first
         model = _load(args.model, args.device)
-        model.set_params(on_invalid="nan", informative=args.informative)
+        model.set_params(on_invalid="nan", informative=args.informative, n_jobs=args.n_jobs)
         with open(args.output, "w", newline="", encoding="utf-8") as out, _progress(total, not args.no_progress) as bar:
             writer = csv.writer(out)
             writer.writerow(["smiles", *model.get_feature_names_out()])

@@ -60,6 +60,16 @@ def test_embed_writes_one_row_per_molecule_in_order_and_reports_invalid_lines(mo
     np.testing.assert_allclose(Z[[0, 1, 3]], expected, rtol=0, atol=1e-6)  # float32 network: batches of other molecules move the last bits
 
 
+def test_embed_with_worker_processes_writes_the_same_file(models_env, tmp_path):
+    source = tmp_path / "many.smi"
+    source.write_text("".join(f"{MOLECULES[row % len(MOLECULES)]}\n" for row in range(2100)))  # >= 2,048: workers run
+    outputs = [tmp_path / "serial.csv", tmp_path / "workers.csv"]
+    assert main(["embed", str(source), "--model", "tiny-cmim", "-o", str(outputs[0]), "--no-progress"]) == 0
+    assert main(["embed", str(source), "--model", "tiny-cmim", "-o", str(outputs[1]), "--no-progress",
+                 "--n-jobs", "2"]) == 0
+    assert outputs[0].read_text() == outputs[1].read_text()
+
+
 def test_embed_reads_smi_files_named_columns_and_informative_embeddings(models_env, tmp_path, capsys):
     source = tmp_path / "molecules.smi.gz"
     with gzip.open(source, "wt") as handle:
