@@ -123,9 +123,16 @@ def task_features(tasks, featurize):
             for task, (s_train, _, s_test, _) in tasks.items()}
 
 
-def merged(feature_sets, task):
-    """``{label: (X_train, X_test)}`` of ``task`` from several :func:`task_features` results."""
-    return {label: pair for sets in feature_sets for label, pair in sets[task].items()}
+def comparison_features(tasks, models, plain_label="{name}"):
+    """``{task: {label: (X_train, X_test)}}``: ECFP4, RDKit 2-D descriptors and every model's embeddings.
+
+    Each model's plain codes are labelled ``plain_label.format(name=name)``;
+    see :func:`code_featurizer`.
+    """
+    feature_sets = [task_features(tasks, reference_featurizer(rdkit_descriptors=True))]
+    feature_sets += [task_features(tasks, code_featurizer(name, model, plain_label.format(name=name)))
+                     for name, model in models.items()]
+    return {task: {label: pair for sets in feature_sets for label, pair in sets[task].items()} for task in tasks}
 
 
 def with_pca(sets, width):
@@ -334,11 +341,10 @@ def main(argv=None):
         print(json.dumps(gen[-1]), flush=True)
 
     tasks = downstream_tasks()
-    feature_sets = [task_features(tasks, reference_featurizer(rdkit_descriptors=True))]
-    feature_sets += [task_features(tasks, code_featurizer(name, model, f"{name} mu")) for name, model in models.items()]
+    features = comparison_features(tasks, models, plain_label="{name} mu")
     rows = []
     for task, target in tasks.items():
-        rows += regress(task, target, merged(feature_sets, task), ("Ridge", "SVR", "RF"))
+        rows += regress(task, target, features[task], ("Ridge", "SVR", "RF"))
 
     RESULTS.mkdir(exist_ok=True)
     pd.DataFrame(rows).to_csv(RESULTS / f"{prefix}_downstream.csv", index=False)

@@ -20,11 +20,10 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from _common import machine
-from molecular import (code_featurizer, downstream_tasks, merged, random_forest, reference_featurizer, ridge, svr,
-                       task_features)
+from molecular import comparison_features, downstream_tasks, random_forest, ridge, svr
+from sklearn.metrics import root_mean_squared_error
 
 from skcmim import pretrained
 
@@ -45,7 +44,7 @@ def _forest():
 CANDIDATES = {
     "Ridge": (_ridge, lambda model, y: -model[-1].best_score_),
     "SVR": (svr, lambda model, y: -model.best_score_),
-    "RF": (_forest, lambda model, y: float(np.sqrt(np.mean((model.oob_prediction_ - y) ** 2)))),
+    "RF": (_forest, lambda model, y: root_mean_squared_error(y, model.oob_prediction_)),
 }
 
 
@@ -55,7 +54,7 @@ def best_regressor_rmse(X_train, y_train, X_test, y_test):
     cv = {name: float(selection(model, y_train)) for name, (model, selection) in fitted.items()}
     name = min(cv, key=cv.get)
     prediction = fitted[name][0].predict(X_test)
-    return name, cv[name], float(np.sqrt(np.mean((prediction - y_test) ** 2)))
+    return name, cv[name], float(root_mean_squared_error(y_test, prediction))
 
 
 def main():
@@ -67,10 +66,9 @@ def main():
     start = time.perf_counter()
     rows = []
     tasks = downstream_tasks()
-    feature_sets = [task_features(tasks, reference_featurizer(rdkit_descriptors=True))]
-    feature_sets += [task_features(tasks, code_featurizer(name, model, name)) for name, model in models.items()]
+    features_of = comparison_features(tasks, models)
     for task, (_, y_train, _, y_test) in tasks.items():
-        for features, (X_train, X_test) in merged(feature_sets, task).items():
+        for features, (X_train, X_test) in features_of[task].items():
             regressor, cv_rmse, test_rmse = best_regressor_rmse(X_train, y_train, X_test, y_test)
             rows.append(dict(task=task, features=features, regressor=regressor, cv_rmse=cv_rmse, rmse=test_rmse))
             print(json.dumps(rows[-1]), flush=True)

@@ -86,8 +86,8 @@ def cold_seconds(name, models_dir, smiles, args):
     with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
         json.dump(list(smiles), handle)
         handle.flush()
-        code = COLD_RUN.format(threads=args.threads, name=name, models_dir=None if models_dir is None else str(models_dir),
-                               informative=args.informative, n_jobs=args.n_jobs)
+        code = COLD_RUN.format(threads=args.threads, name=name, models_dir=models_dir, informative=args.informative,
+                               n_jobs=args.n_jobs)
         done = subprocess.run([sys.executable, "-c", code, handle.name], capture_output=True, text=True, check=True)
     return round(float(done.stdout.split()[-1]), 2)
 
