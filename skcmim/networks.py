@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._gru_kernel import gru_layer
 from .losses import LatentOutput, gaussian_log_density
 from .molecules import MIN_SEQUENCE_LENGTH
 
@@ -601,7 +602,7 @@ class SmilesEncoder(nn.Module):
         rows = torch.arange(inputs.shape[0], device=inputs.device)
         last = lengths - 1
         reverse = _reversal_index(lengths, inputs.shape[1])
-        initial = inputs.new_zeros(1, inputs.shape[0], rnn.hidden_size)
+        initial = inputs.new_zeros(inputs.shape[0], rnn.hidden_size)
         for layer in range(rnn.num_layers):
             if layer:
                 # a layer reads both directions' states at each position, as nn.GRU's stacked layers do
@@ -634,11 +635,14 @@ def _reordered(sequences, index):
     return sequences.gather(1, index.unsqueeze(-1).expand(-1, -1, sequences.shape[-1]))
 
 
+def _gru_weights(rnn, layer, suffix=""):
+    """``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` of one layer and direction of the GRU ``rnn``."""
+    return [getattr(rnn, f"{name}_l{layer}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+
+
 def _gru_direction(rnn, layer, suffix, inputs, initial):
     """States of one direction (``suffix`` "" or "_reverse") of one layer of the GRU ``rnn`` over ``inputs``."""
-    weights = [getattr(rnn, f"{name}_l{layer}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-    states, _ = torch.gru(inputs, initial, weights, True, 1, 0.0, rnn.training, False, True)
-    return states
+    return gru_layer(inputs, initial, _gru_weights(rnn, layer, suffix), training=rnn.training)[0]
 
 
 class AugmentedSmilesEncoder(ContrastiveViews, SmilesEncoder):
@@ -754,9 +758,19 @@ class SmilesEncoderDecoder(ReparameterisedCode, SmilesEncoder):
         return torch.cat([embedded, z.unsqueeze(1).expand(-1, embedded.shape[1], -1)], dim=-1)
 
     def _teacher_forced(self, x, z):
-        """Last decoder layer's states at every input position, and the targets."""
+        """Last decoder layer's states at every input position, and the targets.
+
+        The layers run one at a time (as ``decoder_rnn`` runs them, dropout
+        between them), so that training takes the fused GRU kernel of
+        :mod:`skcmim._gru_kernel` where it applies.
+        """
         inputs, targets = x[:, :-1], x[:, 1:]
-        states, _ = self.decoder_rnn(self._decoder_step_inputs(inputs, z), self._initial_hidden(z))
+        rnn = self.decoder_rnn
+        states, initial = self._decoder_step_inputs(inputs, z), self._initial_hidden(z)
+        for layer in range(rnn.num_layers):
+            if layer:
+                states = F.dropout(states, rnn.dropout, self.training)
+            states = gru_layer(states, initial[layer], _gru_weights(rnn, layer), training=rnn.training)[0]
         return states, targets
 
     def _log_likelihood(self, states, targets):

@@ -59,6 +59,11 @@ def test_wheel_carries_the_licence_and_the_type_marker(wheel):
     assert metadata(wheel)["License-Expression"] == "MIT"
 
 
+def test_wheel_carries_the_fused_gru_source(wheel):
+    # skcmim._gru_kernel compiles it on the user's machine the first time a SMILES model trains
+    assert "skcmim/csrc/fused_gru.cpp" in wheel.namelist()
+
+
 def test_wheel_metadata_has_the_project_urls_and_classifiers(wheel):
     meta = metadata(wheel)
     urls = dict(entry.split(", ", 1) for entry in meta.get_all("Project-URL"))

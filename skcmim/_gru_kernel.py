@@ -1,0 +1,125 @@
+"""A fused GRU layer for training on the CPU, with torch's GRU as the fallback.
+
+torch trains a GRU on the CPU through autograd over every time step's small
+operations: a gate split and a dozen element-wise operations, each with its
+backward node.  For the SMILES models (width 256, batches of 128) that
+bookkeeping costs as much as the matrix products.  ``csrc/fused_gru.cpp``
+does one step's element-wise work in one vectorised pass and all steps'
+weight gradients in one matrix product; the matrix products stay ATen's.
+Measured with ``benchmarks/smiles_speed.py`` (mode ``hand_torch_gru``
+against ``hand``).
+
+The kernel is compiled with :func:`torch.utils.cpp_extension.load` the first
+time a SMILES model trains on the CPU (about 30 s; the build is cached in
+torch's extensions folder, ``TORCH_EXTENSIONS_DIR``).  Where no compiler is
+found, or the build fails for any other reason, training warns once and uses
+torch's GRU.  It applies only where gradients flow, to float32 CPU tensors
+outside autocast; inference (``transform``, decoding, scoring) always runs
+torch's GRU, so saved models embed bit for bit as before.  Set the
+environment variable ``SKCMIM_FUSED_GRU=0`` to train with torch's GRU (to
+rebuild bit for bit weights trained by an earlier skcmim, say).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from pathlib import Path
+
+import torch
+
+from ._warnings import find_stack_level
+
+_SOURCE = Path(__file__).resolve().parent / "csrc" / "fused_gru.cpp"
+# -fno-trapping-math lets the gate loops' clamps vectorise; NaNs still propagate.
+_FLAGS = ["-O3", "-fno-trapping-math", "-fopenmp-simd"]
+_lock = threading.Lock()
+_extension = None
+_failed = False
+
+
+def enabled():
+    """Whether training may use the fused kernel (``SKCMIM_FUSED_GRU`` is not ``0``)."""
+    return os.environ.get("SKCMIM_FUSED_GRU", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def kernel():
+    """The compiled extension, built on first use; None where it cannot be built."""
+    global _extension, _failed
+    if _extension is not None or _failed:
+        return _extension
+    with _lock:
+        if _extension is None and not _failed:
+            try:
+                from torch.utils.cpp_extension import load
+
+                _extension = load("skcmim_fused_gru", [str(_SOURCE)], extra_cflags=_FLAGS, verbose=False)
+            except Exception as exc:  # no compiler, no ninja, a read-only cache...: train with torch's GRU
+                _failed = True
+                reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+                warnings.warn(
+                    f"skcmim could not build its fused GRU kernel ({reason}); SMILES models train with "
+                    f"torch's GRU, which is slower on the CPU. Install a C++ compiler and ninja to use it, "
+                    f"or set SKCMIM_FUSED_GRU=0 to silence this warning.",
+                    RuntimeWarning,
+                    stacklevel=find_stack_level(),
+                )
+    return _extension
+
+
+def _applies(inputs, initial, weights):
+    """Whether the fused kernel can train this layer: float32 CPU tensors with gradients, no autocast."""
+    tensors = (inputs, initial, *weights)
+    return (
+        torch.is_grad_enabled()
+        and any(t.requires_grad for t in tensors)
+        and all(t.device.type == "cpu" and t.dtype == torch.float32 for t in tensors)
+        and not torch.is_autocast_enabled("cpu")
+        and enabled()
+        and kernel() is not None
+    )
+
+
+class _FusedGRU(torch.autograd.Function):
+    """One GRU layer and direction over a whole sequence, time-major."""
+
+    @staticmethod
+    def forward(ctx, inputs, initial, w_ih, w_hh, b_ih, b_hh):
+        states, gates = _extension.forward(inputs.contiguous(), initial.contiguous(), w_ih.contiguous(),
+                                           w_hh.contiguous(), b_ih.contiguous(), b_hh.contiguous())
+        ctx.save_for_backward(inputs, states, gates, w_ih, w_hh)
+        return states[1:], states[-1]
+
+    @staticmethod
+    def backward(ctx, grad_outputs, grad_last):
+        inputs, states, gates, w_ih, w_hh = ctx.saved_tensors
+        grad_outputs = torch.zeros_like(states[1:]) if grad_outputs is None else grad_outputs.contiguous()
+        grad_last = torch.zeros_like(states[0]) if grad_last is None else grad_last.contiguous()
+        return tuple(_extension.backward(grad_outputs, grad_last, inputs.contiguous(), states, gates,
+                                         w_ih.contiguous(), w_hh.contiguous()))
+
+
+def gru_layer(inputs, initial, weights, *, training):
+    """States of one GRU layer and direction over ``inputs``, and its last state.
+
+    Parameters
+    ----------
+    inputs : Tensor of shape (batch, steps, features)
+    initial : Tensor of shape (batch, hidden)
+    weights : sequence of Tensor
+        ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` of the layer
+        and direction, as :class:`torch.nn.GRU` holds them.
+    training : bool
+        The module's mode (torch's GRU takes it).
+
+    Returns
+    -------
+    states : Tensor of shape (batch, steps, hidden)
+    last : Tensor of shape (batch, hidden)
+    """
+    if _applies(inputs, initial, weights):
+        states, last = _FusedGRU.apply(inputs.transpose(0, 1), initial, *weights)
+        return states.transpose(0, 1), last
+    states, last = torch.gru(inputs, initial.unsqueeze(0), list(weights), True, 1, 0.0, training, False, True)
+    return states, last[0]
