@@ -4,7 +4,8 @@ A warning raised deep inside skcmim (a tokenizer, an input object) with a
 fixed ``stacklevel`` points at whichever skcmim line happens to call it.
 :func:`find_stack_level` counts the frames up to the first one outside
 skcmim and the libraries that call its methods (scikit-learn's pipelines,
-search and cross-validation, skorch, joblib), so the warning names the
+search and cross-validation, skorch, joblib, and torch, whose modules call
+skcmim's ``forward``), so the warning names the
 user's line, and Python's default filter shows it once for that line rather
 than once per cross-validation fold.
 """
@@ -18,7 +19,7 @@ __all__ = ["find_stack_level"]
 
 def _package_dirs():
     dirs = [os.path.dirname(os.path.abspath(__file__))]
-    for name in ("sklearn", "skorch", "joblib"):
+    for name in ("sklearn", "skorch", "joblib", "torch"):
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.origin:
             dirs.append(os.path.dirname(os.path.abspath(spec.origin)))

@@ -18,6 +18,15 @@ FAST = dict(n_components=4, hidden_layer_sizes=(32,), max_epochs=3, batch_size=6
 TINY = dict(n_components=2, hidden_layer_sizes=(8,), max_epochs=1, batch_size=8, random_state=0)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fused_gru_kernel_built():
+    """Compile the fused GRU kernel before the first test (about 30 s on a machine that has not
+    built it yet), so that no test's time, a hypothesis deadline say, includes the build."""
+    from skcmim import _gru_kernel
+
+    _gru_kernel.kernel()
+
+
 @pytest.fixture(scope="session")
 def digits():
     """Real data: scikit-learn's digits scaled to [0, 1] (X, y)."""

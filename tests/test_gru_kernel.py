@@ -142,8 +142,9 @@ def test_a_failed_build_warns_once_and_trains_with_torch_gru(monkeypatch):
     monkeypatch.setattr(_gru_kernel, "_failed", False)
     module = SmilesEncoderDecoder(12, 3, hidden_size=8, embedding_dim=5)
     x = torch.randint(3, 12, (4, 7))
-    with pytest.warns(RuntimeWarning, match="could not build its fused GRU kernel .Ninja is required"):
+    with pytest.warns(RuntimeWarning, match="could not build its fused GRU kernel .Ninja is required") as record:
         module(x).log_px.sum().backward()
+    assert record[0].filename == __file__  # the user's line, not torch's or skcmim's
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         module(x).log_px.sum().backward()  # no second warning

@@ -125,6 +125,7 @@ NAMES = {
         "torch.nn.parallel.DistributedDataParallel": (
             "py:class", "generated/torch.nn.parallel.DistributedDataParallel.html#$"),
         "torch.set_num_threads": ("py:function", "generated/torch.set_num_threads.html#$"),
+        "torch.utils.cpp_extension.load": ("py:function", "cpp_extension.html#$"),
         "torch.utils.data.DataLoader": ("py:class", "data.html#$"),
     }),
     "rdkit": ("https://www.rdkit.org/docs/", "RDKit", "stable", {
