@@ -44,7 +44,7 @@ import torch
 from skorch.callbacks import Callback
 
 import skcmim
-from skcmim import CMIMTransformer, MIMTransformer, load
+from skcmim import CMIMTransformer, MIMTransformer, _gru_kernel, load
 from skcmim.datasets import fetch_zinc
 from skcmim.generation_metrics import generation_metrics, reconstruction_accuracy
 from skcmim.pretrained import list_models, register_model
@@ -141,6 +141,9 @@ def hardware(device):
              "skcmim": skcmim.__version__}
     if device.startswith("cuda") and torch.cuda.is_available():
         found["gpu"] = torch.cuda.get_device_name()
+    # the fused kernel and torch's GRU round differently: a rebuild needs the same one (SKCMIM_FUSED_GRU)
+    fused = device == "cpu" and _gru_kernel.enabled() and _gru_kernel.kernel() is not None
+    found["gru"] = "skcmim fused kernel" if fused else "torch"
     return found
 
 
