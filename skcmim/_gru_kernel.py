@@ -32,8 +32,9 @@ import torch
 from ._warnings import find_stack_level
 
 _SOURCE = Path(__file__).resolve().parent / "csrc" / "fused_gru.cpp"
-# -fno-trapping-math lets the gate loops' clamps vectorise; NaNs still propagate.
-_FLAGS = ["-O3", "-fno-trapping-math", "-fopenmp-simd"]
+# -fno-trapping-math lets the gate loops' clamps vectorise (NaNs still propagate); -fopenmp lets
+# at::parallel_for spread rows over torch's threads (with torch's own OpenMP runtime, already loaded).
+_FLAGS = ["-O3", "-fno-trapping-math", "-fopenmp"]
 _lock = threading.Lock()
 _extension = None
 _failed = False

@@ -11,6 +11,7 @@
 // h' = (1 - z) * n + z * h.
 
 #include <torch/extension.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
 #include <cstdint>
@@ -23,8 +24,8 @@ namespace {
 // Element-wise loops are compiled for AVX-512, AVX2 and the baseline, and
 // the best one the CPU has is picked when the library loads (GCC's function
 // multi-versioning), so the build never uses an instruction the CPU lacks.
-// They run on one thread: a step's element-wise work (batch x width) takes
-// microseconds next to its matrix product, which ATen spreads over threads.
+// Rows are spread over torch's threads (at::parallel_for): the loops stream
+// the step's gates through memory, and one core's bandwidth does not keep up.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define SKCMIM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -127,6 +128,8 @@ void check_inputs(const Tensor& x, const Tensor& h0, const Tensor& w_ih, const T
               "fused GRU: biases (3H,)");
 }
 
+constexpr int64_t kRowsPerTask = 16;
+
 }  // namespace
 
 // x (T, B, E), h0 (B, H).  Returns the states (T + 1, B, H), h0 first, and
@@ -149,7 +152,11 @@ std::vector<Tensor> gru_forward(const Tensor& x, const Tensor& h0, const Tensor&
     const float* h_t = h.data_ptr<float>();
     float* gates_t = gates[t].data_ptr<float>();
     float* next = states[t + 1].data_ptr<float>();
-    step_forward(B, H, gi_t, gh_t, b_hh.data_ptr<float>(), h_t, gates_t, next);
+    const float* bias = b_hh.data_ptr<float>();
+    at::parallel_for(0, B, kRowsPerTask, [&](int64_t b0, int64_t b1) {
+      step_forward(b1 - b0, H, gi_t + b0 * 3 * H, gh_t + b0 * 3 * H, bias, h_t + b0 * H, gates_t + b0 * 4 * H,
+                   next + b0 * H);
+    });
   }
   return {states, gates};
 }
@@ -171,9 +178,17 @@ std::vector<Tensor> gru_backward(const Tensor& grad_outputs, const Tensor& grad_
   Tensor direct = at::zeros({B, H}, x.options());
   for (int64_t t = T - 1; t >= 0; --t) {
     const Tensor dgh_t = dgh[t];
-    step_backward(B, H, carried.data_ptr<float>(), grad_outputs[t].data_ptr<float>(), gates[t].data_ptr<float>(),
-                  states[t].data_ptr<float>(), dgi[t].data_ptr<float>(), dgh_t.data_ptr<float>(),
-                  direct.data_ptr<float>());
+    const float* carried_t = carried.data_ptr<float>();
+    const float* output_t = grad_outputs[t].data_ptr<float>();
+    const float* gates_t = gates[t].data_ptr<float>();
+    const float* h_prev = states[t].data_ptr<float>();
+    float* dgi_t = dgi[t].data_ptr<float>();
+    float* dgh_ptr = dgh_t.data_ptr<float>();
+    float* direct_t = direct.data_ptr<float>();
+    at::parallel_for(0, B, kRowsPerTask, [&](int64_t b0, int64_t b1) {
+      step_backward(b1 - b0, H, carried_t + b0 * H, output_t + b0 * H, gates_t + b0 * 4 * H, h_prev + b0 * H,
+                    dgi_t + b0 * 3 * H, dgh_ptr + b0 * 3 * H, direct_t + b0 * H);
+    });
     at::mm_out(carried, dgh_t, w_hh);
   }
   const Tensor dh = carried.add_(direct);
