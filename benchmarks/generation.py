@@ -52,7 +52,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n-samples", type=int, default=2000, help="(default: %(default)s)")
     parser.add_argument("--n-reference", type=int, default=5000, help="test SMILES (default: %(default)s)")
-    parser.add_argument("--data", default=None, help="folder of zinc_moses_{train,test}.csv.gz (default: fetch_zinc's search)")
+    parser.add_argument("--data", default=None,
+                        help="folder of zinc_moses_{train,test}.csv.gz (default: fetch_zinc's search)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     reference = list(fetch_zinc("test", n_samples=args.n_reference, path=args.data))

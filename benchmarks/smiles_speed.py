@@ -69,8 +69,8 @@ DATA_FOLDERS = [os.environ.get("SKCMIM_DATA"), Path(__file__).resolve().parents[
                 "/work/shared/data"]
 HIDDEN, CODE, EMBEDDING = 256, 32, 64
 CMIM = dict(contrastive_weight=10.0, temperature=0.1)  # CMIMTransformer's defaults
-MODES = ("estimator", "hand", "hand_torch_gru", "hand_random", "legacy", "hand_bf16", "hand_b256", "hand_b512", "estimator_ddp2",
-         "estimator_ddp2_bf16")
+MODES = ("estimator", "hand", "hand_torch_gru", "hand_random", "legacy", "hand_bf16", "hand_b256", "hand_b512",
+         "estimator_ddp2", "estimator_ddp2_bf16")
 
 
 def zinc_rows(n_rows):

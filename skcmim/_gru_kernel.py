@@ -87,8 +87,10 @@ class _FusedGRU(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, inputs, initial, w_ih, w_hh, b_ih, b_hh):
-        states, gates = _extension.forward(inputs.contiguous(), initial.contiguous(), w_ih.contiguous(),
-                                           w_hh.contiguous(), b_ih.contiguous(), b_hh.contiguous())
+        # inputs arrive transposed to time-major: copied once here, and that copy saved for the backward
+        inputs, w_ih, w_hh = inputs.contiguous(), w_ih.contiguous(), w_hh.contiguous()
+        states, gates = _extension.forward(inputs, initial.contiguous(), w_ih, w_hh, b_ih.contiguous(),
+                                           b_hh.contiguous())
         ctx.save_for_backward(inputs, states, gates, w_ih, w_hh)
         return states[1:], states[-1]
 
@@ -97,8 +99,7 @@ class _FusedGRU(torch.autograd.Function):
         inputs, states, gates, w_ih, w_hh = ctx.saved_tensors
         grad_outputs = torch.zeros_like(states[1:]) if grad_outputs is None else grad_outputs.contiguous()
         grad_last = torch.zeros_like(states[0]) if grad_last is None else grad_last.contiguous()
-        return tuple(_extension.backward(grad_outputs, grad_last, inputs.contiguous(), states, gates,
-                                         w_ih.contiguous(), w_hh.contiguous()))
+        return tuple(_extension.backward(grad_outputs, grad_last, inputs, states, gates, w_ih, w_hh))
 
 
 def gru_layer(inputs, initial, weights, *, training):
