@@ -5,7 +5,8 @@ operations: a gate split and a dozen element-wise operations, each with its
 backward node.  For the SMILES models (width 256, batches of 128) that
 bookkeeping costs as much as the matrix products.  ``csrc/fused_gru.cpp``
 does one step's element-wise work in one vectorised pass and all steps'
-weight gradients in one matrix product; the matrix products stay ATen's.
+weight gradients in one matrix product per weight, and sends each step's
+small matrix products straight to MKL's BLAS where torch exports it.
 Measured with ``benchmarks/smiles_speed.py`` (mode ``hand_torch_gru``
 against ``hand``).
 
