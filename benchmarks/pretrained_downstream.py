@@ -12,17 +12,24 @@ whole training part and scored on the test part.
     python benchmarks/pretrained_downstream.py                  # every shipped model
     python benchmarks/pretrained_downstream.py --models cmim-zinc
 
-Writes ``benchmarks/results/pretrained_downstream.csv`` and ``.md``.
+Writes ``benchmarks/results/pretrained_downstream.csv`` and ``.md``.  A
+models folder other than the package's (``--models-dir``, see
+:mod:`skcmim.pretrained`) can be scored against the same reference columns
+without recomputing them (they do not depend on the models)::
+
+    python benchmarks/pretrained_downstream.py --models-dir FOLDER --tag 360k \
+        --references benchmarks/results/pretrained_downstream.csv --output FOLDER/downstream
 """
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 from _common import machine
-from molecular import comparison_features, downstream_tasks, random_forest, ridge, svr
+from molecular import code_featurizer, comparison_features, downstream_tasks, random_forest, ridge, svr, task_features
 from sklearn.metrics import root_mean_squared_error
 
 from skcmim import pretrained
@@ -59,22 +66,37 @@ def best_regressor_rmse(X_train, y_train, X_test, y_test):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=None, help="shipped model names (default: all)")
+    parser.add_argument("--models", nargs="+", default=None, help="model names (default: all in the folder)")
+    parser.add_argument("--models-dir", default=None, help="models folder (default: the package's)")
+    parser.add_argument("--tag", default=None, help="added to the models' column names, as in 'cmim-zinc [TAG]'")
+    parser.add_argument("--references", default=None,
+                        help="CSV of an earlier run whose ECFP4 and RDKit-descriptor rows to reuse")
+    parser.add_argument("--output", default=str(RESULTS / "pretrained_downstream"),
+                        help="path of the report without suffix (.csv and .md are written)")
     args = parser.parse_args()
-    names = args.models or [card["name"] for card in pretrained.list_models()]
-    models = {name: pretrained.load(name) for name in names}
+    names = args.models or [card["name"] for card in pretrained.list_models(args.models_dir)]
+    labels = {name: f"{name} [{args.tag}]" if args.tag else name for name in names}
+    models = {labels[name]: pretrained.load(name, models_dir=args.models_dir) for name in names}
     start = time.perf_counter()
     rows = []
     tasks = downstream_tasks()
-    features_of = comparison_features(tasks, models)
+    if args.references:
+        earlier = pd.read_csv(args.references)
+        rows = earlier[earlier.features.isin(["ECFP4", "RDKit descriptors"])].to_dict("records")
+        model_sets = [task_features(tasks, code_featurizer(label, model, label)) for label, model in models.items()]
+        features_of = {task: {label: pair for sets in model_sets for label, pair in sets[task].items()}
+                       for task in tasks}
+    else:
+        features_of = comparison_features(tasks, models)
     for task, (_, y_train, _, y_test) in tasks.items():
         for features, (X_train, X_test) in features_of[task].items():
             regressor, cv_rmse, test_rmse = best_regressor_rmse(X_train, y_train, X_test, y_test)
             rows.append(dict(task=task, features=features, regressor=regressor, cv_rmse=cv_rmse, rmse=test_rmse))
             print(json.dumps(rows[-1]), flush=True)
     frame = pd.DataFrame(rows)
-    RESULTS.mkdir(exist_ok=True)
-    frame.to_csv(RESULTS / "pretrained_downstream.csv", index=False)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(output.with_suffix(".csv"), index=False)
     table = frame.pivot_table(index="task", columns="features", values="rmse", sort=False)
     reference = table[["ECFP4", "RDKit descriptors"]]
     verdicts = []
@@ -86,10 +108,12 @@ def main():
             within = (table[column] <= 1.1 * reference["RDKit descriptors"]).sum()
             verdicts.append(f"- {column}: RMSE below ECFP4 on {below_ecfp} of {len(table)} task splits; within 10% "
                             f"of RDKit descriptors on {within} of {len(table)}.")
+    command_options = "".join(f" {arg}" for arg in sys.argv[1:])
     text = "\n".join([
-        "# Downstream regression with the shipped encoders (frozen)",
+        f"# Downstream regression with {'pretrained' if args.models_dir else 'the shipped'} encoders (frozen)",
         "",
-        f"Command: `python benchmarks/pretrained_downstream.py`; {time.perf_counter() - start:.0f} s on {machine()}.",
+        f"Command: `python benchmarks/pretrained_downstream.py{command_options}`; {time.perf_counter() - start:.0f} s "
+        f"on {machine()}.",
         "",
         "Held-out RMSE of the best of Ridge, SVR and a random forest, chosen by validation RMSE on the training "
         "part only (ridge: leave-one-out over alpha; SVR: 5-fold grid search over C; forest: out-of-bag); the "
@@ -101,7 +125,7 @@ def main():
         *verdicts,
         "",
     ])
-    (RESULTS / "pretrained_downstream.md").write_text(text)
+    output.with_suffix(".md").write_text(text)
     print(text)
 
 
