@@ -123,13 +123,14 @@ def task_features(tasks, featurize):
             for task, (s_train, _, s_test, _) in tasks.items()}
 
 
-def comparison_features(tasks, models, plain_label="{name}"):
+def comparison_features(tasks, models, plain_label="{name}", references=True):
     """``{task: {label: (X_train, X_test)}}``: ECFP4, RDKit 2-D descriptors and every model's embeddings.
 
     Each model's plain codes are labelled ``plain_label.format(name=name)``;
-    see :func:`code_featurizer`.
+    see :func:`code_featurizer`.  ``references=False`` leaves out ECFP4 and
+    the descriptors.
     """
-    feature_sets = [task_features(tasks, reference_featurizer(rdkit_descriptors=True))]
+    feature_sets = [task_features(tasks, reference_featurizer(rdkit_descriptors=True))] if references else []
     feature_sets += [task_features(tasks, code_featurizer(name, model, plain_label.format(name=name)))
                      for name, model in models.items()]
     return {task: {label: pair for sets in feature_sets for label, pair in sets[task].items()} for task in tasks}

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 from _common import machine
-from molecular import code_featurizer, comparison_features, downstream_tasks, random_forest, ridge, svr, task_features
+from molecular import comparison_features, downstream_tasks, random_forest, ridge, svr
 from sklearn.metrics import root_mean_squared_error
 
 from skcmim import pretrained
@@ -83,11 +83,7 @@ def main():
     if args.references:
         earlier = pd.read_csv(args.references)
         rows = earlier[earlier.features.isin(["ECFP4", "RDKit descriptors"])].to_dict("records")
-        model_sets = [task_features(tasks, code_featurizer(label, model, label)) for label, model in models.items()]
-        features_of = {task: {label: pair for sets in model_sets for label, pair in sets[task].items()}
-                       for task in tasks}
-    else:
-        features_of = comparison_features(tasks, models)
+    features_of = comparison_features(tasks, models, references=not args.references)
     for task, (_, y_train, _, y_test) in tasks.items():
         for features, (X_train, X_test) in features_of[task].items():
             regressor, cv_rmse, test_rmse = best_regressor_rmse(X_train, y_train, X_test, y_test)

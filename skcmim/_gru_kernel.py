@@ -97,10 +97,10 @@ class _FusedGRU(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_outputs, grad_last):
+        # autograd passes zeros, not None, for an output that was not used (materialize_grads)
         inputs, states, gates, w_ih, w_hh = ctx.saved_tensors
-        grad_outputs = torch.zeros_like(states[1:]) if grad_outputs is None else grad_outputs.contiguous()
-        grad_last = torch.zeros_like(states[0]) if grad_last is None else grad_last.contiguous()
-        return tuple(_extension.backward(grad_outputs, grad_last, inputs, states, gates, w_ih, w_hh))
+        return tuple(_extension.backward(grad_outputs.contiguous(), grad_last.contiguous(), inputs, states, gates,
+                                         w_ih, w_hh))
 
 
 def gru_layer(inputs, initial, weights, *, training):
