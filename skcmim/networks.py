@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._gru_kernel import applies as gru_kernel_applies
 from ._gru_kernel import gru_layer
 from .losses import LatentOutput, gaussian_log_density
 from .molecules import MIN_SEQUENCE_LENGTH
@@ -592,11 +593,15 @@ class SmilesEncoder(nn.Module):
         token.  Packed sequences train twice as slowly on the CPU (the
         backward pass of each time step's slice of a packed batch fills a
         gradient the size of the whole batch with zeros).  Without gradients
-        (``transform``, decoding, scoring) the packed GRU runs, as in skcmim
-        0.1, so that saved models encode bit for bit as they did; the two
+        (``transform``, decoding, scoring) the same two passes run where the
+        fused GRU kernel applies (float32 on the CPU), which reads a
+        length-sorted batch faster than torch's packed GRU; elsewhere (a GPU,
+        float64, ``SKCMIM_FUSED_GRU=0``) the packed GRU runs, as in skcmim
+        0.1, so that saved models encode bit for bit as they did.  The two
         agree to float rounding.
         """
-        if len(lengths) and not (torch.is_grad_enabled() and inputs.requires_grad):
+        gradients = torch.is_grad_enabled() and inputs.requires_grad
+        if len(lengths) and not gradients and not gru_kernel_applies(inputs):
             return self._packed_final_states(inputs, lengths)
         rnn = self.encoder_rnn
         rows = torch.arange(inputs.shape[0], device=inputs.device)

@@ -1,8 +1,8 @@
-"""The fused GRU kernel that trains SMILES models on the CPU (skcmim._gru_kernel).
+"""The fused GRU kernel that trains and runs SMILES models on the CPU (skcmim._gru_kernel).
 
 It must give torch's GRU states and gradients (to float32 rounding), apply
-only where it can (training, float32, CPU, no autocast, not switched off),
-and fall back to torch's GRU with one warning where it cannot be built.
+only where it can (float32, CPU, no autocast, not switched off), and fall
+back to torch's GRU with one warning where it cannot be built.
 """
 
 import shutil
@@ -102,10 +102,24 @@ def test_kernel_passes_nan_through(fused, monkeypatch):
 
 
 def _kernel_calls(monkeypatch):
+    """A list that gets one item per layer the kernel runs, with gradients ("train") or without ("infer")."""
     calls = []
-    apply = _gru_kernel._FusedGRU.apply
-    monkeypatch.setattr(_gru_kernel._FusedGRU, "apply", lambda *a: calls.append(1) or apply(*a))
+    apply, forward = _gru_kernel._FusedGRU.apply, _gru_kernel.kernel().forward
+    monkeypatch.setattr(_gru_kernel._FusedGRU, "apply", lambda *a: calls.append("train") or apply(*a))
+    monkeypatch.setattr(_gru_kernel, "_extension", _Recording(_gru_kernel.kernel(), forward, calls))
     return calls
+
+
+class _Recording:
+    """The extension, its forward counted when it keeps no gates (inference)."""
+
+    def __init__(self, extension, forward, calls):
+        self.backward, self._forward, self._calls = extension.backward, forward, calls
+
+    def forward(self, *args):
+        if not args[-1]:
+            self._calls.append("infer")
+        return self._forward(*args)
 
 
 def test_smiles_network_trains_through_the_kernel(fused, monkeypatch):
@@ -114,20 +128,29 @@ def test_smiles_network_trains_through_the_kernel(fused, monkeypatch):
     x = torch.randint(3, 12, (4, 7))
     x[:, 0] = 1
     module(x).log_px.sum().backward()
-    assert len(calls) == 6  # two layers: forward and reverse encoder directions, the decoder
+    assert calls == ["train"] * 6  # two layers: forward and reverse encoder directions, the decoder
     assert all(p.grad is not None for p in module.parameters() if p.requires_grad)
 
 
-@pytest.mark.parametrize("case", ["switched off", "no gradients", "float64", "autocast"])
+def test_smiles_network_infers_through_the_kernel(fused, monkeypatch):
+    calls = _kernel_calls(monkeypatch)
+    module = SmilesEncoderDecoder(12, 3, hidden_size=8, embedding_dim=5, num_layers=2).eval()
+    x = torch.randint(3, 12, (4, 7))
+    with torch.no_grad():
+        module.informative(x)
+    assert calls == ["infer"] * 6
+
+
+@pytest.mark.parametrize("case", ["switched off", "switched off, no gradients", "float64", "autocast"])
 def test_kernel_is_left_out_where_it_does_not_apply(fused, monkeypatch, case):
     calls = _kernel_calls(monkeypatch)
     module = SmilesEncoderDecoder(12, 3, hidden_size=8, embedding_dim=5)
     x = torch.randint(3, 12, (4, 7))
-    if case == "switched off":
+    if case.startswith("switched off"):
         monkeypatch.setenv("SKCMIM_FUSED_GRU", "0")
     if case == "float64":
         module = module.double()
-    if case == "no gradients":
+    if case.endswith("no gradients"):
         with torch.no_grad():
             module(x)
     elif case == "autocast":
@@ -138,16 +161,32 @@ def test_kernel_is_left_out_where_it_does_not_apply(fused, monkeypatch, case):
     assert calls == []
 
 
-def test_inference_is_bit_for_bit_torch_gru(fused):
-    # saved models must decode their informative read-out exactly as before the kernel
-    torch.manual_seed(0)
-    module = SmilesEncoderDecoder(12, 3, hidden_size=8, embedding_dim=5, num_layers=2).eval()
-    x = torch.randint(3, 12, (4, 7))
+def _inference(module, x, lengths):
+    """Encoder final states, teacher-forced decoder states, and the same from torch's packed and stacked GRUs."""
     with torch.inference_mode():
+        embedded = module.encoder_embedding(x)
         z = module.encode(x)
         states, _ = module._teacher_forced(x, z)
         expected, _ = module.decoder_rnn(module._decoder_step_inputs(x[:, :-1], z), module._initial_hidden(z))
-    assert torch.equal(states, expected)
+        return (module._final_states(embedded, lengths), states), (
+            module._packed_final_states(embedded, lengths), expected)
+
+
+@pytest.mark.parametrize("kernel_on", [True, False])
+def test_inference_gives_torch_gru_states(fused, monkeypatch, kernel_on):
+    # with the kernel switched off saved models embed and decode exactly as before the kernel existed
+    monkeypatch.setenv("SKCMIM_FUSED_GRU", "1" if kernel_on else "0")
+    torch.manual_seed(0)
+    module = SmilesEncoderDecoder(12, 3, hidden_size=8, embedding_dim=5, num_layers=2).eval()
+    x = torch.randint(3, 12, (5, 7))
+    lengths = torch.tensor([7, 2, 5, 7, 1])
+    x = x.masked_fill(torch.arange(7) >= lengths[:, None], 0)
+    got, expected = _inference(module, x, lengths)
+    for a, b in zip(got, expected):
+        if kernel_on:
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=2e-6)
+        else:
+            assert torch.equal(a, b)
 
 
 def test_a_failed_build_warns_once_and_trains_with_torch_gru(monkeypatch):

@@ -186,14 +186,15 @@ void gemm(bool transpose_b, int64_t m, int64_t n, int64_t k, const float* a, int
 }  // namespace
 
 // x (T, B, E), h0 (B, H).  Returns the states (T + 1, B, H), h0 first, and
-// the gates (T, B, 4H) the backward pass needs.
+// the gates (T, B, 4H) the backward pass needs; with keep_gates false (inference)
+// each step's gates overwrite the last ones, and a (1, B, 4H) tensor is returned.
 std::vector<Tensor> gru_forward(const Tensor& x, const Tensor& h0, const Tensor& w_ih, const Tensor& w_hh,
-                                const Tensor& b_ih, const Tensor& b_hh) {
+                                const Tensor& b_ih, const Tensor& b_hh, bool keep_gates) {
   check_inputs(x, h0, w_ih, w_hh, b_ih, b_hh);
   const int64_t T = x.size(0), B = x.size(1), H = h0.size(1);
   Tensor states = at::empty({T + 1, B, H}, x.options());
   states[0].copy_(h0);
-  Tensor gates = at::empty({T, B, 4 * H}, x.options());
+  Tensor gates = at::empty({keep_gates ? T : 1, B, 4 * H}, x.options());
   Tensor gi = at::empty({B, 3 * H}, x.options());
   Tensor gh = at::empty({B, 3 * H}, x.options());
   const int64_t E = x.size(2);
@@ -207,7 +208,7 @@ std::vector<Tensor> gru_forward(const Tensor& x, const Tensor& h0, const Tensor&
   for (int64_t t = 0; t < T; ++t) {
     const float* h_t = states_all + t * B * H;
     float* next = states_all + (t + 1) * B * H;
-    float* gates_t = gates_all + t * B * 4 * H;
+    float* gates_t = gates_all + (keep_gates ? t : 0) * B * 4 * H;
     // the step's input part, one product per step rather than one for the sequence, so that the gate
     // loop reads it from cache
     gemm(true, B, 3 * H, E, x_all + t * B * E, E, w_i, E, false, gi_t, 3 * H);
@@ -276,7 +277,11 @@ std::vector<Tensor> gru_backward(const Tensor& grad_outputs, const Tensor& grad_
           at::cat({sums.narrow(0, 0, 2 * H), sums.narrow(0, 3 * H, H)})};
 }
 
+// The kernel touches no Python object, so it lets other Python threads run meanwhile, as torch's own
+// operators do.
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
-  m.def("forward", &gru_forward, "GRU layer forward over a sequence");
-  m.def("backward", &gru_backward, "GRU layer backward over a sequence");
+  m.def("forward", &gru_forward, "GRU layer forward over a sequence", py::arg("x"), py::arg("h0"),
+        py::arg("w_ih"), py::arg("w_hh"), py::arg("b_ih"), py::arg("b_hh"), py::arg("keep_gates"),
+        py::call_guard<py::gil_scoped_release>());
+  m.def("backward", &gru_backward, "GRU layer backward over a sequence", py::call_guard<py::gil_scoped_release>());
 }

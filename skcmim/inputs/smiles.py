@@ -32,12 +32,13 @@ __all__ = ["SmilesInput"]
 # decoder states that informative embeddings read out (float32 states: the
 # bytes of 0.1.0's float64 bound of 1 << 17 tokens).
 _INFERENCE_TOKENS = 1 << 18
-# Molecules per forward pass.  Each recurrent step is a few small matrix
-# products and gate operations, each a parallel region: on two threads
-# sharing busy cores every region waits for the second thread, so fewer,
-# larger batches win (GRU 256 on ZINC, 4,000 SMILES: 1024 rows 2.8x faster
-# than 256); on one thread 256 to 4096 rows run within noise of each other.
-INFERENCE_ROWS = 4096
+# Molecules per forward pass.  On the CPU the fused GRU kernel's gate loop
+# streams a step's gates (rows x 4 x hidden floats) through memory: 512 rows
+# of GRU 256 stay within the cache, 4096 do not (10,000 ZINC SMILES, 2
+# threads, benchmarks/smiles_inference.py: codes took 1.7 to 2.1 s at 512
+# rows, 2.4 to 3.2 s at 4096; informative embeddings 2.6 to 3.4 s against
+# 3.9 to 4.8 s).
+INFERENCE_ROWS = 512
 
 
 class SmilesInput(DataInput):

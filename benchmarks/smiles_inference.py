@@ -1,0 +1,99 @@
+"""The network's share of SMILES ``transform``: the fused GRU kernel against torch's GRU, per batch size.
+
+The shipped ``cmim-zinc`` encodes (or, with ``--informative``, encodes and
+teacher-forces its decoder over) the first ``--n-smiles`` SMILES of the
+MOSES ZINC test split, in the length-sorted batches ``transform`` makes with
+``skcmim.inputs.smiles.INFERENCE_ROWS`` set to each ``--rows``.  Reading the
+molecules (RDKit, SELFIES) is done once beforehand and not timed.  Each
+round times every batch size with the fused kernel (``SKCMIM_FUSED_GRU=1``)
+and with torch's GRU over packed sequences (``SKCMIM_FUSED_GRU=0``), one
+after the other, so that the shared machine's load falls on both alike; the
+largest difference between the two paths' outputs is reported too.
+
+    python benchmarks/smiles_inference.py --threads 2
+    python benchmarks/smiles_inference.py --threads 2 --informative
+
+Writes ``benchmarks/results/smiles_inference_cpu.md`` (appends a section).
+"""
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from _common import machine
+
+from skcmim import pretrained
+from skcmim.datasets import fetch_zinc
+from skcmim.inputs import smiles as smiles_input
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PATHS = {"fused kernel": "1", "torch GRU, packed": "0"}
+
+
+def network_seconds(model, batches, informative, kernel):
+    """Seconds for the network over ``batches``, and its outputs."""
+    os.environ["SKCMIM_FUSED_GRU"] = kernel
+    net = model.net_.module_
+    run = net.informative if informative else net.encode
+    start = time.perf_counter()
+    with torch.inference_mode():
+        outputs = [run(torch.as_tensor(batch)) for batch in batches]
+    return time.perf_counter() - start, torch.cat(outputs)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n-smiles", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, nargs="+", default=[128, 256, 512, 1024, 4096])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--informative", action="store_true", help="informative embeddings (the decoder runs too)")
+    parser.add_argument("--data", default=None, help="folder of zinc_moses_test.csv.gz (default: fetch_zinc's search)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    model = pretrained.load("cmim-zinc")
+    smiles = fetch_zinc("test", n_samples=args.n_smiles, path=args.data)
+    batches = {}
+    for rows in args.rows:
+        smiles_input.INFERENCE_ROWS = rows
+        batches[rows] = model.input_.inference_rows(smiles, model).batches
+    network_seconds(model, batches[args.rows[0]][:1], args.informative, "1")  # builds or loads the kernel
+    seconds = {(rows, path): [] for rows in args.rows for path in PATHS}
+    difference = {rows: 0.0 for rows in args.rows}
+    for _ in range(args.rounds):
+        for rows in args.rows:
+            outputs = {}
+            for path, kernel in PATHS.items():
+                elapsed, outputs[path] = network_seconds(model, batches[rows], args.informative, kernel)
+                seconds[rows, path].append(round(elapsed, 2))
+            difference[rows] = max(difference[rows], float((outputs["fused kernel"] - outputs["torch GRU, packed"])
+                                                           .abs().max()))
+    os.environ.pop("SKCMIM_FUSED_GRU")
+    what = "informative embeddings" if args.informative else "codes"
+    lines = [
+        f"## {what}, {args.n_smiles:,} SMILES, {args.threads} threads, {args.rounds} rounds",
+        "",
+        f"`python benchmarks/smiles_inference.py --threads {args.threads} --n-smiles {args.n_smiles}"
+        f"{' --informative' if args.informative else ''}`; {machine()}.",
+        "",
+        "| rows per batch | fused kernel, s | torch GRU packed, s | torch / kernel (median) | largest difference |",
+        "|---|---|---|---|---|",
+    ]
+    for rows in args.rows:
+        fused, packed = seconds[rows, "fused kernel"], seconds[rows, "torch GRU, packed"]
+        ratio = statistics.median(packed) / statistics.median(fused)
+        lines.append(f"| {rows} | {', '.join(map(str, fused))} | {', '.join(map(str, packed))} | {ratio:.2f}x "
+                     f"| {difference[rows]:.1e} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    output = RESULTS / "smiles_inference_cpu.md"
+    header = "" if output.exists() else "# The network's share of SMILES transform, CPU\n\n"
+    with open(output, "a", encoding="utf-8") as handle:
+        handle.write(header + text + "\n")
+
+
+if __name__ == "__main__":
+    main()
