@@ -1,6 +1,8 @@
 """Shared helpers of the benchmark scripts: data and the linear probe."""
 
+import contextlib
 import functools
+import os
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -108,6 +110,20 @@ class PeakMemory:
         return False
 
 
+@contextlib.contextmanager
+def fused_gru(fused):
+    """Run SMILES models with skcmim's fused GRU kernel (``fused=True``) or torch's GRU; restored after."""
+    before = os.environ.get("SKCMIM_FUSED_GRU")
+    os.environ["SKCMIM_FUSED_GRU"] = "1" if fused else "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SKCMIM_FUSED_GRU"]
+        else:
+            os.environ["SKCMIM_FUSED_GRU"] = before
+
+
 def in_fresh_process(function, *args):
     """``function(*args)`` run in a new (spawned) Python process; its result.
 
@@ -121,5 +137,5 @@ def in_fresh_process(function, *args):
         return pool.apply(function, args)
 
 
-__all__ = ["DATASETS", "PeakMemory", "embed_both", "in_fresh_process", "linear_probe", "machine", "np",
-           "split"]
+__all__ = ["DATASETS", "PeakMemory", "embed_both", "fused_gru", "in_fresh_process", "linear_probe", "machine",
+           "np", "split"]

@@ -88,7 +88,7 @@ def measure(threads, rounds=3):
     weights = [rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0]
     layers = {"torch": lambda: rnn(x, h0[None])[0], "hand": lambda: GRULayer.apply(x, h0, *weights)}
     if _gru_kernel.kernel() is not None:
-        layers["fused"] = lambda: _gru_kernel._FusedGRU.apply(x, h0, *weights)[0]
+        layers["fused"] = lambda: _gru_kernel._FusedGRU.apply(x, h0, *weights, True)[0]
     gradients = {}
     with flush_denormals():
         for name, layer in layers.items():

@@ -17,29 +17,27 @@ Writes ``benchmarks/results/smiles_inference_cpu.md`` (appends a section).
 """
 
 import argparse
-import os
 import statistics
 import time
 from pathlib import Path
 
 import torch
-from _common import machine
+from _common import fused_gru, machine
 
 from skcmim import pretrained
 from skcmim.datasets import fetch_zinc
 from skcmim.inputs import smiles as smiles_input
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PATHS = {"fused kernel": "1", "torch GRU, packed": "0"}
+PATHS = {"fused kernel": True, "torch GRU, packed": False}
 
 
-def network_seconds(model, batches, informative, kernel):
+def network_seconds(model, batches, informative, fused):
     """Seconds for the network over ``batches``, and its outputs."""
-    os.environ["SKCMIM_FUSED_GRU"] = kernel
     net = model.net_.module_
     run = net.informative if informative else net.encode
     start = time.perf_counter()
-    with torch.inference_mode():
+    with torch.inference_mode(), fused_gru(fused):
         outputs = [run(torch.as_tensor(batch)) for batch in batches]
     return time.perf_counter() - start, torch.cat(outputs)
 
@@ -60,18 +58,17 @@ def main():
     for rows in args.rows:
         smiles_input.INFERENCE_ROWS = rows
         batches[rows] = model.input_.inference_rows(smiles, model).batches
-    network_seconds(model, batches[args.rows[0]][:1], args.informative, "1")  # builds or loads the kernel
+    network_seconds(model, batches[args.rows[0]][:1], args.informative, True)  # builds or loads the kernel
     seconds = {(rows, path): [] for rows in args.rows for path in PATHS}
     difference = {rows: 0.0 for rows in args.rows}
     for _ in range(args.rounds):
         for rows in args.rows:
             outputs = {}
-            for path, kernel in PATHS.items():
-                elapsed, outputs[path] = network_seconds(model, batches[rows], args.informative, kernel)
+            for path, fused in PATHS.items():
+                elapsed, outputs[path] = network_seconds(model, batches[rows], args.informative, fused)
                 seconds[rows, path].append(round(elapsed, 2))
             difference[rows] = max(difference[rows], float((outputs["fused kernel"] - outputs["torch GRU, packed"])
                                                            .abs().max()))
-    os.environ.pop("SKCMIM_FUSED_GRU")
     what = "informative embeddings" if args.informative else "codes"
     lines = [
         f"## {what}, {args.n_smiles:,} SMILES, {args.threads} threads, {args.rounds} rounds",

@@ -47,7 +47,6 @@ benchmarks/smiles_speed.py``).  Writes benchmarks/results/smiles_speed_cpu.md.
 """
 
 import argparse
-import contextlib
 import gzip
 import json
 import os
@@ -60,6 +59,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import fused_gru
 
 from skcmim import CMIMTransformer
 from skcmim.engine import DeviceTensorDataset, RaggedRows, TensorBatches, flush_denormals
@@ -121,20 +121,6 @@ def _seconds(fn):
 
 
 # ----------------------------------------------------------------------------- the loops
-@contextlib.contextmanager
-def _gru(fused):
-    """Train with skcmim's fused GRU kernel (``fused=True``) or torch's GRU."""
-    before = os.environ.get("SKCMIM_FUSED_GRU")
-    os.environ["SKCMIM_FUSED_GRU"] = "1" if fused else "0"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["SKCMIM_FUSED_GRU"]
-        else:
-            os.environ["SKCMIM_FUSED_GRU"] = before
-
-
 def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, packed=False, bf16=False, fused=True):
     """Seconds of one epoch of the shortest correct loop over ``data`` (``RaggedRows``)."""
     torch.manual_seed(seed)
@@ -148,7 +134,7 @@ def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, 
                             length_buckets=50 if buckets else None)
     precision = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else torch.autocast("cpu", enabled=False)
     start = time.perf_counter()
-    with flush_denormals(), _gru(fused):
+    with flush_denormals(), fused_gru(fused):
         for x, _ in batches:
             optimizer.zero_grad()
             with precision:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from typing import Any, NamedTuple
 
 import selfies
 
@@ -31,14 +32,22 @@ _SYMBOL = re.compile(r"\.|([-/\\:=#]?)(?:(Br|Cl|[A-Za-z])|(\[[^\]]*\])|(\d|%\d\d
 _READ_VERSIONS = ("2.1.", "2.2.")
 
 
+class _SelfiesParts(NamedTuple):
+    """The selfies internals :func:`encode` calls."""
+
+    encoder: Any  # the module selfies.encoder
+    smiles_to_atom: Any
+    smiles_to_bond: Any
+    MolecularGraph: Any
+
+
 def _selfies_parts():
-    """selfies' encoder module and SMILES helpers where this version's were read, else None."""
+    """selfies' internals where this version's were read, else None."""
     if not selfies.__version__.startswith(_READ_VERSIONS):
         return None
-    encoder = importlib.import_module("selfies.encoder")
     smiles_utils = importlib.import_module("selfies.utils.smiles_utils")
-    graph = importlib.import_module("selfies.mol_graph")
-    return encoder, smiles_utils.smiles_to_atom, smiles_utils.smiles_to_bond, graph.MolecularGraph
+    return _SelfiesParts(importlib.import_module("selfies.encoder"), smiles_utils.smiles_to_atom,
+                         smiles_utils.smiles_to_bond, importlib.import_module("selfies.mol_graph").MolecularGraph)
 
 
 _PARTS = _selfies_parts()
@@ -49,7 +58,7 @@ def encode(smiles: str) -> str:
     mol = None if _PARTS is None else _graph(smiles)
     if mol is None or not mol.kekulize():
         return selfies.encoder(smiles)
-    encoder = _PARTS[0]
+    encoder = _PARTS.encoder
     # the steps of selfies.encoder after it has read the SMILES (strict=True, attribute=False)
     encoder._check_bond_constraints(mol, smiles)
     for atom in mol.get_atoms():
@@ -98,8 +107,8 @@ def _graph(smiles):
     of the atoms that open branches; ring numbers held open until closed),
     minus its error messages, which ``selfies.encoder`` gives on the fallback.
     """
-    _, smiles_to_atom, smiles_to_bond, MolecularGraph = _PARTS
-    mol = MolecularGraph()
+    smiles_to_atom, smiles_to_bond = _PARTS.smiles_to_atom, _PARTS.smiles_to_bond
+    mol = _PARTS.MolecularGraph()
     fragment = _Fragment()
     position = 0
     while position < len(smiles):

@@ -104,21 +104,18 @@ def test_kernel_passes_nan_through(fused, monkeypatch):
 def _kernel_calls(monkeypatch):
     """A list that gets one item per layer the kernel runs, with gradients ("train") or without ("infer")."""
     calls = []
-    apply, forward = _gru_kernel._FusedGRU.apply, _gru_kernel.kernel().forward
-    monkeypatch.setattr(_gru_kernel._FusedGRU, "apply", lambda *a: calls.append("train") or apply(*a))
-    monkeypatch.setattr(_gru_kernel, "_extension", _Recording(_gru_kernel.kernel(), forward, calls))
+    monkeypatch.setattr(_gru_kernel, "_extension", _Recording(_gru_kernel.kernel(), calls))
     return calls
 
 
 class _Recording:
-    """The extension, its forward counted when it keeps no gates (inference)."""
+    """The extension, each forward counted: keeping gates for a backward pass ("train") or not ("infer")."""
 
-    def __init__(self, extension, forward, calls):
-        self.backward, self._forward, self._calls = extension.backward, forward, calls
+    def __init__(self, extension, calls):
+        self.backward, self._forward, self._calls = extension.backward, extension.forward, calls
 
     def forward(self, *args):
-        if not args[-1]:
-            self._calls.append("infer")
+        self._calls.append("train" if args[-1] else "infer")
         return self._forward(*args)
 
 
