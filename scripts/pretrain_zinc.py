@@ -124,6 +124,17 @@ def estimator(Model, args, log):
         model.set_params(alphabet=args.alphabet)
     elif args.alphabet != "smiles":
         raise SystemExit(f"This skcmim ({skcmim.__version__}) has no 'alphabet' parameter; pass --alphabet smiles.")
+    return without_stereochemistry(model)
+
+
+def without_stereochemistry(model):
+    """``model`` set to read molecules without stereochemistry, where this skcmim can.
+
+    MOSES ZINC has none, so training is the same either way; a user's
+    molecules often do, and the model has no tokens for it.
+    """
+    if "isomeric" in model.get_params():
+        model.set_params(isomeric=False)
     return model
 
 
@@ -192,7 +203,7 @@ def continued(name, args, train):
     if earlier["training_data"]["n_molecules"] != len(train):
         raise SystemExit(f"{name} was trained on {earlier['training_data']['n_molecules']:,} molecules; "
                          f"pass the same --n-molecules (and --seed) to continue it")
-    model = load(folder / earlier["file"])
+    model = without_stereochemistry(load(folder / earlier["file"]))
     print(f"{name}: continuing {earlier['epochs']} epochs on {len(train):,} molecules, "
           f"learning rates {args.learning_rates}", flush=True)
     start = time.perf_counter()

@@ -38,6 +38,12 @@ PARAMETER_DOCS = {
     "canonical": ("bool, default=True",
                   "SMILES only: canonicalise every molecule with RDKit first, so that different SMILES of "
                   "one molecule get one code."),
+    "isomeric": ("bool, default=True",
+                 "SMILES only: keep stereochemistry and isotopes (RDKit's ``isomericSmiles``).  False writes "
+                 "every molecule without them, in ``fit`` and in ``transform``: a model trained on molecules "
+                 "without stereochemistry (such as MOSES ZINC, and the pretrained models, which set it False) "
+                 "has no tokens for it, and would read a stereocentre such as ``[C@@H]`` as an unknown token "
+                 "instead of a carbon."),
     "on_invalid": ('{"raise", "nan"}, default="raise"',
                    "SMILES only: what an invalid SMILES, an empty string or a missing value does.  "
                    '``"raise"``: a ``ValueError`` naming the row and the string.  ``"nan"``: ``fit`` '

@@ -100,12 +100,13 @@ def _shown(value):
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
-def _strings_of_chunk(entries, canonical, alphabet):
+def _strings_of_chunk(entries, writing, alphabet):
+    """``(strings, problems)`` of ``entries``; ``writing`` is ``(canonical, isomeric)``."""
     Chem, rdBase = _import_rdkit()
     strings, problems = [], []
     with rdBase.BlockLogs():
         for value in entries:
-            result, problem = _one_smiles(value, canonical, Chem)
+            result, problem = _one_smiles(value, writing, Chem)
             if problem is None and alphabet == "selfies":
                 result, problem = _one_selfies(result)
             strings.append(result)
@@ -127,15 +128,16 @@ def _one_selfies(smiles):
         return None, f"holds a molecule that SELFIES cannot encode ({_shown(smiles)}: {reason})"
 
 
-def _one_smiles(value, canonical, Chem):
-    """``(smiles, None)`` for a valid row, ``(None, problem)`` otherwise."""
+def _one_smiles(value, writing, Chem):
+    """``(smiles, None)`` for a valid row, ``(None, problem)`` otherwise; ``writing`` is ``(canonical, isomeric)``."""
+    canonical, isomeric = writing
     mol, problem = _molecule(value, Chem)
     if problem is not None:
         return None, problem
-    if isinstance(value, str) and not canonical:
+    if isinstance(value, str) and not canonical and isomeric:
         return value.split()[0], None  # within MAX_SMILES_LENGTH: checked by _molecule
     try:
-        smiles = Chem.MolToSmiles(mol, canonical=canonical)
+        smiles = Chem.MolToSmiles(mol, canonical=canonical, isomericSmiles=isomeric)
     except Exception as exc:  # RDKit raises its own error types
         return None, f"holds a molecule that RDKit cannot write as SMILES ({exc})"
     if len(smiles) > MAX_SMILES_LENGTH:

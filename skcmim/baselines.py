@@ -105,6 +105,14 @@ class VAETransformer(_VAEOptions, BaseEncoderDecoder):
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
+    isomeric : bool, default=True
+        SMILES only: keep stereochemistry and isotopes (RDKit's
+        ``isomericSmiles``).  False writes every molecule without them, in
+        ``fit`` and in ``transform``: a model trained on molecules without
+        stereochemistry (such as MOSES ZINC, and the pretrained models,
+        which set it False) has no tokens for it, and would read a
+        stereocentre such as ``[C@@H]`` as an unknown token instead of a
+        carbon.
     on_invalid : {"raise", "nan"}, default="raise"
         SMILES only: what an invalid SMILES, an empty string or a missing
         value does.  ``"raise"``: a ``ValueError`` naming the row and the
@@ -243,6 +251,7 @@ class VAETransformer(_VAEOptions, BaseEncoderDecoder):
         input_kind: Literal["auto", "numeric", "smiles"] = "auto",
         max_length: int | None = None,
         canonical: bool = True,
+        isomeric: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
         alphabet: Literal["smiles", "selfies"] = "smiles",
         n_jobs: int | None = None,
@@ -312,6 +321,14 @@ class CVAETransformer(_VAEOptions, BaseContrastiveEncoderDecoder):
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
+    isomeric : bool, default=True
+        SMILES only: keep stereochemistry and isotopes (RDKit's
+        ``isomericSmiles``).  False writes every molecule without them, in
+        ``fit`` and in ``transform``: a model trained on molecules without
+        stereochemistry (such as MOSES ZINC, and the pretrained models,
+        which set it False) has no tokens for it, and would read a
+        stereocentre such as ``[C@@H]`` as an unknown token instead of a
+        carbon.
     on_invalid : {"raise", "nan"}, default="raise"
         SMILES only: what an invalid SMILES, an empty string or a missing
         value does.  ``"raise"``: a ``ValueError`` naming the row and the
@@ -463,6 +480,7 @@ class CVAETransformer(_VAEOptions, BaseContrastiveEncoderDecoder):
         input_kind: Literal["auto", "numeric", "smiles"] = "auto",
         max_length: int | None = None,
         canonical: bool = True,
+        isomeric: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
         alphabet: Literal["smiles", "selfies"] = "smiles",
         n_jobs: int | None = None,
@@ -573,6 +591,14 @@ class InfoNCETransformer(_ViewOptions, BaseRepresentation):
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
+    isomeric : bool, default=True
+        SMILES only: keep stereochemistry and isotopes (RDKit's
+        ``isomericSmiles``).  False writes every molecule without them, in
+        ``fit`` and in ``transform``: a model trained on molecules without
+        stereochemistry (such as MOSES ZINC, and the pretrained models,
+        which set it False) has no tokens for it, and would read a
+        stereocentre such as ``[C@@H]`` as an unknown token instead of a
+        carbon.
     on_invalid : {"raise", "nan"}, default="raise"
         SMILES only: what an invalid SMILES, an empty string or a missing
         value does.  ``"raise"``: a ``ValueError`` naming the row and the
@@ -705,6 +731,7 @@ class InfoNCETransformer(_ViewOptions, BaseRepresentation):
         input_kind: Literal["auto", "numeric", "smiles"] = "auto",
         max_length: int | None = None,
         canonical: bool = True,
+        isomeric: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
         n_jobs: int | None = None,
         early_stopping: bool = False,
@@ -791,6 +818,14 @@ class InfoNCEAETransformer(_ViewOptions, BaseEncoderDecoder):
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
+    isomeric : bool, default=True
+        SMILES only: keep stereochemistry and isotopes (RDKit's
+        ``isomericSmiles``).  False writes every molecule without them, in
+        ``fit`` and in ``transform``: a model trained on molecules without
+        stereochemistry (such as MOSES ZINC, and the pretrained models,
+        which set it False) has no tokens for it, and would read a
+        stereocentre such as ``[C@@H]`` as an unknown token instead of a
+        carbon.
     on_invalid : {"raise", "nan"}, default="raise"
         SMILES only: what an invalid SMILES, an empty string or a missing
         value does.  ``"raise"``: a ``ValueError`` naming the row and the
@@ -930,6 +965,7 @@ class InfoNCEAETransformer(_ViewOptions, BaseEncoderDecoder):
         input_kind: Literal["auto", "numeric", "smiles"] = "auto",
         max_length: int | None = None,
         canonical: bool = True,
+        isomeric: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
         n_jobs: int | None = None,
         early_stopping: bool = False,

@@ -119,6 +119,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         # a SMILES has at most MAX_SMILES_LENGTH tokens (one per character at most), plus <bos> and <eos>
         "max_length": [Interval(Integral, MIN_SEQUENCE_LENGTH, MAX_SMILES_LENGTH + 2, closed="both"), None],
         "canonical": ["boolean"],
+        "isomeric": ["boolean"],
         "on_invalid": [StrOptions({"raise", "nan"})],
         "n_jobs": [Integral, None],
         "early_stopping": ["boolean"],
@@ -146,6 +147,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         input_kind: Literal["auto", "numeric", "smiles"] = "auto",
         max_length: int | None = None,
         canonical: bool = True,
+        isomeric: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
         n_jobs: int | None = None,
         early_stopping: bool = False,
@@ -538,6 +540,7 @@ class BaseEncoderDecoder(BaseRepresentation):
         input_kind: Literal["auto", "numeric", "smiles"] = "auto",
         max_length: int | None = None,
         canonical: bool = True,
+        isomeric: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
         alphabet: Literal["smiles", "selfies"] = "smiles",
         n_jobs: int | None = None,
@@ -745,6 +748,7 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
         input_kind: Literal["auto", "numeric", "smiles"] = "auto",
         max_length: int | None = None,
         canonical: bool = True,
+        isomeric: bool = True,
         on_invalid: Literal["raise", "nan"] = "raise",
         alphabet: Literal["smiles", "selfies"] = "smiles",
         n_jobs: int | None = None,
@@ -822,6 +826,14 @@ class MIMTransformer(BaseEncoderDecoder):
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
+    isomeric : bool, default=True
+        SMILES only: keep stereochemistry and isotopes (RDKit's
+        ``isomericSmiles``).  False writes every molecule without them, in
+        ``fit`` and in ``transform``: a model trained on molecules without
+        stereochemistry (such as MOSES ZINC, and the pretrained models,
+        which set it False) has no tokens for it, and would read a
+        stereocentre such as ``[C@@H]`` as an unknown token instead of a
+        carbon.
     on_invalid : {"raise", "nan"}, default="raise"
         SMILES only: what an invalid SMILES, an empty string or a missing
         value does.  ``"raise"``: a ``ValueError`` naming the row and the
@@ -992,6 +1004,14 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
     canonical : bool, default=True
         SMILES only: canonicalise every molecule with RDKit first, so that
         different SMILES of one molecule get one code.
+    isomeric : bool, default=True
+        SMILES only: keep stereochemistry and isotopes (RDKit's
+        ``isomericSmiles``).  False writes every molecule without them, in
+        ``fit`` and in ``transform``: a model trained on molecules without
+        stereochemistry (such as MOSES ZINC, and the pretrained models,
+        which set it False) has no tokens for it, and would read a
+        stereocentre such as ``[C@@H]`` as an unknown token instead of a
+        carbon.
     on_invalid : {"raise", "nan"}, default="raise"
         SMILES only: what an invalid SMILES, an empty string or a missing
         value does.  ``"raise"``: a ``ValueError`` naming the row and the

@@ -38,13 +38,15 @@ from .molecules import to_smiles
 __all__ = ["canonical_smiles", "distribution_metrics", "generation_metrics", "reconstruction_accuracy"]
 
 
-def canonical_smiles(smiles: Iterable[Any]) -> list[str | None]:
+def canonical_smiles(smiles: Iterable[Any], *, isomeric: bool = True) -> list[str | None]:
     """RDKit canonical SMILES of each entry; None where it is not a molecule.
 
     Parameters
     ----------
     smiles : iterable of str or None
         Generated or decoded strings (None counts as not a molecule).
+    isomeric : bool, default=True
+        Keep stereochemistry and isotopes (see :func:`skcmim.molecules.to_smiles`).
 
     Returns
     -------
@@ -54,7 +56,7 @@ def canonical_smiles(smiles: Iterable[Any]) -> list[str | None]:
     entries = list(smiles)
     if not entries:
         return []
-    canonical, _ = to_smiles(entries, canonical=True, on_invalid="nan")
+    canonical, _ = to_smiles(entries, canonical=True, isomeric=isomeric, on_invalid="nan")
     return canonical
 
 
@@ -91,7 +93,9 @@ def reconstruction_accuracy(model: Any, smiles: Iterable[str]) -> float:
     """The share of molecules that greedy decoding of their codes gives back.
 
     A molecule counts when ``model.inverse_transform(model.transform(x))``
-    is the same molecule (equal canonical SMILES), however it is spelled.
+    is the same molecule (equal canonical SMILES), however it is spelled,
+    and as the model reads molecules: without stereochemistry for a model
+    with ``isomeric=False``.
 
     Parameters
     ----------
@@ -109,7 +113,7 @@ def reconstruction_accuracy(model: Any, smiles: Iterable[str]) -> float:
     if not smiles:
         return float("nan")
     decoded = canonical_smiles(model.inverse_transform(model.transform(smiles)))
-    expected = canonical_smiles(smiles)
+    expected = canonical_smiles(smiles, isomeric=getattr(model, "isomeric", True))
     return float(np.mean([got is not None and got == wanted for got, wanted in zip(decoded, expected)]))
 
 

@@ -205,7 +205,12 @@ def is_molecular_input(X: Any) -> bool:
 
 
 def to_smiles(
-    X: Any, *, canonical: bool = True, on_invalid: str = "raise", n_jobs: int | None = None
+    X: Any,
+    *,
+    canonical: bool = True,
+    isomeric: bool = True,
+    on_invalid: str = "raise",
+    n_jobs: int | None = None,
 ) -> tuple[list[str | None], NDArray[np.bool_]]:
     """Validate molecular input row by row and return SMILES strings.
 
@@ -224,6 +229,11 @@ def to_smiles(
         Return RDKit's canonical SMILES.  If False, a string is returned as
         given (stripped) and a ``Mol`` is written from its normalised copy
         without canonical ordering.
+    isomeric : bool, default=True
+        Keep stereochemistry (``@``, ``/``, ``\\``) and isotopes, as RDKit's
+        ``isomericSmiles`` does.  If False, every molecule is written
+        without them (a string then always goes through RDKit, even with
+        ``canonical=False``).
     on_invalid : {"raise", "nan"}, default="raise"
         What to do with an invalid row: a SMILES RDKit cannot parse, an
         empty string, a missing value, an object that is neither ``str`` nor
@@ -256,11 +266,16 @@ def to_smiles(
     ImportError
         If RDKit is not installed.
     """
-    return _validated_strings(X, canonical, on_invalid, n_jobs, "smiles")
+    return _validated_strings(X, canonical, isomeric, on_invalid, n_jobs, "smiles")
 
 
 def to_selfies(
-    X: Any, *, canonical: bool = True, on_invalid: str = "raise", n_jobs: int | None = None
+    X: Any,
+    *,
+    canonical: bool = True,
+    isomeric: bool = True,
+    on_invalid: str = "raise",
+    n_jobs: int | None = None,
 ) -> tuple[list[str | None], NDArray[np.bool_]]:
     """Validate molecular input row by row and return SELFIES strings.
 
@@ -278,6 +293,8 @@ def to_selfies(
     canonical : bool, default=True
         Encode RDKit's canonical SMILES (one SELFIES per molecule), or the
         SMILES as given.
+    isomeric : bool, default=True
+        Keep stereochemistry and isotopes, as for :func:`to_smiles`.
     on_invalid : {"raise", "nan"}, default="raise"
         ``"raise"``: a ``ValueError`` naming the first invalid row;
         ``"nan"``: None at its position and False in the mask.
@@ -300,10 +317,10 @@ def to_selfies(
         If RDKit or selfies is not installed.
     """
     _import_selfies()
-    return _validated_strings(X, canonical, on_invalid, n_jobs, "selfies")
+    return _validated_strings(X, canonical, isomeric, on_invalid, n_jobs, "selfies")
 
 
-def _validated_strings(X, canonical, on_invalid, n_jobs, alphabet):
+def _validated_strings(X, canonical, isomeric, on_invalid, n_jobs, alphabet):
     """``(strings, valid)`` of X in ``alphabet`` ("smiles" or "selfies"), or a ValueError naming a bad row."""
     if on_invalid not in ("raise", "nan"):
         raise ValueError(f"on_invalid must be 'raise' or 'nan', got {on_invalid!r}.")
@@ -319,7 +336,7 @@ def _validated_strings(X, canonical, on_invalid, n_jobs, alphabet):
     if entries is None:
         raise ValueError(reason)
 
-    strings, problems = _strings_of_entries(entries, canonical, n_jobs, alphabet)
+    strings, problems = _strings_of_entries(entries, (canonical, isomeric), n_jobs, alphabet)
     valid = np.array([problem is None for problem in problems], dtype=bool)
     n_invalid = int((~valid).sum())
     if n_invalid and on_invalid == "raise":
@@ -336,14 +353,17 @@ def _validated_strings(X, canonical, on_invalid, n_jobs, alphabet):
 _PARALLEL_MIN_ROWS = 2048
 
 
-def _strings_of_entries(entries, canonical, n_jobs, alphabet):
-    """``(strings, problems)`` of every entry in ``alphabet``, in order, on ``n_jobs`` processes."""
+def _strings_of_entries(entries, writing, n_jobs, alphabet):
+    """``(strings, problems)`` of every entry in ``alphabet``, in order, on ``n_jobs`` processes.
+
+    ``writing`` is ``(canonical, isomeric)``, as :func:`to_smiles` takes them.
+    """
     n_workers = effective_n_jobs(n_jobs)
     if n_workers == 1 or len(entries) < _PARALLEL_MIN_ROWS:
-        return _strings_of_chunk(entries, canonical, alphabet)
+        return _strings_of_chunk(entries, writing, alphabet)
     size = -(-len(entries) // (4 * n_workers))  # a few chunks per worker evens out their speeds
     chunks = [entries[start : start + size] for start in range(0, len(entries), size)]
-    results = Parallel(n_jobs=n_workers)(delayed(_strings_of_chunk)(chunk, canonical, alphabet) for chunk in chunks)
+    results = Parallel(n_jobs=n_workers)(delayed(_strings_of_chunk)(chunk, writing, alphabet) for chunk in chunks)
     return [text for part, _ in results for text in part], [problem for _, part in results for problem in part]
 
 

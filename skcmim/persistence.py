@@ -244,7 +244,8 @@ def _estimator_class(path, name):
 #: Parameters added after files were first written, with the value that reproduces how the models of
 #: those files were trained (a newer default, such as cMIM's, must not change an old model on load).
 _BEFORE_THE_PARAMETER_EXISTED = {"latent_scale": "none", "reconstruction": "sum", "contrastive_on": "z",
-                                 "alphabet": "smiles", "kl_warmup_epochs": 0, "free_bits": 0.0}
+                                 "alphabet": "smiles", "kl_warmup_epochs": 0, "free_bits": 0.0,
+                                 "isomeric": True}
 
 
 def _configured_estimator(path, cls, params):

@@ -77,6 +77,8 @@ def test_n_jobs_gives_the_output_of_one_process():
     parallel = to_smiles(X, on_invalid="nan", n_jobs=2)
     assert parallel[0] == serial[0]
     np.testing.assert_array_equal(parallel[1], serial[1])
+    flat = to_smiles(X, on_invalid="nan", isomeric=False)  # FreeSolv has stereocentres and E/Z bonds
+    assert flat[0] != serial[0] and to_smiles(X, on_invalid="nan", isomeric=False, n_jobs=2)[0] == flat[0]
     with pytest.raises(ValueError, match="Row 0 .*not a smiles"):
         to_smiles(X, n_jobs=2)
     model = CMIMTransformer(**{**TINY, "n_jobs": 2, "on_invalid": "nan"}).fit(smiles[:100])

@@ -88,6 +88,19 @@ def test_canonicalisation_gives_one_code_per_molecule(fitted):
     assert not np.allclose(raw[0], raw[1])
 
 
+def test_isomeric_false_reads_a_stereoisomer_as_its_flat_molecule(freesolv):
+    # trained without stereochemistry, a model has no token for it: with isomeric=False a stereocentre is
+    # read as its atom, not as an unknown token
+    model = CMIMTransformer(**FAST, isomeric=False).fit(freesolv[0])
+    assert not any("@" in token for token in model.tokenizer_.token_to_id_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no unknown-token warning
+        Z = model.transform(["C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O", "CC(N)C(=O)O"])
+    np.testing.assert_allclose(Z[:2], Z[[2, 2]], atol=1e-12)
+    with pytest.warns(UserWarning, match="unknown tokens"):
+        model.set_params(isomeric=True).transform(["C[C@H](N)C(=O)O"])
+
+
 def test_row_outputs_do_not_depend_on_the_batch(fitted, freesolv):
     smiles = freesolv[0][:30]
     together = fitted.transform(smiles)

@@ -140,6 +140,30 @@ def test_to_smiles_canonicalises_and_keeps_order():
 
 
 @needs_rdkit
+@pytest.mark.parametrize("canonical", [True, False])
+def test_isomeric_false_writes_molecules_without_stereo_or_isotopes(canonical):
+    from rdkit import Chem
+
+    X = ["N[C@@H](C)C(=O)O", "F/C=C/F", "[13CH3]O", Chem.MolFromSmiles("C[C@H](O)CC"), "CCO"]
+    flat, valid = to_smiles(X, canonical=canonical, isomeric=False)
+    assert valid.all()
+    assert not any(mark in text for text in flat for mark in "@/\\[")
+    expected = ["CC(N)C(=O)O", "FC=CF", "CO", "CCC(C)O", "CCO"]
+    assert [Chem.CanonSmiles(text) for text in flat] == expected
+    kept, _ = to_smiles(X, canonical=canonical)
+    assert "@" in kept[0] and "/" in kept[1] and "13" in kept[2]  # the default keeps them
+
+
+@needs_rdkit
+def test_isomeric_false_selfies_have_no_stereo_symbols():
+    pytest.importorskip("selfies")
+    from skcmim.molecules import to_selfies
+
+    selfies, _ = to_selfies(["N[C@@H](C)C(=O)O", "F/C=C/F"], isomeric=False)
+    assert selfies == to_selfies(["NC(C)C(=O)O", "FC=CF"])[0]
+
+
+@needs_rdkit
 def test_invalid_smiles_error_names_row_and_value(capfd):
     with pytest.raises(ValueError, match=r"Row 3 holds an invalid SMILES string 'C1CC'") as info:
         to_smiles(["CCO", "CC", "c1ccccc1", "C1CC", "CCC"])

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -164,10 +165,22 @@ def test_shipped_registry_matches_its_files_and_is_package_data():
         pretrained._check_file(card, path)
         assert {"training_data", "epochs", "hyperparameters", "training", "metrics"} <= set(card)
         total += card["size_bytes"]
+        assert card["hyperparameters"]["isomeric"] is False
+        assert pretrained.load(card["name"]).isomeric is False
     assert total <= 25_000_000
     tomllib = pytest.importorskip("tomllib")
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert {"models/*.json", "models/*.safetensors"} <= set(package_data["skcmim"])
+
+
+def test_shipped_models_read_a_stereoisomer_as_its_molecule():
+    # ZINC has no stereochemistry: the shipped models read [C@H] as a carbon, not as an unknown token
+    for card in pretrained.list_models():
+        encoder = pretrained.load(card["name"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            Z = encoder.transform(["C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O", "CC(N)C(=O)O", "F/C=C/F", "FC=CF"])
+        np.testing.assert_allclose(Z[[0, 1, 3]], Z[[2, 2, 4]], atol=1e-12)
 
 
 # ------------------------------------------------------------------ metrics
@@ -239,6 +252,30 @@ def test_reconstruction_compares_molecules_not_spellings():
     assert np.isnan(reconstruction_accuracy(_Echo(), []))
 
 
+class _Flat(_Echo):
+    """A stand-in model that reads molecules without stereochemistry (``isomeric=False``)."""
+
+    isomeric = False
+
+    def inverse_transform(self, codes):
+        from rdkit import Chem
+
+        return np.array([Chem.MolToSmiles(Chem.MolFromSmiles(text), isomericSmiles=False) for text in codes],
+                        dtype=object)
+
+
+class _FlatButIsomeric(_Flat):
+    """The same decoding from a model that claims to keep stereochemistry."""
+
+    isomeric = True
+
+
+def test_reconstruction_compares_as_the_model_reads_molecules():
+    stereo = ["C[C@H](N)C(=O)O", "F/C=C/F", "CCO"]
+    assert reconstruction_accuracy(_Flat(), stereo) == 1.0  # given back as the model reads them
+    assert reconstruction_accuracy(_FlatButIsomeric(), stereo) == pytest.approx(1 / 3)  # stereochemistry lost
+
+
 def test_reconstruction_of_a_fitted_model_is_a_share(models):
     _, model, _ = models
     value = reconstruction_accuracy(model, MOLECULES)
@@ -277,6 +314,7 @@ def test_training_script_is_deterministic_and_writes_model_cards(tmp_path):
     card = cards["cmim-zinc"]
     assert card["training_data"]["n_molecules"] == 40 and card["epochs"] == 1
     assert card["hyperparameters"]["hidden_layer_sizes"] == [8] and card["hyperparameters"]["n_components"] == 2
+    assert card["hyperparameters"]["isomeric"] is False  # ZINC has no stereochemistry, so its models read none
     assert card["training"]["hardware"]["cpu_count"] == os.cpu_count() and card["training"]["seconds"] > 0
     assert card["training"]["hardware"]["gru"] in ("skcmim fused kernel", "torch")
     assert card["metrics"]["n_held_out"] == 5 and card["metrics"]["n_prior_samples"] == 10

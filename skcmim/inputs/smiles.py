@@ -44,10 +44,11 @@ INFERENCE_ROWS = 512
 class SmilesInput(DataInput):
     """SMILES strings or RDKit Mols, one molecule per row.
 
-    Reads the estimator's ``canonical``, ``on_invalid``, ``max_length`` and
-    ``alphabet`` parameters (an estimator without ``alphabet`` uses SMILES);
-    an estimator with ``n_views`` (InfoNCE) trains on that many random
-    SMILES of each molecule instead of the molecule itself.
+    Reads the estimator's ``canonical``, ``isomeric``, ``on_invalid``,
+    ``max_length`` and ``alphabet`` parameters (an estimator without
+    ``alphabet`` uses SMILES); an estimator with ``n_views`` (InfoNCE)
+    trains on that many random SMILES of each molecule instead of the
+    molecule itself.
     """
 
     kind = "smiles"
@@ -308,10 +309,11 @@ def _alphabet(estimator):
 
 
 def _validated_smiles(X, estimator, alphabet):
-    """X in ``alphabet`` (``to_smiles`` or ``to_selfies``) with the estimator's ``canonical``, ``on_invalid`` and
-    ``n_jobs``."""
+    """X in ``alphabet`` (``to_smiles`` or ``to_selfies``) with the estimator's ``canonical``, ``isomeric``,
+    ``on_invalid`` and ``n_jobs``."""
     validate = to_selfies if alphabet == "selfies" else to_smiles
-    return validate(X, canonical=estimator.canonical, on_invalid=estimator.on_invalid, n_jobs=estimator.n_jobs)
+    return validate(X, canonical=estimator.canonical, isomeric=estimator.isomeric, on_invalid=estimator.on_invalid,
+                    n_jobs=estimator.n_jobs)
 
 
 def _with_views(smiles, views):
