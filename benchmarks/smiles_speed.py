@@ -5,7 +5,8 @@ GRU decoder of width 256, 64-d token embeddings, a 32-d code), trained with
 Adam on ZINC rows from ``../shared/data``.  Every mode trains the same rows
 for one epoch; the modes run interleaved, each repeat in a rotated order
 (these machines are shared and noisy), and the report gives medians and
-ratios to the hand-written loop with the estimator's batching:
+ratios to the hand-written loop with the estimator's batching, the ratios also as
+a geometric mean over the repeats with a paired 95% interval:
 
 * ``estimator``: ``CMIMTransformer.fit`` for one epoch; the epoch's time is
   skorch's ``dur`` (the fit's set-up, RDKit validation and tokenisation,
@@ -60,6 +61,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from _common import fused_gru
+from verdicts import paired_interval
 
 from skcmim import CMIMTransformer
 from skcmim.engine import DeviceTensorDataset, RaggedRows, TensorBatches, flush_denormals
@@ -197,6 +199,18 @@ def run_mode(mode, smiles, data, vocab_size, max_length, batch_size, seed):
 
 
 # ----------------------------------------------------------------------------- report
+def ratio_interval(times, base_times):
+    """``(geometric mean, low, high)`` of the per-repeat ratios ``times / base_times``: a paired 95% t-interval
+    on their logarithms (a ratio of speeds is symmetric on the log scale), back-transformed."""
+    mean, low, high, _ = paired_interval(np.log(times), np.log(base_times))
+    return tuple(float(np.exp(v)) for v in (mean, low, high))
+
+
+def _interval_text(times, base_times, unit="", digits=3):
+    mean, low, high = ratio_interval(times, base_times)
+    return f"{mean:.{digits}f}{unit} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=2048)
@@ -252,9 +266,9 @@ def main():
         f"each repeat); the peak beside an epoch is the best of 3 such products right before it and 3 right after "
         f"it (the machine is shared, and its speed drifts)",
         "",
-        f"| mode | molecules/s (median) | s/epoch (median) | ratio to {base} (median, min..max) | model GFLOP/s "
-        f"| % of float32 peak | % of the peak beside it (median, min..max) |",
-        "|---|---|---|---|---|---|---|",
+        f"| mode | molecules/s (median) | s/epoch (median) | ratio to {base} (median, min..max) | ratio to {base} "
+        f"(geometric mean, 95% CI) | model GFLOP/s | % of float32 peak | % of the peak beside it (median, min..max) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for mode in modes:
         median = statistics.median(times[mode])
@@ -262,7 +276,8 @@ def main():
         shares = [100 * flops / t / peak for t, peak in zip(times[mode], beside[mode])]
         lines.append(
             f"| {mode} | {len(smiles) / median:,.0f} | {median:.2f} | {statistics.median(ratios):.3f} "
-            f"({min(ratios):.3f}..{max(ratios):.3f}) | {flops / median / 1e9:.1f} | "
+            f"({min(ratios):.3f}..{max(ratios):.3f}) | {_interval_text(times[mode], times[base])} | "
+            f"{flops / median / 1e9:.1f} | "
             f"{100 * flops / median / peaks['float32']:.0f}% | {statistics.median(shares):.0f}% "
             f"({min(shares):.0f}..{max(shares):.0f}%) |"
         )
@@ -273,7 +288,8 @@ def main():
     if "legacy" in times and "estimator" in times:
         speedups = [old / new for old, new in zip(times["legacy"], times["estimator"])]
         lines.append(f"Estimator epoch speed-up over the legacy loop (packed encoder, random batches): "
-                     f"{statistics.median(speedups):.2f}x median ({min(speedups):.2f}..{max(speedups):.2f})")
+                     f"{statistics.median(speedups):.2f}x median ({min(speedups):.2f}..{max(speedups):.2f}); "
+                     f"geometric mean {_interval_text(times['legacy'], times['estimator'], 'x', 2)}")
     if args.output != "-":
         Path(args.output).parent.mkdir(exist_ok=True)
         Path(args.output).write_text("\n".join(lines) + "\n")
