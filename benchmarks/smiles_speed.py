@@ -5,8 +5,8 @@ GRU decoder of width 256, 64-d token embeddings, a 32-d code), trained with
 Adam on ZINC rows from ``../shared/data``.  Every mode trains the same rows
 for one epoch; the modes run interleaved, each repeat in a rotated order
 (these machines are shared and noisy), and the report gives medians and
-ratios to the hand-written loop with the estimator's batching, the ratios also as
-a geometric mean over the repeats with a paired 95% interval:
+ratios to the hand-written loop with the estimator's batching (the ratios
+also as a geometric mean over the repeats, with a paired 95% interval):
 
 * ``estimator``: ``CMIMTransformer.fit`` for one epoch; the epoch's time is
   skorch's ``dur`` (the fit's set-up, RDKit validation and tokenisation,
