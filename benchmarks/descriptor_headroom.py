@@ -25,10 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from _common import machine
-from molecular import code_featurizer, downstream_tasks, task_features
+from molecular import code_featurizer, descriptors, downstream_tasks, task_features
 from pretrained_downstream import best_regressor_rmse
-from rdkit import Chem
-from rdkit.Chem import Descriptors
 
 from skcmim import pretrained
 
@@ -40,19 +38,13 @@ FEW = ("MolLogP", "MolMR", "TPSA", "MolWt", "NumHDonors", "NumHAcceptors", "NumR
        "FractionCSP3", "BertzCT", "NumAromaticRings", "HeavyAtomCount")
 
 
-def few_descriptors(smiles):
-    """The :data:`FEW` descriptors of each SMILES, exactly as RDKit computes them."""
-    functions = dict(Descriptors.descList)
-    return np.array([[functions[name](Chem.MolFromSmiles(s)) for name in FEW] for s in smiles], dtype=np.float64)
-
-
 def main():
     start = time.perf_counter()
     tasks = downstream_tasks()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         embeddings = task_features(tasks, code_featurizer(MODEL, pretrained.load(MODEL), MODEL))
-    few = task_features(tasks, lambda smiles: {"few": few_descriptors(smiles)})
+    few = task_features(tasks, lambda smiles: {"few": descriptors(smiles, FEW)})
     rows = []
     for task, (_, y_train, _, y_test) in tasks.items():
         Z_train, Z_test = embeddings[task][f"{MODEL} informative"]

@@ -75,10 +75,14 @@ def morgan(smiles):
     return np.array([generator.GetFingerprintAsNumPy(Chem.MolFromSmiles(s)) for s in smiles], dtype=np.float64)
 
 
-def descriptors(smiles):
-    """RDKit's 2-D descriptors, non-finite values set to 0 and clipped to +-1e6."""
-    names = [name for name, _ in Descriptors.descList]
-    rows = [Descriptors.CalcMolDescriptors(Chem.MolFromSmiles(s)) for s in smiles]
+def descriptors(smiles, names=None):
+    """RDKit's 2-D descriptors (all, or those ``names``), non-finite values set to 0 and clipped to +-1e6."""
+    if names is None:
+        names = [name for name, _ in Descriptors.descList]
+        rows = [Descriptors.CalcMolDescriptors(Chem.MolFromSmiles(s)) for s in smiles]
+    else:  # only the named ones are computed
+        functions = dict(Descriptors.descList)
+        rows = [{name: functions[name](mol) for name in names} for mol in map(Chem.MolFromSmiles, smiles)]
     X = np.array([[row[name] for name in names] for row in rows], dtype=np.float64)
     X[~np.isfinite(X)] = 0.0  # a few descriptors overflow on odd molecules
     return np.clip(X, -1e6, 1e6)

@@ -14,8 +14,8 @@ the result, or the error, is always selfies'.
 
 The graph and writer functions used are selfies' internals, read from
 selfies 2.1 and 2.2 (whose files are identical); other versions use
-``selfies.encoder`` throughout.  ``tests/test_molecules.py`` checks the two
-agree on real molecules.  Imports only selfies and the standard library, so
+``selfies.encoder`` throughout.  ``tests/test_selfies_writer.py`` checks the
+two agree on real molecules.  Imports only selfies and the standard library, so
 the worker processes of ``n_jobs`` stay light.
 """
 
