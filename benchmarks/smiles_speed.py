@@ -6,7 +6,9 @@ Adam on ZINC rows from ``../shared/data``.  Every mode trains the same rows
 for one epoch; the modes run interleaved, each repeat in a rotated order
 (these machines are shared and noisy), and the report gives medians and
 ratios to the hand-written loop with the estimator's batching (the ratios
-also as a geometric mean over the repeats, with a paired 95% interval):
+also as a geometric mean over the repeats, with a paired 95% interval, and
+split by whether a mode ran before or after the hand loop in its repeat, which
+shows an order effect if there is one):
 
 * ``estimator``: ``CMIMTransformer.fit`` for one epoch; the epoch's time is
   skorch's ``dur`` (the fit's set-up, RDKit validation and tokenisation,
@@ -211,6 +213,13 @@ def _interval_text(times, base_times, unit="", digits=3):
     return f"{mean:.{digits}f}{unit} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
+def _order_medians(times, base_times, before):
+    """``"a / b"``: the median ratio ``times / base_times`` in the repeats run before the base, and after it."""
+    ratios = np.asarray(times) / np.asarray(base_times)
+    before = np.asarray(before)
+    return " / ".join(f"{np.median(part):.3f}" if len(part) else "-" for part in (ratios[before], ratios[~before]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=2048)
@@ -231,7 +240,8 @@ def main():
     data = RaggedRows(flat, lengths, tokenizer.pad_index)
     vocab_size, max_length = tokenizer.vocab_size, tokenizer.max_length_
     flops = training_flops(lengths, vocab_size)
-    # the peak is the best the machine does: measured before the runs and after each repeat, the highest kept
+    # the peak is the best the machine does: measured before the runs and after each repeat (but see
+    # between_repeats), the highest kept
     peaks = {"float32": matmul_peak(torch.float32), "bfloat16": matmul_peak(torch.bfloat16)}
 
     # warm-up: allocator, kernels, lazy imports
@@ -239,11 +249,20 @@ def main():
     for mode in modes:
         run_mode(mode, smiles[:256], warm, vocab_size, max_length, args.batch_size, 0)
 
+    # bfloat16 products (AMX on this CPU's kind) slow the float32 work right after them: measured between the
+    # repeats, they handicapped whichever mode came first in a repeat (run K), so only runs with a bfloat16
+    # mode measure them there; the others measure that peak before the first repeat and after the last
+    between_repeats = {"float32"} | ({"bfloat16"} if any(m.endswith("bf16") for m in modes) else set())
     times = {mode: [] for mode in modes}
     beside = {mode: [] for mode in modes}  # the float32 peak measured right before and after each epoch
     fits = []
+    ran_before_base = {mode: [] for mode in modes}  # per repeat: did the mode run before the base mode?
+    base = "hand" if "hand" in times else modes[0]
     for repeat in range(args.repeats):
-        for mode in modes[repeat % len(modes):] + modes[: repeat % len(modes)]:
+        order = modes[repeat % len(modes):] + modes[: repeat % len(modes)]
+        for mode in modes:
+            ran_before_base[mode].append(order.index(mode) < order.index(base))
+        for mode in order:
             before = matmul_peak(torch.float32, repeats=3)
             seconds, fit = run_mode(mode, smiles, data, vocab_size, max_length, args.batch_size, repeat)
             times[mode].append(seconds)
@@ -251,9 +270,10 @@ def main():
             if fit is not None:
                 fits.append(fit)
             print(f"repeat {repeat} {mode:12s} {len(smiles) / seconds:8.1f} molecules/s", flush=True)
-        peaks = {dtype: max(peak, matmul_peak(getattr(torch, dtype))) for dtype, peak in peaks.items()}
+        for dtype in between_repeats:
+            peaks[dtype] = max(peaks[dtype], matmul_peak(getattr(torch, dtype)))
+    peaks["bfloat16"] = max(peaks["bfloat16"], matmul_peak(torch.bfloat16))
 
-    base = "hand" if "hand" in times else modes[0]
     lines = [
         f"Device: cpu, torch {torch.__version__}, {torch.get_num_threads()} threads, load average "
         f"{os.getloadavg()[0]:.1f} at the end (shared machine)",
@@ -263,7 +283,7 @@ def main():
         f"Model FLOPs: {flops / len(smiles) / 1e6:.0f} MFLOP per molecule per epoch (real tokens, training = 3 x "
         f"forward); matmul peak: float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, bfloat16 "
         f"{peaks['bfloat16'] / 1e9:.0f} GFLOP/s (2048 x 2048 torch.mm, best of 5, before the runs and after "
-        f"each repeat); the peak beside an epoch is the best of 3 such products right before it and 3 right after "
+        f"each repeat, bfloat16's after each repeat only in runs with a bfloat16 mode); the peak beside an epoch is the best of 3 such products right before it and 3 right after "
         f"it (the machine is shared, and its speed drifts)",
         "",
         f"| mode | molecules/s (median) | s/epoch (median) | ratio to {base} (median, min..max) | ratio to {base} "
@@ -281,8 +301,11 @@ def main():
             f"{100 * flops / median / peaks['float32']:.0f}% | {statistics.median(shares):.0f}% "
             f"({min(shares):.0f}..{max(shares):.0f}%) |"
         )
+    lines.append("")
+    lines.append(f"Order (each mode's median ratio to {base}, in the repeats it ran before {base} / after it): "
+                 + "; ".join(f"{mode} {_order_medians(times[mode], times[base], ran_before_base[mode])}"
+                             for mode in modes if mode != base))
     if fits:
-        lines.append("")
         lines.append(f"Estimator fit of one epoch, set-up included (RDKit validation, tokenisation once per fit): "
                      f"{statistics.median(fits):.2f} s median")
     if "legacy" in times and "estimator" in times:
