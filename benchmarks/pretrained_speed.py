@@ -20,12 +20,14 @@ embeds once pays, worker processes started included.
 models folder), so that two versions of skcmim can be timed on the same
 weights, runs interleaved on a shared machine; ``--batch-rows`` sets the
 molecules per forward pass (``skcmim.inputs.smiles.INFERENCE_ROWS``) to
-measure that choice.
+measure that choice; ``--device cuda`` embeds on the GPU (the SMILES are
+still read on the CPU), to measure that choice there.
 
     python benchmarks/pretrained_speed.py --threads 2
     python benchmarks/pretrained_speed.py --model cmim-zinc --threads 2
     python benchmarks/pretrained_speed.py --model cmim-zinc --threads 2 --n-jobs 2
     python benchmarks/pretrained_speed.py --model-file stand-in.safetensors --batch-rows 256
+    python benchmarks/pretrained_speed.py --model cmim-zinc --device cuda --batch-rows 4096
 """
 
 import argparse
@@ -75,7 +77,7 @@ import torch
 torch.set_num_threads({threads})
 from skcmim import pretrained
 smiles = json.load(open(sys.argv[1]))
-model = pretrained.load({name!r}, models_dir={models_dir!r})
+model = pretrained.load({name!r}, device={device!r}, models_dir={models_dir!r})
 model.set_params(informative={informative}, n_jobs={n_jobs}).transform(smiles)
 print(time.perf_counter() - start)
 """
@@ -87,7 +89,7 @@ def cold_seconds(name, models_dir, smiles, args):
         json.dump(list(smiles), handle)
         handle.flush()
         code = COLD_RUN.format(threads=args.threads, name=name, models_dir=models_dir, informative=args.informative,
-                               n_jobs=args.n_jobs)
+                               n_jobs=args.n_jobs, device=args.device)
         done = subprocess.run([sys.executable, "-c", code, handle.name], capture_output=True, text=True, check=True)
     return round(float(done.stdout.split()[-1]), 2)
 
@@ -104,6 +106,7 @@ def main(argv=None):
     parser.add_argument("--batch-rows", type=int, default=None, help="molecules per forward pass (default: skcmim's)")
     parser.add_argument("--informative", action="store_true", help="time informative embeddings (the decoder runs too)")
     parser.add_argument("--n-jobs", type=int, default=None, help="processes reading the SMILES (default: one)")
+    parser.add_argument("--device", default="cpu", help="where the model embeds: cpu, cuda (default: %(default)s)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.batch_rows is not None:
@@ -122,12 +125,13 @@ def main(argv=None):
         seconds = []
         for _ in range(args.repeats):
             start = time.perf_counter()
-            model = pretrained.load(name, models_dir=models_dir)
+            model = pretrained.load(name, device=args.device, models_dir=models_dir)
             Z = model.set_params(informative=args.informative, n_jobs=args.n_jobs).transform(smiles)
             seconds.append(time.perf_counter() - start)
         cold = cold_seconds(name, models_dir, smiles, args)
     result = {"model": name, "file_mb": round(card["size_bytes"] / 1e6, 1), "n_smiles": len(smiles),
-              "threads": args.threads, "batch_rows": args.batch_rows, "informative": args.informative,
+              "device": args.device, "threads": args.threads, "batch_rows": args.batch_rows,
+              "informative": args.informative,
               "width": Z.shape[1], "seconds": [round(value, 2) for value in seconds],
               "seconds_median": round(statistics.median(seconds), 2), "seconds_min": round(min(seconds), 2),
               "smiles_per_s": round(len(smiles) / statistics.median(seconds)), "n_jobs": args.n_jobs,

@@ -47,6 +47,12 @@ the speed of both drifts together)::
 
 (from a checkout that is not the installed one: ``PYTHONPATH=. python
 benchmarks/smiles_speed.py``).  Writes benchmarks/results/smiles_speed_cpu.md.
+With ``--device cuda`` the modes train on the GPU (the fused kernel, the
+two-process and the torch-GRU modes are the CPU's and are left out; the
+matrix-multiply peak is then an 8192 x 8192 product on the GPU) and the
+report goes to benchmarks/results/smiles_speed_cuda.md::
+
+    python benchmarks/smiles_speed.py --device cuda --rows 16384 --repeats 5 --modes estimator,hand,legacy
 """
 
 import argparse
@@ -110,33 +116,46 @@ def training_flops(lengths, vocab_size):
     return 3 * (encoder + decoder)
 
 
-def matmul_peak(dtype, size=2048, repeats=5):
-    """Best FLOP/s of a ``size`` x ``size`` matrix product in ``dtype``."""
-    a, b = torch.randn(size, size).to(dtype), torch.randn(size, size).to(dtype)
+def matmul_peak(dtype, size=2048, repeats=5, device="cpu"):
+    """Best FLOP/s of a ``size`` x ``size`` matrix product in ``dtype`` on ``device``."""
+    if torch.device(device).type == "cuda":
+        size *= 4  # a 2048 product is over before an H100-class GPU reaches its rate
+    a, b = (torch.randn(size, size, device=device).to(dtype) for _ in range(2))
     torch.mm(a, b)
-    best = min(_seconds(lambda: torch.mm(a, b)) for _ in range(repeats))
+    best = min(_seconds(lambda: torch.mm(a, b), device) for _ in range(repeats))
     return 2 * size**3 / best
 
 
-def _seconds(fn):
+def _seconds(fn, device="cpu"):
+    """Wall seconds of ``fn()``, its GPU work included."""
+    _synchronize(device)
     start = time.perf_counter()
     fn()
+    _synchronize(device)
     return time.perf_counter() - start
 
 
+def _synchronize(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 # ----------------------------------------------------------------------------- the loops
-def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, packed=False, bf16=False, fused=True):
+def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, packed=False, bf16=False, fused=True,
+               device="cpu"):
     """Seconds of one epoch of the shortest correct loop over ``data`` (``RaggedRows``)."""
     torch.manual_seed(seed)
     module = SmilesEncoderDecoder(vocab_size, CODE, max_length=max_length, embedding_dim=EMBEDDING,
-                                  hidden_size=HIDDEN)
+                                  hidden_size=HIDDEN).to(device)
     if packed:  # the encoder of skcmim 0.2 in training too: the bidirectional GRU over packed sequences
         module._final_states = module._packed_final_states
     loss_fn = MIMLoss(**CMIM)
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3)
-    batches = TensorBatches(DeviceTensorDataset(data), batch_size, shuffle=True, seed=seed,
+    batches = TensorBatches(DeviceTensorDataset(data.to(device)), batch_size, shuffle=True, seed=seed,
                             length_buckets=50 if buckets else None)
-    precision = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else torch.autocast("cpu", enabled=False)
+    kind = torch.device(device).type
+    precision = torch.autocast(kind, dtype=torch.bfloat16) if bf16 else torch.autocast(kind, enabled=False)
+    _synchronize(device)
     start = time.perf_counter()
     with flush_denormals(), fused_gru(fused):
         for x, _ in batches:
@@ -145,13 +164,14 @@ def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, 
                 output = module(x)
             loss_fn(output).float().backward()
             optimizer.step()
+    _synchronize(device)
     return time.perf_counter() - start
 
 
-def estimator_epoch(smiles, *, batch_size, seed):
+def estimator_epoch(smiles, *, batch_size, seed, device="cpu"):
     """(epoch seconds, whole-fit seconds) of ``CMIMTransformer.fit`` for one epoch."""
     model = CMIMTransformer(CODE, hidden_layer_sizes=(HIDDEN,), max_epochs=1, batch_size=batch_size,
-                            device="cpu", random_state=seed)
+                            device=device, random_state=seed)
     fit = _seconds(lambda: model.fit(smiles))
     return model.history_[-1, "dur"], fit
 
@@ -187,17 +207,17 @@ def ddp_epoch(smiles, *, batch_size, seed, processes=2, bf16=False):
     return float(done.stdout.split("epoch_seconds")[-1].split()[0]), None
 
 
-def run_mode(mode, smiles, data, vocab_size, max_length, batch_size, seed):
+def run_mode(mode, smiles, data, vocab_size, max_length, batch_size, seed, device="cpu"):
     """(epoch seconds, extra) of one mode."""
     if mode == "estimator":
-        return estimator_epoch(smiles, batch_size=batch_size, seed=seed)
+        return estimator_epoch(smiles, batch_size=batch_size, seed=seed, device=device)
     if mode.startswith("estimator_ddp2"):
         return ddp_epoch(smiles, batch_size=batch_size, seed=seed, bf16=mode.endswith("bf16"))
     options = {"hand": {}, "hand_torch_gru": {"fused": False}, "hand_random": {"buckets": False},
                "legacy": {"buckets": False, "packed": True, "fused": False},
                "hand_bf16": {"bf16": True}, "hand_b256": {"batch_size": 256}, "hand_b512": {"batch_size": 512}}[mode]
     options = {"batch_size": batch_size, **options}
-    return hand_epoch(data, vocab_size, max_length, seed=seed, **options), None
+    return hand_epoch(data, vocab_size, max_length, seed=seed, device=device, **options), None
 
 
 # ----------------------------------------------------------------------------- report
@@ -211,6 +231,18 @@ def ratio_interval(times, base_times):
 def _interval_text(times, base_times, unit="", digits=3):
     mean, low, high = ratio_interval(times, base_times)
     return f"{mean:.{digits}f}{unit} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def _mode_applies(mode, on_gpu):
+    """Whether ``mode`` measures anything on this device."""
+    if on_gpu:  # the fused kernel and the one-thread processes are the CPU's; bfloat16 is native on CUDA GPUs
+        return mode not in ("hand_torch_gru",) and not mode.startswith("estimator_ddp2") and (
+            not mode.endswith("bf16") or torch.cuda.is_bf16_supported())
+    return not mode.endswith("bf16") or torch.ops.mkldnn._is_mkldnn_bf16_supported()  # emulated is slower
+
+
+def _device_name(device):
+    return f"cuda ({torch.cuda.get_device_name(device)})" if torch.device(device).type == "cuda" else "cpu"
 
 
 def _order_medians(times, base_times, before):
@@ -227,12 +259,16 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--modes", default=",".join(MODES))
-    parser.add_argument("--output", default=str(RESULTS / "smiles_speed_cpu.md"), help="report file; - for none")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
+    parser.add_argument("--output", default=None,
+                        help="report file (default: results/smiles_speed_<cpu or cuda>.md); - for none")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    native_bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()  # emulated bfloat16 is slower, not faster
-    modes = [m for m in args.modes.split(",") if not m.endswith("bf16") or native_bf16]
+    device = args.device
+    on_gpu = torch.device(device).type == "cuda"
+    output = args.output or str(RESULTS / f"smiles_speed_{torch.device(device).type}.md")
+    modes = [m for m in args.modes.split(",") if _mode_applies(m, on_gpu)]
 
     smiles = zinc_rows(args.rows)
     tokenizer = SmilesTokenizer().fit(smiles)
@@ -242,12 +278,12 @@ def main():
     flops = training_flops(lengths, vocab_size)
     # the peak is the best the machine does: measured before the runs and after each repeat (but see
     # between_repeats), the highest kept
-    peaks = {"float32": matmul_peak(torch.float32), "bfloat16": matmul_peak(torch.bfloat16)}
+    peaks = {dtype: matmul_peak(getattr(torch, dtype), device=device) for dtype in ("float32", "bfloat16")}
 
     # warm-up: allocator, kernels, lazy imports
     warm = RaggedRows(*tokenizer.encode_ragged(smiles[:256]), tokenizer.pad_index)
     for mode in modes:
-        run_mode(mode, smiles[:256], warm, vocab_size, max_length, args.batch_size, 0)
+        run_mode(mode, smiles[:256], warm, vocab_size, max_length, args.batch_size, 0, device)
 
     # bfloat16 products (AMX on this CPU's kind) slow the float32 work right after them: measured between the
     # repeats, they handicapped whichever mode came first in a repeat (run K), so only runs with a bfloat16
@@ -263,28 +299,29 @@ def main():
         for mode in modes:
             ran_before_base[mode].append(order.index(mode) < order.index(base))
         for mode in order:
-            before = matmul_peak(torch.float32, repeats=3)
-            seconds, fit = run_mode(mode, smiles, data, vocab_size, max_length, args.batch_size, repeat)
+            before = matmul_peak(torch.float32, repeats=3, device=device)
+            seconds, fit = run_mode(mode, smiles, data, vocab_size, max_length, args.batch_size, repeat, device)
             times[mode].append(seconds)
-            beside[mode].append(max(before, matmul_peak(torch.float32, repeats=3)))
+            beside[mode].append(max(before, matmul_peak(torch.float32, repeats=3, device=device)))
             if fit is not None:
                 fits.append(fit)
             print(f"repeat {repeat} {mode:12s} {len(smiles) / seconds:8.1f} molecules/s", flush=True)
         for dtype in between_repeats:
-            peaks[dtype] = max(peaks[dtype], matmul_peak(getattr(torch, dtype)))
-    peaks["bfloat16"] = max(peaks["bfloat16"], matmul_peak(torch.bfloat16))
+            peaks[dtype] = max(peaks[dtype], matmul_peak(getattr(torch, dtype), device=device))
+    peaks["bfloat16"] = max(peaks["bfloat16"], matmul_peak(torch.bfloat16, device=device))
 
     lines = [
-        f"Device: cpu, torch {torch.__version__}, {torch.get_num_threads()} threads, load average "
+        f"Device: {_device_name(device)}, torch {torch.__version__}, {torch.get_num_threads()} threads, load average "
         f"{os.getloadavg()[0]:.1f} at the end (shared machine)",
         f"ZINC (MOSES train) first {len(smiles):,} rows, {int(lengths.sum()):,} tokens (mean "
         f"{lengths.mean():.1f}), GRU {HIDDEN}, code {CODE}, batch {args.batch_size}, one epoch per mode, "
         f"{args.repeats} interleaved repeats",
         f"Model FLOPs: {flops / len(smiles) / 1e6:.0f} MFLOP per molecule per epoch (real tokens, training = 3 x "
         f"forward); matmul peak: float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, bfloat16 "
-        f"{peaks['bfloat16'] / 1e9:.0f} GFLOP/s (2048 x 2048 torch.mm, best of 5, before the runs and after "
-        f"each repeat, bfloat16's after each repeat only in runs with a bfloat16 mode); the peak beside an epoch is the best of 3 such products right before it and 3 right after "
-        f"it (the machine is shared, and its speed drifts)",
+        f"{peaks['bfloat16'] / 1e9:.0f} GFLOP/s ({'8192 x 8192' if on_gpu else '2048 x 2048'} torch.mm, best of 5, "
+        f"before the runs and after each repeat, bfloat16's after each repeat only in runs with a bfloat16 mode); the "
+        f"peak beside an epoch is the best of 3 such products right before it and 3 right after it (the machine is "
+        f"shared, and its speed drifts)",
         "",
         f"| mode | molecules/s (median) | s/epoch (median) | ratio to {base} (median, min..max) | ratio to {base} "
         f"(geometric mean, 95% CI) | model GFLOP/s | % of float32 peak | % of the peak beside it (median, min..max) |",
@@ -313,9 +350,9 @@ def main():
         lines.append(f"Estimator epoch speed-up over the legacy loop (packed encoder, random batches): "
                      f"{statistics.median(speedups):.2f}x median ({min(speedups):.2f}..{max(speedups):.2f}); "
                      f"geometric mean {_interval_text(times['legacy'], times['estimator'], 'x', 2)}")
-    if args.output != "-":
-        Path(args.output).parent.mkdir(exist_ok=True)
-        Path(args.output).write_text("\n".join(lines) + "\n")
+    if output != "-":
+        Path(output).parent.mkdir(exist_ok=True)
+        Path(output).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
