@@ -3,6 +3,7 @@
 import contextlib
 import functools
 import os
+import time
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -124,6 +125,23 @@ def fused_gru(fused):
             os.environ["SKCMIM_FUSED_GRU"] = before
 
 
+def synchronize():
+    """Wait for the GPU's queued work, so that a wall-clock time includes it (nothing to wait for without CUDA)."""
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def timed(fn):
+    """Wall seconds of ``fn()``, its GPU work included."""
+    synchronize()
+    start = time.perf_counter()
+    fn()
+    synchronize()
+    return time.perf_counter() - start
+
+
 def in_fresh_process(function, *args):
     """``function(*args)`` run in a new (spawned) Python process; its result.
 
@@ -138,4 +156,4 @@ def in_fresh_process(function, *args):
 
 
 __all__ = ["DATASETS", "PeakMemory", "embed_both", "fused_gru", "in_fresh_process", "linear_probe", "machine",
-           "np", "split"]
+           "np", "split", "synchronize", "timed"]

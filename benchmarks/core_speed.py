@@ -16,11 +16,11 @@ Writes benchmarks/results/core_speed_<device>.md.
 import argparse
 import platform
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from _common import timed
 
 from skcmim import CMIMTransformer
 from skcmim.datasets import load_mnist_5k
@@ -60,16 +60,6 @@ def _hand_loop(X, device, epochs, batch_size, seed, hidden):
             total += loss.detach()
         epoch_losses.append(total.item())
     return epoch_losses
-
-
-def timed(fn):
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
 
 
 def main():

@@ -68,7 +68,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import fused_gru
+from _common import fused_gru, synchronize, timed
 from verdicts import paired_interval
 
 from skcmim import CMIMTransformer
@@ -116,28 +116,18 @@ def training_flops(lengths, vocab_size):
     return 3 * (encoder + decoder)
 
 
-def matmul_peak(dtype, size=2048, repeats=5, device="cpu"):
-    """Best FLOP/s of a ``size`` x ``size`` matrix product in ``dtype`` on ``device``."""
-    if torch.device(device).type == "cuda":
-        size *= 4  # a 2048 product is over before an H100-class GPU reaches its rate
+#: Side of the square products that measure the peak: a 2048 product is over before an H100-class GPU reaches
+#: its rate.
+PEAK_SIZE = {"cpu": 2048, "cuda": 8192}
+
+
+def matmul_peak(dtype, repeats=5, device="cpu"):
+    """Best FLOP/s of a square matrix product (``PEAK_SIZE``) in ``dtype`` on ``device``."""
+    size = PEAK_SIZE[torch.device(device).type]
     a, b = (torch.randn(size, size, device=device).to(dtype) for _ in range(2))
     torch.mm(a, b)
-    best = min(_seconds(lambda: torch.mm(a, b), device) for _ in range(repeats))
+    best = min(timed(lambda: torch.mm(a, b)) for _ in range(repeats))
     return 2 * size**3 / best
-
-
-def _seconds(fn, device="cpu"):
-    """Wall seconds of ``fn()``, its GPU work included."""
-    _synchronize(device)
-    start = time.perf_counter()
-    fn()
-    _synchronize(device)
-    return time.perf_counter() - start
-
-
-def _synchronize(device):
-    if torch.device(device).type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 # ----------------------------------------------------------------------------- the loops
@@ -155,7 +145,7 @@ def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, 
                             length_buckets=50 if buckets else None)
     kind = torch.device(device).type
     precision = torch.autocast(kind, dtype=torch.bfloat16) if bf16 else torch.autocast(kind, enabled=False)
-    _synchronize(device)
+    synchronize()
     start = time.perf_counter()
     with flush_denormals(), fused_gru(fused):
         for x, _ in batches:
@@ -164,7 +154,7 @@ def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, 
                 output = module(x)
             loss_fn(output).float().backward()
             optimizer.step()
-    _synchronize(device)
+    synchronize()
     return time.perf_counter() - start
 
 
@@ -172,7 +162,7 @@ def estimator_epoch(smiles, *, batch_size, seed, device="cpu"):
     """(epoch seconds, whole-fit seconds) of ``CMIMTransformer.fit`` for one epoch."""
     model = CMIMTransformer(CODE, hidden_layer_sizes=(HIDDEN,), max_epochs=1, batch_size=batch_size,
                             device=device, random_state=seed)
-    fit = _seconds(lambda: model.fit(smiles))
+    fit = timed(lambda: model.fit(smiles))
     return model.history_[-1, "dur"], fit
 
 
@@ -236,7 +226,7 @@ def _interval_text(times, base_times, unit="", digits=3):
 def _mode_applies(mode, on_gpu):
     """Whether ``mode`` measures anything on this device."""
     if on_gpu:  # the fused kernel and the one-thread processes are the CPU's; bfloat16 is native on CUDA GPUs
-        return mode not in ("hand_torch_gru",) and not mode.startswith("estimator_ddp2") and (
+        return mode != "hand_torch_gru" and not mode.startswith("estimator_ddp2") and (
             not mode.endswith("bf16") or torch.cuda.is_bf16_supported())
     return not mode.endswith("bf16") or torch.ops.mkldnn._is_mkldnn_bf16_supported()  # emulated is slower
 
@@ -310,6 +300,7 @@ def main():
             peaks[dtype] = max(peaks[dtype], matmul_peak(getattr(torch, dtype), device=device))
     peaks["bfloat16"] = max(peaks["bfloat16"], matmul_peak(torch.bfloat16, device=device))
 
+    size = PEAK_SIZE[torch.device(device).type]
     lines = [
         f"Device: {_device_name(device)}, torch {torch.__version__}, {torch.get_num_threads()} threads, load average "
         f"{os.getloadavg()[0]:.1f} at the end (shared machine)",
@@ -318,7 +309,7 @@ def main():
         f"{args.repeats} interleaved repeats",
         f"Model FLOPs: {flops / len(smiles) / 1e6:.0f} MFLOP per molecule per epoch (real tokens, training = 3 x "
         f"forward); matmul peak: float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, bfloat16 "
-        f"{peaks['bfloat16'] / 1e9:.0f} GFLOP/s ({'8192 x 8192' if on_gpu else '2048 x 2048'} torch.mm, best of 5, "
+        f"{peaks['bfloat16'] / 1e9:.0f} GFLOP/s ({size} x {size} torch.mm, best of 5, "
         f"before the runs and after each repeat, bfloat16's after each repeat only in runs with a bfloat16 mode); the "
         f"peak beside an epoch is the best of 3 such products right before it and 3 right after it (the machine is "
         f"shared, and its speed drifts)",
