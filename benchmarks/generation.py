@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import machine
+from _common import add_data_option, machine
 
 from skcmim import pretrained
 from skcmim.datasets import fetch_zinc
@@ -52,8 +52,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n-samples", type=int, default=2000, help="(default: %(default)s)")
     parser.add_argument("--n-reference", type=int, default=5000, help="test SMILES (default: %(default)s)")
-    parser.add_argument("--data", default=None,
-                        help="folder of zinc_moses_{train,test}.csv.gz (default: fetch_zinc's search)")
+    add_data_option(parser, "zinc_moses_{train,test}.csv.gz")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     reference = list(fetch_zinc("test", n_samples=args.n_reference, path=args.data))

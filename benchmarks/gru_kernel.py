@@ -6,25 +6,33 @@ in training: ``torch.nn.GRU``; an ``autograd.Function`` whose forward
 computes every step's input projection in one matrix product and whose
 backward computes the weight gradients of all steps in one matrix product
 each (as cuDNN does), with the per-step recurrence in a Python loop
-("hand-written"); and skcmim's fused C++ kernel (:mod:`skcmim._gru_kernel`,
-the same plan with each step's gate arithmetic in one pass), which SMILES
-models train with.  The gradients are checked against torch's first.
+("hand-written"); and skcmim's fused C++ kernel (:mod:`skcmim.gru`, the
+same plan with each step's gate arithmetic in one pass), which SMILES models
+train with where it is built: this environment's build
+(``skcmim.gru.build_kernel()`` first), and with ``--compare-source`` other
+versions of ``fused_gru.cpp`` built for the run, timed in the same rounds.
+The gradients are checked against torch's first.
 
+    python -c "from skcmim import gru; gru.build_kernel(verbose=True)"
     python benchmarks/gru_kernel.py --threads 2
     python benchmarks/gru_kernel.py --threads 1
+    git show v0.1:skcmim/csrc/fused_gru.cpp > /tmp/old.cpp
+    python benchmarks/gru_kernel.py --threads 2 1 --compare-source /tmp/old.cpp
 
-Writes ``benchmarks/results/gru_kernel_cpu.md`` (the given thread counts).
+Writes ``benchmarks/results/gru_kernel_cpu.md`` (the given thread counts);
+``--output -`` writes nothing.
 """
 
 import argparse
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
 import torch
 from _common import machine
 
-from skcmim import _gru_kernel
+from skcmim import gru
 from skcmim.engine import flush_denormals
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -79,16 +87,32 @@ def _seconds(fn, grad, repeats=20):
     return statistics.median(times)
 
 
-def measure(threads, rounds=3):
-    """``{layer: (largest gradient difference from torch's, [seconds per round])}`` with ``threads`` threads."""
+def kernels(compare_sources, folder):
+    """``{name: kernel module}``: this environment's build (if any), and each of ``compare_sources`` built in
+    ``folder``."""
+    found = {}
+    if gru.kernel_path().is_file():
+        found["fused"] = gru._load(gru.kernel_path())
+    flags = gru._toolchain()[1] if compare_sources else []
+    for number, source in enumerate(compare_sources):
+        build = Path(folder, str(number))
+        build.mkdir()
+        built = gru._compile(Path(source).resolve(), build, flags, verbose=False, timeout=900)
+        found[f"fused ({Path(source).name})"] = gru._load(built)
+    return found
+
+
+def measure(threads, extensions, rounds=3):
+    """``{layer: (largest gradient difference from torch's, [seconds per round])}`` with ``threads`` threads, for
+    torch's GRU, the hand-written layer and the kernel modules ``extensions`` (``{name: module}``)."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     rnn = torch.nn.GRU(E, H)
     x, h0, grad = torch.randn(T, B, E, requires_grad=True), torch.zeros(B, H), torch.randn(T, B, H)
     weights = [rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0]
     layers = {"torch": lambda: rnn(x, h0[None])[0], "hand": lambda: GRULayer.apply(x, h0, *weights)}
-    if _gru_kernel.kernel() is not None:
-        layers["fused"] = lambda: _gru_kernel._FusedGRU.apply(x, h0, *weights, True)[0]
+    for name, extension in extensions.items():
+        layers[name] = lambda extension=extension: gru._FusedGRU.apply(x, h0, *weights, True, extension)[0]
     gradients = {}
     with flush_denormals():
         for name, layer in layers.items():
@@ -107,26 +131,46 @@ def measure(threads, rounds=3):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, nargs="+", default=[2, 1])
+    parser.add_argument("--compare-source", nargs="*", default=[],
+                        help="other fused_gru.cpp files to build and time beside this environment's kernel")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per thread count (default: %(default)s)")
+    parser.add_argument("--output", default=str(RESULTS / "gru_kernel_cpu.md"), help="report file; - for none")
     args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        extensions = kernels(args.compare_source, folder)
+        results = {threads: measure(threads, extensions, args.rounds) for threads in args.threads}
+    command = " ".join(["python benchmarks/gru_kernel.py --threads", *map(str, args.threads)]
+                       + (["--rounds", str(args.rounds)] if args.rounds != 3 else [])
+                       + (["--compare-source", *args.compare_source] if args.compare_source else []))
     lines = ["# Hand-written GRU layers against torch's, forward + backward", "",
-             f"Command: `python benchmarks/gru_kernel.py --threads {' '.join(map(str, args.threads))}` on {machine()}.",
-             f"One layer: {T} steps, batch {B}, input {E}, width {H}; medians of 20 passes per round, 3 rounds "
-             "(the layers alternate within each); speed-up = torch's time / the layer's, round by round (above 1: "
-             "faster than torch's). hand-written: Python recurrence; fused: skcmim's C++ kernel.", "",
+             f"Command: `{command}` on {machine()}.",
+             (f"One layer: {T} steps, batch {B}, input {E}, width {H}; medians of 20 passes per round, {args.rounds} "
+              "rounds (the layers alternate within each); speed-up = torch's time / the layer's, round by round (above "
+              "1: faster than torch's). hand-written: Python recurrence; fused: skcmim's C++ kernel (this "
+              "environment's build; fused (FILE): FILE built for the run)."), "",
              "| threads | layer | largest gradient difference from torch's | ms per round | speed-up per round |",
              "|---|---|---|---|---|"]
     for threads in args.threads:
-        results = measure(threads)
-        torch_seconds = results["torch"][1]
-        for name, (difference, seconds) in results.items():
+        torch_seconds = results[threads]["torch"][1]
+        for name, (difference, seconds) in results[threads].items():
             if name == "torch":
                 continue
-            lines.append(f"| {threads} | {dict(hand='hand-written', fused='fused')[name]} | {difference:.1e} | "
+            lines.append(f"| {threads} | {'hand-written' if name == 'hand' else name} | {difference:.1e} | "
                          f"{', '.join(f'{b * 1e3:.1f}' for b in seconds)} (torch: "
                          f"{', '.join(f'{a * 1e3:.1f}' for a in torch_seconds)}) | "
                          f"{', '.join(f'{a / b:.2f}' for a, b in zip(torch_seconds, seconds))} |")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "gru_kernel_cpu.md").write_text("\n".join(lines) + "\n")
+    if "fused" in extensions:
+        for name in extensions:
+            if name == "fused":
+                continue
+            for threads in args.threads:
+                ratios = [ours / other for ours, other in zip(results[threads]["fused"][1], results[threads][name][1])]
+                lines.append(f"\n{threads} threads: fused / {name} time per round: "
+                             f"{', '.join(f'{r:.3f}' for r in ratios)} (median {statistics.median(ratios):.3f}; "
+                             f"above 1: this environment's build is slower)")
+    if args.output != "-":
+        Path(args.output).parent.mkdir(exist_ok=True)
+        Path(args.output).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

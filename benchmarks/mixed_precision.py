@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from _common import machine
+from _common import PROJECT_DATA, add_data_option, machine
 from molecular import ridge, rmse
 from sklearn.model_selection import train_test_split
 from verdicts import claim, claims_markdown, paired
@@ -47,9 +47,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 PRECISIONS = {"float32": False, "bfloat16": True}
 
 
-def esol_split():
-    """ESOL's random 80/20 split (seed 0): ``(s_train, s_test, y_train, y_test)``."""
-    smiles, y = fetch_esol(return_X_y=True)
+def esol_split(data=PROJECT_DATA):
+    """ESOL's random 80/20 split (seed 0): ``(s_train, s_test, y_train, y_test)``; the file is in ``data``."""
+    smiles, y = fetch_esol(data_home=data, return_X_y=True)
     return train_test_split(list(smiles), np.asarray(y, float), test_size=0.2, random_state=0)
 
 
@@ -136,11 +136,12 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--held-out", type=int, default=500)
     parser.add_argument("--samples", type=int, default=500)
+    add_data_option(parser, "zinc_moses_{train,test}.csv.gz and esol_delaney.csv")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    train = load_zinc(n_samples=args.molecules, random_state=0)
-    held_out = load_zinc(n_samples=args.held_out, split="test", random_state=0)
-    esol = esol_split()
+    train = load_zinc(n_samples=args.molecules, path=args.data, random_state=0)
+    held_out = load_zinc(n_samples=args.held_out, path=args.data, split="test", random_state=0)
+    esol = esol_split(args.data)
     start = time.perf_counter()
     rows = []
     for seed in args.seeds:

@@ -38,12 +38,13 @@ import json
 import sys
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from _common import machine
+from _common import PROJECT_DATA, add_data_option, machine
 from joblib import Parallel, delayed
 from rdkit import Chem, RDLogger
 from rdkit.Chem import Descriptors, rdFingerprintGenerator
@@ -195,11 +196,14 @@ def _random_and_scaffold(name, smiles, y, random_split=None):
     return tasks
 
 
-def downstream_tasks():
+def downstream_tasks(data=PROJECT_DATA):
     """``{task: (s_train, y_train, s_test, y_test)}``: FreeSolv, ESOL, Lipophilicity and Huuskonen
-    solubility, each with a random and a scaffold split (Huuskonen's random split: its shipped files)."""
+    solubility, each with a random and a scaffold split (Huuskonen's random split: its shipped files).
+    ESOL and Lipophilicity are read (checksums checked) from the folder ``data``."""
     tasks = {}
-    for name, load in (("FreeSolv", load_freesolv), ("ESOL", fetch_esol), ("Lipophilicity", fetch_lipophilicity)):
+    loaders = (("FreeSolv", load_freesolv), ("ESOL", partial(fetch_esol, data_home=data)),
+               ("Lipophilicity", partial(fetch_lipophilicity, data_home=data)))
+    for name, load in loaders:
         tasks.update(_random_and_scaffold(name, *load(return_X_y=True)))
     (a, ya), (b, yb) = load_solubility("train", return_X_y=True), load_solubility("test", return_X_y=True)
     shipped = (np.arange(len(a)), len(a) + np.arange(len(b)))
@@ -286,16 +290,17 @@ def _pretrain_and_score(name, Model, seed, zinc, held_out, tasks, settings, thre
     return scores, recon, speed
 
 
-def molecular_downstream(models, width, seeds, n_pretrain, epochs, hidden, jobs=1):
+def molecular_downstream(models, width, seeds, n_pretrain, epochs, hidden, jobs=1, data=PROJECT_DATA):
     """The molecular half of ``benchmarks/run.py``: score, reconstruction and speed rows.
 
     Every model of ``models`` is pretrained once per seed at ``width``, in
     ``jobs`` worker processes; the score rows carry ``score = -rmse`` so
-    that higher is better, as in ``run.downstream``.
+    that higher is better, as in ``run.downstream``.  The data files are
+    read from the folder ``data``.
     """
-    zinc = load_zinc(n_samples=n_pretrain, random_state=0)
-    held_out = load_zinc(n_samples=200, split="test", random_state=0)
-    tasks = downstream_tasks()
+    zinc = load_zinc(n_samples=n_pretrain, path=data, random_state=0)
+    held_out = load_zinc(n_samples=200, path=data, split="test", random_state=0)
+    tasks = downstream_tasks(data)
     reference = task_features(tasks, reference_featurizer())
     scores = [row for task, target in tasks.items()
               for row in _score_rows(regress(task, target, with_pca(reference[task], width), RUN_REGRESSORS), 0)]
@@ -326,6 +331,7 @@ def main(argv=None):
     parser.add_argument("--report", action="store_true", help="only rewrite the Markdown from the CSV files")
     parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=list(MODELS),
                         help="which pretrained models to run (default: all)")
+    add_data_option(parser)
     args = parser.parse_args(argv)
     prefix = "molecules_quick" if args.quick else "molecules"
     if args.report:
@@ -334,8 +340,8 @@ def main(argv=None):
     if args.quick:
         args.n_train, args.epochs = 5000, 1
 
-    train = load_zinc(n_samples=args.n_train, random_state=0)
-    held_out = load_zinc(n_samples=1000, split="test", random_state=0)
+    train = load_zinc(n_samples=args.n_train, path=args.data, random_state=0)
+    held_out = load_zinc(n_samples=1000, path=args.data, split="test", random_state=0)
     models, cost, gen = {}, [], []
     for name in args.models:
         models[name], record = pretrain(name, MODELS[name], train, n_components=args.n_components, hidden=args.hidden,
@@ -345,7 +351,7 @@ def main(argv=None):
         gen.append(generative(name, models[name], held_out))
         print(json.dumps(gen[-1]), flush=True)
 
-    tasks = downstream_tasks()
+    tasks = downstream_tasks(args.data)
     features = comparison_features(tasks, models, plain_label="{name} mu")
     rows = []
     for task, target in tasks.items():

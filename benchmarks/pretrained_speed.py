@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 import torch
-from _common import machine
+from _common import add_data_option, machine
 
 from skcmim import CMIMTransformer, pretrained
 from skcmim.datasets import fetch_zinc
@@ -100,7 +100,7 @@ def main(argv=None):
     parser.add_argument("--n-smiles", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: %(default)s)")
-    parser.add_argument("--data", default=None, help="folder of zinc_moses_{train,test}.csv.gz (default: fetch_zinc's search)")
+    add_data_option(parser, "zinc_moses_{train,test}.csv.gz")
     parser.add_argument("--n-train", type=int, default=2000, help="molecules the stand-in trains on (default: %(default)s)")
     parser.add_argument("--model-file", default=None, help="a saved model file to time (instead of --model or a stand-in)")
     parser.add_argument("--batch-rows", type=int, default=None, help="molecules per forward pass (default: skcmim's)")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from _common import PeakMemory, in_fresh_process, machine
+from _common import PeakMemory, add_data_option, in_fresh_process, machine
 
 from skcmim import CMIMTransformer
 from skcmim.datasets import load_zinc
@@ -35,13 +35,13 @@ RESULTS = Path(__file__).resolve().parent / "results"
 MODEL = dict(n_components=32, hidden_layer_sizes=(128,), batch_size=512, random_state=0)
 
 
-def _fit(n_samples, epochs, streamed, device):
+def _fit(n_samples, epochs, streamed, device, data):
     model = CMIMTransformer(**MODEL, max_epochs=epochs, device=device)
     # the peak covers reading the data too: that is what streaming saves
     with PeakMemory(device) as memory:
-        data = load_zinc(n_samples=n_samples, stream=True) if streamed else load_zinc(n_samples=n_samples)
+        smiles = load_zinc(n_samples=n_samples, path=data, stream=streamed)
         start = time.perf_counter()
-        model.fit(data)
+        model.fit(smiles)
         seconds = time.perf_counter() - start
     return {
         "data": "streamed" if streamed else "in memory",
@@ -55,10 +55,10 @@ def _fit(n_samples, epochs, streamed, device):
     }
 
 
-def _pipeline(n_samples, canonical):
+def _pipeline(n_samples, canonical, data):
     """Molecules/s of the streamed data pipeline alone (read, parse, tokenise), no training."""
     model = CMIMTransformer(**MODEL, canonical=canonical)
-    source = load_zinc(n_samples=n_samples, stream=True)
+    source = load_zinc(n_samples=n_samples, path=data, stream=True)
     stream = model._training_data(source, first_call=True)  # the setup pass: vocabulary
     start = time.perf_counter()
     rows = sum(len(chunk) for chunk in stream.chunks())
@@ -76,6 +76,7 @@ def main(argv=None):
                         help="also fit from an in-memory list for sizes up to this")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--report", action="store_true", help="only rewrite scale.md from scale.csv")
+    add_data_option(parser, "zinc_moses_train.csv.gz")
     args = parser.parse_args(argv)
     device = str(torch.device("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
     if args.report:
@@ -86,10 +87,10 @@ def main(argv=None):
         for streamed in (True, False):
             if not streamed and n_samples > args.in_memory_up_to:
                 continue
-            rows.append(in_fresh_process(_fit, n_samples, args.epochs, streamed, device))
+            rows.append(in_fresh_process(_fit, n_samples, args.epochs, streamed, device, args.data))
             print(rows[-1], flush=True)
     for canonical in (True, False):
-        rows.append(in_fresh_process(_pipeline, min(args.sizes[-1], 100_000), canonical))
+        rows.append(in_fresh_process(_pipeline, min(args.sizes[-1], 100_000), canonical, args.data))
         print(rows[-1], flush=True)
     frame = pd.DataFrame(rows)
     RESULTS.mkdir(exist_ok=True)

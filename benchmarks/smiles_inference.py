@@ -5,11 +5,13 @@ teacher-forces its decoder over) the first ``--n-smiles`` SMILES of the
 MOSES ZINC test split, in the length-sorted batches ``transform`` makes with
 ``skcmim.inputs.smiles.INFERENCE_ROWS`` set to each ``--rows``.  Reading the
 molecules (RDKit, SELFIES) is done once beforehand and not timed.  Each
-round times every batch size with the fused kernel (``SKCMIM_FUSED_GRU=1``)
-and with torch's GRU over packed sequences (``SKCMIM_FUSED_GRU=0``), one
-after the other, so that the shared machine's load falls on both alike; the
-largest difference between the two paths' outputs is reported too.
+round times every batch size with the fused kernel and with torch's GRU over
+packed sequences (``skcmim.gru.use_backend``), one after the other, so that
+the shared machine's load falls on both alike; the largest difference
+between the two paths' outputs is reported too.  The kernel must be built
+for this environment first (``skcmim build-kernel``).
 
+    python -c "from skcmim import gru; gru.build_kernel(verbose=True)"
     python benchmarks/smiles_inference.py --threads 2
     python benchmarks/smiles_inference.py --threads 2 --informative
 
@@ -22,9 +24,9 @@ import time
 from pathlib import Path
 
 import torch
-from _common import fused_gru, machine
+from _common import add_data_option, fused_gru, machine
 
-from skcmim import pretrained
+from skcmim import gru, pretrained
 from skcmim.datasets import fetch_zinc
 from skcmim.inputs import smiles as smiles_input
 
@@ -49,9 +51,12 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--informative", action="store_true", help="informative embeddings (the decoder runs too)")
-    parser.add_argument("--data", default=None, help="folder of zinc_moses_test.csv.gz (default: fetch_zinc's search)")
+    add_data_option(parser, "zinc_moses_test.csv.gz")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if not gru.kernel_path().is_file():
+        raise SystemExit(f"no fused GRU kernel is built for this environment ({gru.kernel_path()}): run "
+                         f"`skcmim build-kernel` first.")
     model = pretrained.load("cmim-zinc")
     smiles = fetch_zinc("test", n_samples=args.n_smiles, path=args.data)
     batches = {}

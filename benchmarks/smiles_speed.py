@@ -12,13 +12,14 @@ shows an order effect if there is one):
 
 * ``estimator``: ``CMIMTransformer.fit`` for one epoch; the epoch's time is
   skorch's ``dur`` (the fit's set-up, RDKit validation and tokenisation,
-  once per fit, is reported apart);
+  once per fit, is reported apart), on the GRU this process chose
+  (:func:`skcmim.gru.backend`: the fused kernel where it is built);
+* ``estimator_torch_gru``, ``estimator_fused``: ``estimator`` on torch's GRU
+  (what the default install trains with) and on skcmim's fused kernel;
 * ``hand``: the shortest correct torch loop over the same network, loss,
-  optimiser and batches (``TensorBatches``, length-bucketed by default);
-  like the estimator, it trains with skcmim's fused GRU kernel
-  (:mod:`skcmim._gru_kernel`);
-* ``hand_torch_gru``: ``hand`` with torch's GRU (``SKCMIM_FUSED_GRU=0``):
-  what the fused kernel gains;
+  optimiser and batches (``TensorBatches``, length-bucketed by default),
+  trained with skcmim's fused GRU kernel (:mod:`skcmim.gru`);
+* ``hand_torch_gru``: ``hand`` with torch's GRU: what the fused kernel gains;
 * ``hand_random``: the same loop with random batches (no length buckets);
 * ``legacy``: random batches, torch's GRU and the encoder of skcmim 0.2, a
   bidirectional GRU over packed sequences: the training the issue measured;
@@ -34,6 +35,10 @@ shows an order effect if there is one):
 * ``estimator_ddp2_bf16``: the same with ``mixed_precision=True``, on CPUs
   with native bfloat16 only.
 
+The modes that train with the fused kernel need it built for this
+environment first (``python -c "from skcmim import gru; gru.build_kernel()"``,
+or ``skcmim build-kernel``).
+
 Achieved model FLOP/s count the floating-point operations of the real
 (non-pad) tokens, from the GRU and linear sizes (training = 3 x forward),
 against the best of a large float32 (and bfloat16) ``torch.mm`` over the
@@ -44,6 +49,8 @@ the speed of both drifts together)::
     python benchmarks/smiles_speed.py                       # 2,048 rows, 3 repeats
     python benchmarks/smiles_speed.py --rows 4096 --repeats 5 --threads 2
     python benchmarks/smiles_speed.py --modes estimator --output -    # any skcmim version, no report
+    python benchmarks/smiles_speed.py --rows 2048 --repeats 5 --threads 2 \
+        --modes estimator_torch_gru,estimator_fused --output results/smiles_speed_gru_backends.md
 
 (from a checkout that is not the installed one: ``PYTHONPATH=. python
 benchmarks/smiles_speed.py``).  Writes benchmarks/results/smiles_speed_cpu.md.
@@ -56,6 +63,7 @@ report goes to benchmarks/results/smiles_speed_cuda.md::
 """
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -82,8 +90,10 @@ DATA_FOLDERS = [os.environ.get("SKCMIM_DATA"), Path(__file__).resolve().parents[
                 "/work/shared/data"]
 HIDDEN, CODE, EMBEDDING = 256, 32, 64
 CMIM = dict(contrastive_weight=10.0, temperature=0.1)  # CMIMTransformer's defaults
-MODES = ("estimator", "hand", "hand_torch_gru", "hand_random", "legacy", "hand_bf16", "hand_b256", "hand_b512",
-         "estimator_ddp2", "estimator_ddp2_bf16")
+MODES = ("estimator", "estimator_torch_gru", "estimator_fused", "hand", "hand_torch_gru", "hand_random", "legacy",
+         "hand_bf16", "hand_b256", "hand_b512", "estimator_ddp2", "estimator_ddp2_bf16")
+#: The modes that train on the CPU with skcmim's fused GRU kernel (``estimator`` uses it where it is built).
+FUSED_MODES = ("estimator_fused", "hand", "hand_random", "hand_b256", "hand_b512")
 
 
 def zinc_rows(n_rows):
@@ -147,7 +157,8 @@ def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, 
     precision = torch.autocast(kind, dtype=torch.bfloat16) if bf16 else torch.autocast(kind, enabled=False)
     synchronize()
     start = time.perf_counter()
-    with flush_denormals(), fused_gru(fused):
+    # the kernel is the CPU's: on a GPU torch's GRU runs whatever the switch says
+    with flush_denormals(), fused_gru(fused) if kind == "cpu" else contextlib.nullcontext():
         for x, _ in batches:
             optimizer.zero_grad()
             with precision:
@@ -201,11 +212,16 @@ def run_mode(mode, smiles, data, vocab_size, max_length, batch_size, seed, devic
     """(epoch seconds, extra) of one mode."""
     if mode == "estimator":
         return estimator_epoch(smiles, batch_size=batch_size, seed=seed, device=device)
+    if mode in ("estimator_torch_gru", "estimator_fused"):
+        with fused_gru(mode == "estimator_fused"):
+            return estimator_epoch(smiles, batch_size=batch_size, seed=seed, device=device)
     if mode.startswith("estimator_ddp2"):
         return ddp_epoch(smiles, batch_size=batch_size, seed=seed, bf16=mode.endswith("bf16"))
     options = {"hand": {}, "hand_torch_gru": {"fused": False}, "hand_random": {"buckets": False},
                "legacy": {"buckets": False, "packed": True, "fused": False},
-               "hand_bf16": {"bf16": True}, "hand_b256": {"batch_size": 256}, "hand_b512": {"batch_size": 512}}[mode]
+               # under autocast the kernel never runs
+               "hand_bf16": {"bf16": True, "fused": False},
+               "hand_b256": {"batch_size": 256}, "hand_b512": {"batch_size": 512}}[mode]
     options = {"batch_size": batch_size, **options}
     return hand_epoch(data, vocab_size, max_length, seed=seed, device=device, **options), None
 
@@ -226,9 +242,27 @@ def _interval_text(times, base_times, unit="", digits=3):
 def _mode_applies(mode, on_gpu):
     """Whether ``mode`` measures anything on this device."""
     if on_gpu:  # the fused kernel and the one-thread processes are the CPU's; bfloat16 is native on CUDA GPUs
-        return mode != "hand_torch_gru" and not mode.startswith("estimator_ddp2") and (
-            not mode.endswith("bf16") or torch.cuda.is_bf16_supported())
+        return mode not in ("hand_torch_gru", "estimator_torch_gru", "estimator_fused") and not mode.startswith(
+            "estimator_ddp2") and (not mode.endswith("bf16") or torch.cuda.is_bf16_supported())
     return not mode.endswith("bf16") or torch.ops.mkldnn._is_mkldnn_bf16_supported()  # emulated is slower
+
+
+def _kernel_built():
+    """Whether skcmim's fused GRU kernel is built for this environment (always, for a skcmim without skcmim.gru)."""
+    try:
+        from skcmim import gru
+    except ImportError:
+        return True
+    return gru.kernel_path().is_file()
+
+
+def _gru_note():
+    """The GRU the ``estimator`` mode trains with, for the report."""
+    try:
+        from skcmim import gru
+    except ImportError:
+        return "estimator: skcmim's choice of GRU (a version without skcmim.gru)"
+    return f"estimator trains on this process's choice of GRU: {gru.backend()}"
 
 
 def _device_name(device):
@@ -259,6 +293,13 @@ def main():
     on_gpu = torch.device(device).type == "cuda"
     output = args.output or str(RESULTS / f"smiles_speed_{torch.device(device).type}.md")
     modes = [m for m in args.modes.split(",") if _mode_applies(m, on_gpu)]
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown:
+        raise SystemExit(f"unknown modes {unknown}; the modes are {', '.join(MODES)}")
+    if not on_gpu and set(modes) & set(FUSED_MODES) and not _kernel_built():
+        raise SystemExit(f"the modes {sorted(set(modes) & set(FUSED_MODES))} train with skcmim's fused GRU kernel, "
+                         f"which is not built for this environment: run `skcmim build-kernel` (or "
+                         f"python -c 'from skcmim import gru; gru.build_kernel()') first.")
 
     smiles = zinc_rows(args.rows)
     tokenizer = SmilesTokenizer().fit(smiles)
@@ -306,7 +347,7 @@ def main():
         f"{os.getloadavg()[0]:.1f} at the end (shared machine)",
         f"ZINC (MOSES train) first {len(smiles):,} rows, {int(lengths.sum()):,} tokens (mean "
         f"{lengths.mean():.1f}), GRU {HIDDEN}, code {CODE}, batch {args.batch_size}, one epoch per mode, "
-        f"{args.repeats} interleaved repeats",
+        f"{args.repeats} interleaved repeats; {_gru_note()}",
         f"Model FLOPs: {flops / len(smiles) / 1e6:.0f} MFLOP per molecule per epoch (real tokens, training = 3 x "
         f"forward); matmul peak: float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, bfloat16 "
         f"{peaks['bfloat16'] / 1e9:.0f} GFLOP/s ({size} x {size} torch.mm, best of 5, "

@@ -18,7 +18,6 @@ Run from the repository root, for example::
 
     python scripts/pretrain_zinc.py --data ../shared/data --n-molecules 200000 --epochs 10
 
-and on a checkout without ``alphabet`` support, add ``--alphabet smiles``.
 
 A second stage continues models saved by a first run, one epoch per learning
 rate given (the same molecules, ``--seed`` and ``--n-molecules`` as the first
@@ -44,7 +43,7 @@ import torch
 from skorch.callbacks import Callback
 
 import skcmim
-from skcmim import CMIMTransformer, MIMTransformer, _gru_kernel, load
+from skcmim import CMIMTransformer, MIMTransformer, SmilesInput, gru, load
 from skcmim.datasets import fetch_zinc
 from skcmim.generation_metrics import generation_metrics, reconstruction_accuracy
 from skcmim.pretrained import list_models, register_model
@@ -53,7 +52,8 @@ MODELS = {"cmim": ("cmim-zinc", CMIMTransformer), "mim": ("mim-zinc", MIMTransfo
 #: Most bytes all model files of a models folder may take (they ship inside the package).
 MAX_TOTAL_BYTES = 25_000_000
 # Estimator parameters that say how, not what, a model was trained; not part of its card.
-_NOT_HYPERPARAMETERS = {"callbacks", "verbose", "device", "n_jobs", "random_state", "warm_start"}
+_NOT_HYPERPARAMETERS = {"callbacks", "verbose", "device", "n_jobs", "random_state", "warm_start", "input_kind",
+                        "alphabet", "canonical", "isomeric", "max_length", "likelihood"}  # the last six: 0.1's names
 
 
 class EpochLog(Callback):
@@ -76,9 +76,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=None,
                         help="zinc_moses_train.csv.gz, or a folder holding it and zinc_moses_test.csv.gz "
-                             "(default: fetch_zinc's search: data home, shared data folder, download)")
+                             "(default: fetch_zinc's: the data home, $SKCMIM_DATA or ~/skcmim_data, downloaded there "
+                             "and checksummed if missing)")
     parser.add_argument("--test-data", default=None,
-                        help="zinc_moses_test.csv.gz (default: beside --data, else fetch_zinc's search)")
+                        help="zinc_moses_test.csv.gz (default: beside --data, else the data home)")
     parser.add_argument("--n-molecules", type=int, default=200_000, help="training molecules (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=10, help="(default: %(default)s)")
     parser.add_argument("--hidden", type=int, default=256, help="GRU width (default: %(default)s)")
@@ -107,7 +108,7 @@ def parse_args(argv=None):
 
 
 def zinc_split(split, data, test_data):
-    """The ``path`` argument of fetch_zinc for ``split``: a file, a folder, or None to search."""
+    """The ``path`` argument of fetch_zinc for ``split``: a file, a folder, or None for the data home."""
     if split == "test" and test_data is not None:
         return test_data
     if data is None or Path(data).is_dir():
@@ -116,32 +117,27 @@ def zinc_split(split, data, test_data):
 
 
 def estimator(Model, args, log):
-    """An unfitted model with the script's settings; ``alphabet`` only where this skcmim has it."""
-    model = Model(n_components=args.n_components, hidden_layer_sizes=(args.hidden,), max_epochs=args.epochs,
-                  batch_size=args.batch_size, learning_rate=args.learning_rate, device=args.device,
-                  random_state=args.seed, callbacks=[log])
-    if "alphabet" in model.get_params():
-        model.set_params(alphabet=args.alphabet)
-    elif args.alphabet != "smiles":
-        raise SystemExit(f"This skcmim ({skcmim.__version__}) has no 'alphabet' parameter; pass --alphabet smiles.")
-    return without_stereochemistry(model)
+    """An unfitted model with the script's settings.
 
-
-def without_stereochemistry(model):
-    """``model`` set to read molecules without stereochemistry, where this skcmim can.
-
-    MOSES ZINC has none, so training is the same either way; a user's
-    molecules often do, and the model has no tokens for it.
+    It reads molecules without stereochemistry (``isomeric=False``): MOSES
+    ZINC has none, so training is the same either way, and a user's molecules
+    often have it, for which the model has no tokens.
     """
-    if "isomeric" in model.get_params():
-        model.set_params(isomeric=False)
-    return model
+    return Model(n_components=args.n_components, hidden_layer_sizes=(args.hidden,), max_epochs=args.epochs,
+                 batch_size=args.batch_size, learning_rate=args.learning_rate, device=args.device,
+                 input=SmilesInput(alphabet=args.alphabet, isomeric=False), random_state=args.seed, callbacks=[log])
+
+
+def _json_value(value):
+    if isinstance(value, SmilesInput):
+        return {"kind": value.kind, "params": value.get_params(deep=False)}
+    return list(value) if isinstance(value, tuple) else value
 
 
 def hyperparameters(model):
     """The parameters that define the model, as JSON values."""
-    return {name: list(value) if isinstance(value, tuple) else value
-            for name, value in model.get_params(deep=False).items() if name not in _NOT_HYPERPARAMETERS}
+    return {name: _json_value(value) for name, value in model.get_params(deep=False).items()
+            if name not in _NOT_HYPERPARAMETERS}
 
 
 def hardware(device):
@@ -153,7 +149,7 @@ def hardware(device):
     if device.startswith("cuda") and torch.cuda.is_available():
         found["gpu"] = torch.cuda.get_device_name()
     # the fused kernel and torch's GRU round differently: a rebuild needs the same one (SKCMIM_FUSED_GRU)
-    fused = device == "cpu" and _gru_kernel.enabled() and _gru_kernel.kernel() is not None
+    fused = device == "cpu" and gru.backend() == "fused"
     found["gru"] = "skcmim fused kernel" if fused else "torch"
     return found
 
@@ -203,7 +199,7 @@ def continued(name, args, train):
     if earlier["training_data"]["n_molecules"] != len(train):
         raise SystemExit(f"{name} was trained on {earlier['training_data']['n_molecules']:,} molecules; "
                          f"pass the same --n-molecules (and --seed) to continue it")
-    model = without_stereochemistry(load(folder / earlier["file"]))
+    model = load(folder / earlier["file"])
     print(f"{name}: continuing {earlier['epochs']} epochs on {len(train):,} molecules, "
           f"learning rates {args.learning_rates}", flush=True)
     start = time.perf_counter()

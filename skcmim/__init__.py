@@ -6,6 +6,9 @@ MIMTransformer
     Encoder-decoder trained with the asymmetric MIM loss.
 CMIMTransformer
     MIM with the batch-size-robust contrastive term (cMIM).
+NumericInput, SmilesInput
+    The kinds of data the estimators read (their ``input`` parameter):
+    numeric matrices, and molecules as SMILES strings or RDKit Mols.
 load
     Load a model written by ``estimator.save(path)`` (safetensors + JSON,
     no pickle).
@@ -22,15 +25,17 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .estimators import CMIMTransformer, MIMTransformer
+    from .inputs import NumericInput, SmilesInput
     from .persistence import load
 
-__all__ = ["CMIMTransformer", "MIMTransformer", "__version__", "load"]
+__all__ = ["CMIMTransformer", "MIMTransformer", "NumericInput", "SmilesInput", "__version__", "load"]
 
 # The estimators bring in torch, skorch and scikit-learn (seconds to import);
 # they load on first use, so that a process that needs one light module (a
 # worker that reads molecules, the command line's `skcmim models`) does not
 # pay for them.
-_PUBLIC_OBJECTS = {"CMIMTransformer": "estimators", "MIMTransformer": "estimators", "load": "persistence"}
+_PUBLIC_OBJECTS = {"CMIMTransformer": "estimators", "MIMTransformer": "estimators", "NumericInput": "inputs",
+                   "SmilesInput": "inputs", "load": "persistence"}
 
 
 def __getattr__(name: str) -> Any:

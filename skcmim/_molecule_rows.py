@@ -56,21 +56,16 @@ _ALWAYS_WITHIN_LIMITS = min(MAX_ATOMS, 2 * MAX_RINGS)
 
 
 def _import_rdkit():
-    try:
-        from rdkit import Chem, rdBase
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "Molecular (SMILES) input needs RDKit: pip install rdkit"
-        ) from exc
-    return Chem, rdBase
+    from ._optional import import_optional
+
+    rdkit = import_optional("rdkit", "Molecular (SMILES) input")
+    return import_optional("rdkit.Chem", "Molecular (SMILES) input"), rdkit.rdBase
 
 
 def _import_selfies():
-    try:
-        import selfies
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("The SELFIES alphabet needs the selfies package: pip install selfies") from exc
-    return selfies
+    from ._optional import import_optional
+
+    return import_optional("selfies", "The SELFIES alphabet")
 
 
 def _mol_class():

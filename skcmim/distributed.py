@@ -38,14 +38,14 @@ import os
 import warnings
 from typing import Any, Literal
 
-import numpy as np
 import torch
 import torch.distributed as dist
 import torch.distributed.nn.functional as dist_functional
 from skorch.callbacks import Callback
 from torch.nn.parallel import DistributedDataParallel
 
-from .engine import resolve_device, set_iterator_params
+from .device import resolve_device
+from .training.net import set_iterator_params
 
 __all__ = ["DataParallel", "fit_data_parallel", "is_main_process"]
 
@@ -114,7 +114,7 @@ def fit_data_parallel(
     if created:
         dist.init_process_group(backend=backend or ("nccl" if device.type == "cuda" else "gloo"))
     try:
-        _check_same_data(X)
+        _check_same_data(estimator, X)
         estimator._data_parallel = DataParallel(dist.get_rank(), dist.get_world_size(), device, negatives)
         try:
             return estimator.fit(X, y)
@@ -125,14 +125,14 @@ def fit_data_parallel(
             dist.destroy_process_group()
 
 
-def _check_same_data(X):
+def _check_same_data(estimator, X):
     """Every process must pass the same data: a ValueError on every rank before training otherwise.
 
     Compares the number of rows and a digest of the data (for a chunk
     source, its description), gathered from all processes, so that no
     process is left waiting inside a collective call of the training.
     """
-    mine = _fingerprint(X)
+    mine = _fingerprint(estimator, X)
     everyone = [None] * dist.get_world_size()
     dist.all_gather_object(everyone, mine)
     if any(other != mine for other in everyone):
@@ -144,31 +144,19 @@ def _check_same_data(X):
         )
 
 
-def _fingerprint(X):
-    """``(number of rows, sha256 hex digest)`` of training data, the same in every process for the same data."""
-    from .streaming import ChunkSource, as_chunk_source
+def _fingerprint(estimator, X):
+    """``(number of rows, digest)`` of training data, the same in every process for the same data.
+
+    The input kind the estimator reads X as makes the digest.
+    """
+    from .inputs import make_input
+    from .streaming import as_chunk_source
 
     source = as_chunk_source(X)
-    if isinstance(source, ChunkSource):
+    if source is not None:
         return -1, hashlib.sha256(repr(source).encode()).hexdigest()
-    array = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X, dtype=object if isinstance(X, (list, tuple))
-                                                                                  else None)
-    digest = hashlib.sha256(str(array.shape).encode())
-    if array.dtype.kind in "biufc":
-        digest.update(np.ascontiguousarray(array).tobytes())
-    else:  # SMILES or Mols: their text
-        digest.update("\x00".join(_as_text(value) for value in array.reshape(-1)).encode("utf-8", "replace"))
-    return len(array), digest.hexdigest()
-
-
-def _as_text(value):
-    if isinstance(value, str):
-        return value
-    try:
-        from rdkit import Chem
-    except ImportError:  # pragma: no cover - without RDKit there are no Mols
-        return repr(value)
-    return Chem.MolToSmiles(value) if isinstance(value, Chem.Mol) else repr(value)
+    input_ = make_input(estimator._input_parameter(X), X)
+    return getattr(X, "shape", (len(X),))[0], input_.fingerprint(X)
 
 
 def _launched():

@@ -1,41 +1,47 @@
 """The scikit-learn face of skcmim: MIM and cMIM as transformers.
 
 The estimators hold parameters and the scikit-learn methods.  Everything
-about the data lives in the fitted input object ``input_`` (numeric
-matrices or SMILES, :mod:`skcmim.inputs`), the networks in
-:mod:`skcmim.networks`, the losses in :mod:`skcmim.losses` and the training
-loop in :mod:`skcmim.engine`.  A concrete estimator says which loss it trains
-(``_criterion_spec``) and lists its parameters in ``__init__`` (scikit-learn
-reads them from the signature).
+about the data lives in the fitted input object ``input_``
+(:mod:`skcmim.inputs`), the networks in :mod:`skcmim.networks`, the losses
+in :mod:`skcmim.losses` and the training loop in :mod:`skcmim.training`.
+Each parameter is declared once, in the class that introduces it
+(:mod:`skcmim._parameters`); a concrete estimator says which loss it trains
+(``_criterion_spec``).
+
+A fit builds the whole fitted model aside and swaps it in as one attribute,
+``fitted_``; every method that uses a fitted model reads that attribute
+once (:meth:`BaseRepresentation._pinned`), so a ``transform`` running while
+another thread refits sees the old model or the new one, never a mix.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
 import warnings
 from collections.abc import Sequence
 from functools import partial
 from numbers import Integral, Real
-from typing import Any, Literal, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array, check_random_state, metadata_routing
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 
+from ._parameters import DEPRECATED, Interval, StrOptions, param, parameters, validate_parameters
 from ._warnings import find_stack_level
-from .engine import StreamDataset, build_net, draw_seed, train_net
-from .inputs import INPUT_KINDS, input_from_fitted_state, make_input
+from .inputs import DataInput, input_of_flat_parameters, make_input, recognised_kind
 from .losses import CONTRASTIVE_CODES, LATENT_SCALES, RECONSTRUCTIONS, MIMLoss
-from .molecules import MAX_SMILES_LENGTH, MIN_SEQUENCE_LENGTH
 from .streaming import ChunkSource, as_chunk_source
+from ._parallel import check_n_jobs
+from .training import StreamDataset, draw_seed, train_net
 
-__all__ = ["BaseEncoderDecoder", "BaseRepresentation", "CMIMTransformer", "MIMTransformer"]
+__all__ = ["BaseContrastiveEncoderDecoder", "BaseEncoderDecoder", "BaseLatentEncoderDecoder", "BaseRepresentation",
+           "CMIMTransformer", "Fitted", "MIMTransformer"]
 
 #: What a ``random_state`` parameter accepts.
 RandomStateLike = int | np.random.RandomState | None
@@ -46,61 +52,44 @@ MAX_SAMPLES = 1_000_000
 #: Prior codes decoded per batch in ``sample``.
 SAMPLE_BATCH = 4096
 
-# Fitted attributes that the input object shows through the estimator.
-_INPUT_ATTRIBUTES: tuple[str, ...] = tuple(
-    dict.fromkeys(name for kind in INPUT_KINDS.values() for name in kind.fitted_attributes)
-)
+# The input options that 0.1 took as estimator parameters (deprecated in 0.2, removed in 0.3).
+_FLAT_INPUT_PARAMETERS = ("input_kind", "likelihood", "alphabet", "canonical", "isomeric", "max_length")
 
 
-def _store_params(estimator, arguments):
-    """Store ``__init__``'s arguments as attributes of the same names, and nothing else.
+class Fitted(NamedTuple):
+    """Everything ``fit`` learns, swapped into an estimator as one attribute (``fitted_``).
 
-    Each estimator lists its parameters in its own ``__init__`` signature
-    (scikit-learn reads them from there); this one line replaces the chain
-    of ``super().__init__`` calls that would repeat them all.
-    """
-    for name, value in arguments.items():
-        if name != "self":
-            setattr(estimator, name, value)
-
-
-def _input_attribute(name: str) -> property:
-    def get(self: BaseRepresentation) -> Any:
-        try:
-            return getattr(self.__dict__["input_"], name)
-        except KeyError:
-            raise AttributeError(name) from None
-
-    return property(get, doc=f"``{name}`` of the fitted input (see the class docstring).")
-
-
-class _SkipParameterInit(torch.overrides.TorchFunctionMode):
-    """Within it, this thread's ``torch.nn.init`` initialisers leave their tensor as it is.
-
-    The initialisers hand themselves to the active torch-function modes,
-    and modes are per thread, so other threads build and initialise
-    modules as usual meanwhile.
+    Attributes
+    ----------
+    input : DataInput
+        The fitted input (statistics or vocabulary of the training data).
+    net : skcmim.training.MIMNet
+        The skorch net with the trained module and its history.
+    seed : int
+        The fit's seed (continued fits shift it by the epochs run).
+    n_iter : int
+        Epochs run.
+    params : dict
+        The estimator's parameters the model was fitted with.
+    n_features_in : int
+    feature_names_in : ndarray of str or None
     """
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if getattr(func, "__module__", None) == "torch.nn.init":
-            return args[0] if args else kwargs["tensor"]
-        return func(*args, **kwargs)
+    input: DataInput
+    net: Any
+    seed: int
+    n_iter: int
+    params: dict[str, Any]
+    n_features_in: int
+    feature_names_in: NDArray[np.object_] | None
 
 
-@contextlib.contextmanager
-def _meta_build():
-    """Build modules on torch's meta device, without initialising their parameters.
-
-    A meta tensor has no values to initialise, and torch runs meta
-    initialisers through its Python reference kernels, whose first use
-    imports torch._dynamo: about 2 s of every model load, for nothing.
-    """
-    with torch.device("meta"), _SkipParameterInit():
-        yield
+def _deprecated(name, replacement):
+    """A parameter of 0.1 kept for one release: unset by default, used with a FutureWarning when set."""
+    return param(DEPRECATED, "no_validation", 'str', f'Deprecated since 0.2 (removed in 0.3): use {replacement}.')
 
 
+@parameters
 class BaseRepresentation(TransformerMixin, BaseEstimator):
     """Training, input validation and persistence of every skcmim model.
 
@@ -109,70 +98,116 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
     (``_embedding``).
     """
 
-    _parameter_constraints = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": [StrOptions({"auto"}), "array-like"],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "input_kind": [StrOptions({"auto", *INPUT_KINDS})],
-        # a SMILES has at most MAX_SMILES_LENGTH tokens (one per character at most), plus <bos> and <eos>
-        "max_length": [Interval(Integral, MIN_SEQUENCE_LENGTH, MAX_SMILES_LENGTH + 2, closed="both"), None],
-        "canonical": ["boolean"],
-        "isomeric": ["boolean"],
-        "on_invalid": [StrOptions({"raise", "nan"})],
-        "n_jobs": [Integral, None],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "warm_start": ["boolean"],
-        "device": [str, torch.device],
-        "mixed_precision": ["boolean"],
-        "callbacks": [list, tuple, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
-    #: What the network is: "encoder_decoder", or "view_encoder" (InfoNCE).
+    n_components: int = param(16, [Interval(Integral, 1, None, closed="left")], "int",
+                              "Width of the code (the latent space).", positional=True)
+    hidden_layer_sizes: str | Sequence[int] = param(
+        "auto", [StrOptions({"auto"}), "array-like"], '"auto" or tuple of int',
+        "Hidden widths.  Numeric data: the MLP encoder's layers (the decoder mirrors them); ``\"auto\"`` is "
+        "(512, 512).  Molecules: stacked GRU layers of one width in the encoder and the decoder; ``\"auto\"`` "
+        "is (256,).")
+    input: str | DataInput = param(
+        "auto", [StrOptions({"auto"}), DataInput], '"auto" or input object',
+        "The kind of data and how it is read: an input object (:class:`~skcmim.inputs.NumericInput`, "
+        ":class:`~skcmim.inputs.SmilesInput` or a kind of your own) whose parameters are searchable as "
+        "``input__<name>``, or ``\"auto\"``: molecules (a list, 1-D array, pandas Series or one-column DataFrame "
+        "of SMILES strings or RDKit ``Mol`` objects) get ``SmilesInput()``, anything else ``NumericInput()``.  "
+        "A fitted model keeps the input it was fitted with (``input_``).")
+    max_epochs: int = param(50, [Interval(Integral, 1, None, closed="left")], "int", "Passes over the training data.")
+    batch_size: int = param(128, [Interval(Integral, 1, None, closed="left")], "int", "Samples per optimiser step.")
+    learning_rate: float = param(1e-3, [Interval(Real, 0, None, closed="neither")], "float", "Adam learning rate.")
+    on_invalid: str = param(
+        "raise", [StrOptions({"raise", "nan"})], '{"raise", "nan"}',
+        "What an invalid row (a molecule RDKit cannot read, an empty string, a missing value) does.  "
+        '``"raise"``: a ``ValueError`` naming the row.  ``"nan"``: ``fit`` leaves the row out (with a warning) '
+        "and ``transform``/``score_samples`` give it a NaN row, so rows stay aligned with y.  Numeric rows "
+        "with NaN or infinity always raise.  Takes effect without refitting.", refit=False)
+    n_jobs: int | None = param(
+        None, [Integral, None], "int or None",
+        "Processes that read molecules with RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention: "
+        "None is 1, -1 all cores; at most the machine's cores are used).  The output is the same for any value; "
+        "inputs under 2,048 molecules stay in this process.  Takes effect without refitting.", refit=False)
+    early_stopping: bool = param(
+        False, ["boolean"], "bool",
+        "Hold out ``validation_fraction`` of the training data and stop when its loss has not improved by "
+        "``tol`` for ``n_iter_no_change`` epochs; the best weights are restored.")
+    validation_fraction: float = param(
+        0.1, [Interval(Real, 0, 1, closed="neither")], "float",
+        "Share of the training data held out for validation, with ``early_stopping`` or a callback that "
+        "monitors a validation score.")
+    n_iter_no_change: int = param(10, [Interval(Integral, 1, None, closed="left")], "int",
+                                  "Patience of early stopping, in epochs.")
+    tol: float = param(1e-4, [Interval(Real, 0, None, closed="left")], "float",
+                       "Minimum improvement of the validation loss that resets the patience.")
+    warm_start: bool = param(
+        False, ["boolean"], "bool",
+        "If True, ``fit`` on a fitted model continues training from its weights (``max_epochs`` more epochs) "
+        "instead of starting anew.")
+    device: str | torch.device = param(
+        "auto", [str, torch.device], "str or torch.device",
+        'Where to train and encode: ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``, '
+        '``"cuda:<index>"`` or ``"mps"``.')
+    mixed_precision: bool = param(False, ["boolean"], "bool",
+                                  "Run the training forward pass under bfloat16 autocast (useful on recent GPUs).")
+    callbacks: Sequence[Any] | None = param(
+        None, [list, tuple, None], "list of skorch callbacks or (name, callback) tuples",
+        "Extra :mod:`skorch.callbacks` for the training loop (``LRScheduler``, ``Checkpoint``, "
+        "``EarlyStopping``...).  A named callback's parameters are set as in skorch, "
+        "``set_params(callbacks__<name>__<param>=value)``.  A callback that monitors a validation score "
+        "(``valid_loss``...) gets a validation split of ``validation_fraction``.  They are copied at ``fit``; "
+        "the trained ones are in ``net_.callbacks_``.")
+    random_state: RandomStateLike = param(
+        None, ["random_state"], "int, RandomState instance or None",
+        "Seeds weight initialisation, shuffling and sampling.  The same value gives the same embeddings on the "
+        "same machine; the global torch RNG is left as it was.")
+    verbose: int = param(
+        0, [Interval(Integral, 0, None, closed="left")], "int",
+        "0: silent.  1: one progress bar for the whole fit, on stderr.  2 and more: also skorch's table of "
+        "per-epoch losses and times.", refit=False)
+    input_kind: str = _deprecated("input_kind", "``input=NumericInput()`` or ``input=SmilesInput()``")
+    alphabet: str = _deprecated("alphabet", "``input=SmilesInput(alphabet=...)``")
+    canonical: str = _deprecated("canonical", "``input=SmilesInput(canonical=...)``")
+    isomeric: str = _deprecated("isomeric", "``input=SmilesInput(isomeric=...)``")
+    max_length: str = _deprecated("max_length", "``input=SmilesInput(max_length=...)``")
+
+    _attributes_doc = """
+        Attributes
+        ----------
+        input_ : DataInput
+            The fitted input: a clone of ``input`` (or of the kind ``"auto"``
+            chose) with what it learnt from the training data.  Its fitted
+            attributes are the estimator's too: ``likelihood_``, ``mean_`` and
+            ``scale_`` for :class:`~skcmim.inputs.NumericInput`;
+            ``tokenizer_``, ``max_length_`` and ``likelihood_`` for
+            :class:`~skcmim.inputs.SmilesInput`.
+        input_kind_ : str
+            The name of the input's kind (``"numeric"``, ``"smiles"``...).
+        net_ : skorch.NeuralNet
+            The training engine, with the trained module (``net_.module_``).
+        history_ : skorch.History
+            Per-epoch losses (``history_[:, "train_loss"]``) and, for
+            encoder-decoders, the mean per sample of each term of the
+            objective, unweighted: ``train_reconstruction`` (``-log p(x|z)``,
+            as trained), ``train_latent`` (MIM: ``-(log q(z|x) + log P(z)) /
+            2``) or ``train_kl`` (VAE: ``log q(z|x) - log P(z)``),
+            ``train_contrastive`` (``-log p(k=1|z,x)``, contrastive models),
+            and the same ``valid_*`` with a validation split.
+            :func:`skcmim.plotting.plot_history` plots them.
+        n_iter_ : int
+            Number of epochs run.
+        n_features_in_ : int
+            Number of features seen during fit (1 for molecules).
+        feature_names_in_ : ndarray of shape (n_features,)
+            Names of features seen during fit, when X has string column names.
+        fitted_ : Fitted
+            All of the above, swapped in at once by ``fit``.
+        """
+
+    #: What the network is: "encoder_decoder", "view_encoder" (InfoNCE) or "view_encoder_decoder".
     _network_role = "encoder_decoder"
-
-    def __init__(
-        self,
-        n_components: int = 16,
-        *,
-        hidden_layer_sizes: Literal["auto"] | Sequence[int] = "auto",
-        max_epochs: int = 50,
-        batch_size: int = 128,
-        learning_rate: float = 1e-3,
-        input_kind: Literal["auto", "numeric", "smiles"] = "auto",
-        max_length: int | None = None,
-        canonical: bool = True,
-        isomeric: bool = True,
-        on_invalid: Literal["raise", "nan"] = "raise",
-        n_jobs: int | None = None,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        n_iter_no_change: int = 10,
-        tol: float = 1e-4,
-        warm_start: bool = False,
-        device: str | torch.device = "auto",
-        mixed_precision: bool = False,
-        callbacks: Sequence[Any] | None = None,
-        random_state: RandomStateLike = None,
-        verbose: int = 0,
-    ) -> None:
-        _store_params(self, locals())
-
+    #: Whether the network reconstructs its input (it then needs a likelihood).
+    _has_decoder = True
     # Set by skcmim.distributed while it runs fit (a skorch callback); never a parameter.
     _data_parallel = None
-
-    @property
-    def input_kind_(self) -> str:
-        """The kind of data the model was fitted on (``"numeric"`` or ``"smiles"``)."""
-        try:
-            return self.__dict__["input_"].kind
-        except KeyError:
-            raise AttributeError("input_kind_") from None
 
     # ------------------------------------------------------------------ hooks
     def _criterion_spec(self):
@@ -187,12 +222,85 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         """``[(name, skorch callback), ...]`` the training loss needs (a KL warm-up, say)."""
         return []
 
+    def _n_views(self):
+        """Augmented views per row that an input kind drawing views in the data must draw (None: no views)."""
+        return None
+
     def _embedding(self, module, batch):
         """What ``transform`` returns for one batch on the device."""
         return module.encode(batch)
 
+    # ------------------------------------------------------------ fitted state
+    def __sklearn_is_fitted__(self):
+        return "fitted_" in vars(self)
+
+    def _pinned(self):
+        """A shallow copy of the estimator tied to the fitted model as it is now.
+
+        Methods that use the fitted model run on it, so each call sees one
+        model from start to end (and the parameters as they were when it
+        started) even while another thread refits or sets parameters.
+        """
+        check_is_fitted(self)
+        fitted = vars(self)["fitted_"]
+        view = copy.copy(self)
+        vars(view).update(fitted_=fitted, n_features_in_=fitted.n_features_in)
+        if fitted.feature_names_in is None:
+            vars(view).pop("feature_names_in_", None)
+        else:
+            vars(view)["feature_names_in_"] = fitted.feature_names_in
+        return view
+
+    def _fitted_param(self, name):
+        """The value parameter ``name`` had when the model was fitted."""
+        return self.fitted_.params[name]
+
+    @property
+    def input_(self) -> DataInput:
+        """The fitted input (see the class docstring)."""
+        check_is_fitted(self)
+        return self.fitted_.input
+
+    @property
+    def input_kind_(self) -> str:
+        """The name of the fitted input's kind."""
+        return self.input_.kind
+
+    @property
+    def net_(self) -> Any:
+        """The skorch net that trained the module (see the class docstring)."""
+        check_is_fitted(self)
+        return self.fitted_.net
+
+    @property
+    def n_iter_(self) -> int:
+        """Number of epochs run."""
+        check_is_fitted(self)
+        return self.fitted_.n_iter
+
+    @property
+    def history_(self) -> Any:
+        """Training history of the fit (a skorch ``History``; see the class docstring)."""
+        return self.net_.history
+
+    @property
+    def module_(self) -> torch.nn.Module:
+        """The trained network (:mod:`skcmim.networks`)."""
+        return self.net_.module_
+
+    def __getattr__(self, name):
+        # the fitted input's own attributes (mean_, tokenizer_...) are the estimator's too
+        fitted = self.__dict__.get("fitted_")
+        if fitted is not None and name in type(fitted.input).fitted_attributes:
+            return getattr(fitted.input, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setstate__(self, state):
+        if "net_" in state and "fitted_" not in state:  # a pickle of skcmim 0.1
+            state = _fitted_state_of_0_1(state)
+        super().__setstate__(state)
+
     # ---------------------------------------------------------------- training
-    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self: _Estimator, X: ArrayLike | ChunkSource, y: None = None) -> _Estimator:
         """Train the encoder-decoder on X.
 
@@ -201,13 +309,13 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features), SMILES, or ChunkSource
-            Training data: a numeric matrix (Bernoulli models need values in
-            [0, 1]; Gaussian models standardise the features internally), or
-            SMILES strings / RDKit Mols (a list, 1-D array, Series or
-            one-column DataFrame).  Data that does not fit in memory can be
-            streamed: pass a chunk source from :mod:`skcmim.streaming` (a
-            numpy memmap larger than one chunk is streamed automatically).
+        X : array-like of shape (n_samples, n_features), molecules, or ChunkSource
+            Training data of the kind ``input`` says: a numeric matrix
+            (Bernoulli models need values in [0, 1]; Gaussian models
+            standardise the features internally), or SMILES strings / RDKit
+            Mols.  Data that does not fit in memory can be streamed: pass a
+            chunk source from :mod:`skcmim.streaming` (a numpy memmap larger
+            than one chunk is streamed automatically).
         y : None
             Ignored; present for API consistency.
 
@@ -216,7 +324,8 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._fit(X, epochs=self.max_epochs, resume=self.warm_start and hasattr(self, "net_"))
+        validate_parameters(self)
+        self._fit(X, epochs=self.max_epochs, resume=self.warm_start and self.__sklearn_is_fitted__())
         return self
 
     def partial_fit(self: _Estimator, X: ArrayLike, y: None = None) -> _Estimator:
@@ -228,7 +337,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or SMILES
+        X : array-like of shape (n_samples, n_features) or molecules
             One chunk of training data.
         y : None
             Ignored.
@@ -237,59 +346,93 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        resume = hasattr(self, "net_")
-        if not resume:
-            self._validate_params()
-        self._fit(X, epochs=1, resume=resume)
+        validate_parameters(self)
+        self._fit(X, epochs=1, resume=self.__sklearn_is_fitted__())
         return self
 
     def _fit(self, X, *, epochs, resume):
-        """Train on a copy of the model and commit it only when training succeeded.
+        """Train on a copy of the model and swap it in only when training succeeded.
 
-        Nothing on ``self`` changes before the commit, so a failed fit leaves
-        the estimator as it was, and a ``transform`` running meanwhile sees
-        the previous model.  ``owner`` receives what validation learns about
-        the data (``n_features_in_``, ``feature_names_in_``): the estimator
-        itself when resuming, an unfitted copy for a new fit.
+        Nothing on ``self`` changes before the swap, so a failed fit leaves
+        the estimator as it was.  ``owner`` receives what validation learns
+        about the data (``n_features_in_``, ``feature_names_in_``): the
+        pinned estimator when resuming, an unfitted copy for a new fit.
         """
+        check_n_jobs(self.n_jobs)
         source = as_chunk_source(X)
-        if source is not None and self.early_stopping:
-            raise ValueError(
-                "early_stopping=True holds out a random validation subset, which streamed data does not "
-                "allow; set early_stopping=False, or fit on an in-memory array."
-            )
+        sample = X if source is None else _first_chunk(source)
         if resume:
-            owner, input_, seed = self, copy.deepcopy(self.input_), self._seed
+            owner = self._pinned()
+            fitted = owner.fitted_
+            _check_same_input(fitted.input, self._input_parameter(sample))
+            input_, seed = copy.deepcopy(fitted.input), fitted.seed
         else:
             owner, seed = _unfitted_copy(self), draw_seed(self.random_state)
-            input_ = make_input(self.input_kind, X if source is None else _first_chunk(source))
+            input_ = make_input(self._input_parameter(sample), sample)
+            validate_parameters(input_)
+            _check_kind(input_, sample, f"{type(self).__name__} reads {input_.kind} data (input={input_!r})")
         data = self._training_data(X, source, input_, owner, seed, setup=not resume)
-        net = train_net(self, data, input_, epochs=epochs, seed=seed, resume=resume)
-        self._commit(owner, input_=input_, net_=net, n_iter_=len(net.history), _seed=seed)
+        net = train_net(owner, data, input_, epochs=epochs, seed=seed, resume=resume, streamed=source is not None)
+        n_iter = len(net.history)
+        self._commit(Fitted(input_, net, seed, n_iter, _fitted_params(self), *_learnt_features(owner)))
+
+    def _input_parameter(self, X):
+        """``input``, or the input the deprecated flat parameters describe (with a FutureWarning)."""
+        values = {name: getattr(self, name, DEPRECATED) for name in _FLAT_INPUT_PARAMETERS}
+        flat = {name: value for name, value in values.items() if not (isinstance(value, str) and value == DEPRECATED)}
+        if not flat:
+            return self.input
+        if not isinstance(self.input, str):
+            raise ValueError(
+                f"{type(self).__name__} got input={self.input!r} and the deprecated parameters "
+                f"{sorted(flat)}; set the input's options on the input object only."
+            )
+        warnings.warn(
+            f"The parameters {sorted(flat)} of {type(self).__name__} moved to the input object in skcmim 0.2 and "
+            f"will be removed in 0.3: pass input=SmilesInput(...) or input=NumericInput(...) instead.",
+            FutureWarning,
+            stacklevel=find_stack_level(),
+        )
+        return input_of_flat_parameters(flat, X)
+
+    def _row_options(self):
+        return {"on_invalid": self.on_invalid, "n_jobs": self.n_jobs}
 
     def _training_data(self, X, source, input_, owner, seed, *, setup):
-        """The network input of X: an array, or a :class:`StreamDataset` for a chunk source."""
+        """The network input of X: an array or row store, or a :class:`StreamDataset` for a chunk source."""
+        options = {"n_views": self._n_views(), **self._row_options()}
         if source is None:
-            return input_.setup(X, owner, seed) if setup else input_.training_input(X, owner)
-        n_rows = input_.setup_stream(source, owner, seed) if setup else None
-        return StreamDataset(source, partial(input_.training_input, estimator=owner), n_rows=n_rows)
+            if setup:
+                return input_.setup(X, owner, seed, decoder=self._has_decoder, **options)
+            return input_.training_input(X, owner, **options)
+        n_rows = input_.setup_stream(source, owner, seed, decoder=self._has_decoder, **options) if setup else None
+        return StreamDataset(source, partial(input_.training_input, owner=owner, **options), n_rows=n_rows)
 
-    def _commit(self, owner, **fitted):
-        """Swap in the fitted state of a successful fit."""
-        if owner is not self:
-            stale = [name for name in vars(self) if name.endswith("_") and not name.startswith("__")]
-            learnt = {name: vars(owner)[name] for name in ("n_features_in_", "feature_names_in_") if name in vars(owner)}
-            fitted = {**learnt, **fitted}
-            for name in set(stale) - set(fitted):
-                delattr(self, name)
-        vars(self).update(fitted)
+    def _restore_fitted(self, input_, net, *, seed, n_iter, n_features_in, feature_names_in):
+        """Make this estimator the fitted model of a model file (:func:`skcmim.load`)."""
+        names = None if feature_names_in is None else np.asarray(feature_names_in, dtype=object)
+        self._commit(Fitted(input_, net, seed, n_iter, _fitted_params(self), n_features_in, names))
+
+    def _commit(self, fitted):
+        """Swap in the fitted model of a successful fit, in one assignment."""
+        stale = {name for name in vars(self) if name.endswith("_") and not name.startswith("__")}
+        for name in stale - {"fitted_", "n_features_in_", "feature_names_in_"}:
+            delattr(self, name)
+        vars(self)["fitted_"] = fitted
+        vars(self)["n_features_in_"] = fitted.n_features_in
+        if fitted.feature_names_in is None:
+            vars(self).pop("feature_names_in_", None)
+        else:
+            vars(self)["feature_names_in_"] = fitted.feature_names_in
 
     # ------------------------------------------------------------- persistence
     def save(self, path: str | os.PathLike[str]) -> str:
         """Save the fitted model without pickle (safetensors + JSON).
 
         Load it with :func:`skcmim.load`.  Unlike joblib/pickle files, such
-        a file cannot run code when loaded.
+        a file cannot run code when loaded.  The file holds the parameters
+        the model was fitted with (and the current value of those that take
+        effect without refitting, such as ``informative``).
 
         Parameters
         ----------
@@ -302,67 +445,14 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         """
         from .persistence import save
 
-        return save(self, path)
+        return save(self._pinned(), path)
 
-    def _fitted_state(self):
-        """Arrays and JSON-able values that, with the weights, make the model."""
-        arrays, values = self.input_.fitted_state()
-        names = getattr(self, "feature_names_in_", None)
-        fitted = {
-            "n_features_in_": self.n_features_in_,
-            "feature_names_in_": None if names is None else [str(n) for n in names],
-            "n_iter_": self.n_iter_,
-            "seed": self._seed,
-            "input_kind_": self.input_kind_,
-            **values,
-        }
-        return arrays, fitted
-
-    def _restore_fitted_state(self, arrays, fitted, weights, history, device):
-        """Rebuild the fitted model from a model file's contents.
-
-        ``device="meta"`` builds the network without memory and only checks
-        that ``weights`` have its names and shapes.
-        """
-        from skorch.history import History
-
-        input_ = input_from_fitted_state(arrays, fitted)
-        build_on = device if device.type == "meta" else torch.device("cpu")
-        with torch.random.fork_rng(devices=[]), (_meta_build() if build_on.type == "meta"
-                                                 else contextlib.nullcontext()):
-            net = build_net(self, input_, build_on, fitted["seed"]).initialize_for_inference()
-        net.module_.load_state_dict(weights, strict=True)
-        net.history = History(history)
-        net.module_.to(device).eval()
-        net.set_params(device=str(device))
-        learnt = {"n_features_in_": fitted["n_features_in_"]}
-        if fitted.get("feature_names_in_") is not None:
-            learnt["feature_names_in_"] = np.asarray(fitted["feature_names_in_"], dtype=object)
-        vars(self).update(learnt, input_=input_, net_=net, n_iter_=fitted["n_iter_"], _seed=fitted["seed"])
+    def _file_parameters(self):
+        """The parameters a model file holds: as fitted, and the current value of those that need no refit."""
+        current = self.get_params(deep=False)
+        return {**self.fitted_.params, **{name: current[name] for name in self._runtime_parameters}}
 
     # --------------------------------------------------------------- inference
-    @property
-    def history_(self) -> Any:
-        """Training history of the fit (a skorch ``History``).
-
-        One record per epoch with ``train_loss`` (and ``valid_loss`` when a
-        validation split is used), each with its per-batch records, and for
-        encoder-decoders the per-epoch mean of each term of the objective
-        (``train_reconstruction``, ``train_latent`` or ``train_kl``,
-        ``train_contrastive``, and ``valid_*``).
-        """
-        check_is_fitted(self)
-        return self.net_.history
-
-    @property
-    def module_(self) -> torch.nn.Module:
-        """The trained network (:mod:`skcmim.networks`)."""
-        check_is_fitted(self)
-        return self.net_.module_
-
-    def _device_of_module(self):
-        return next(self.module_.parameters()).device
-
     def _inference_module(self, dtype):
         """The trained module, in float64 for float64 input on the CPU.
 
@@ -371,9 +461,10 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         resolution, so a row's output does not depend on the other rows
         (scikit-learn's subset and order invariance).
         """
-        if dtype == np.float64 and self._device_of_module().type == "cpu":
-            return copy.deepcopy(self.module_).double()
-        return self.module_
+        module = self.module_
+        if dtype == np.float64 and next(module.parameters()).device.type == "cpu":
+            return copy.deepcopy(module).double()
+        return module
 
     def _map_batches(self, batches, fn, dtype, compute_dtype=None):
         """``fn(module, batch)`` over ``batches`` (arrays) on the model's device.
@@ -398,7 +489,9 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         ``width`` is the number of columns ``fn`` returns (None: one value
         per row); rows without an output (invalid molecules) are NaN.
         """
-        rows = self.input_.inference_rows(X, self, scoring=scoring)
+        check_n_jobs(self.n_jobs)
+        _check_kind(self.input_, X, f"{type(self).__name__} was fitted on {self.input_.kind} data")
+        rows = self.input_.inference_rows(X, self, scoring=scoring, **self._row_options())
         outputs = self._map_batches(rows.batches, fn, rows.dtype, rows.compute_dtype)
         finite = np.isfinite(outputs).all(axis=tuple(range(1, outputs.ndim)))  # per row; none for no rows
         if not finite.all():
@@ -415,7 +508,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or SMILES
+        X : array-like of shape (n_samples, n_features) or molecules
             Data to encode, of the kind the model was fitted on.
 
         Returns
@@ -423,17 +516,17 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         X_new : ndarray of shape (n_samples, n_features_out)
             ``n_components`` columns, or with ``informative=True`` the code
             followed by the decoder hidden states at the code.  The dtype
-            follows X (float32 or float64; float64 for SMILES, computed in
+            follows X (float32 or float64; float64 for molecules, computed in
             float32, with NaN rows for invalid molecules under
             ``on_invalid="nan"``).
         """
-        check_is_fitted(self)
-        return self._apply(X, self._embedding, width=self._n_features_out)
+        view = self._pinned()
+        return view._apply(X, view._embedding, width=view._n_features_out)
 
     # ------------------------------------------------------------ feature names
     def _output_widths(self):
         """``[(name suffix, width), ...]`` of the blocks ``transform`` emits."""
-        return [("", self.n_components)]
+        return [("", self._fitted_param("n_components"))]
 
     @property
     def _n_features_out(self):
@@ -449,16 +542,17 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Only checked against the names seen in ``fit``.
+            Only checked against the names (or the number of features) seen
+            in ``fit``.
 
         Returns
         -------
         feature_names_out : ndarray of str objects
         """
-        check_is_fitted(self)
-        _check_feature_names_in(self, input_features, generate_names=False)
+        view = self._pinned()
+        _check_input_features(view, input_features)
         prefix = type(self).__name__.lower()
-        names = [f"{prefix}{suffix}{unit}" for suffix, width in self._output_widths() for unit in range(width)]
+        names = [f"{prefix}{suffix}{unit}" for suffix, width in view._output_widths() for unit in range(width)]
         return np.asarray(names, dtype=object)
 
     def __sklearn_tags__(self):
@@ -468,22 +562,117 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         tags.input_tags.sparse = True  # scipy sparse matrices, densified one batch at a time
         return tags
 
+    # ---------------------------------------------------------------- callbacks
+    def set_params(self, **params: Any) -> BaseRepresentation:
+        """Set the parameters of this estimator, as in scikit-learn.
 
-for _attribute in _INPUT_ATTRIBUTES:
-    setattr(BaseRepresentation, _attribute, _input_attribute(_attribute))
+        ``callbacks__<name>__<param>=value`` sets a parameter of the
+        callback named ``<name>`` in ``callbacks`` (a ``(name, callback)``
+        entry, or an unnamed callback by its class name), as skorch does.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        nested = {key: params.pop(key) for key in list(params) if key.startswith("callbacks__")}
+        super().set_params(**params)
+        for key, value in nested.items():
+            name, _, attribute = key.removeprefix("callbacks__").partition("__")
+            _named_callback(self.callbacks, name).set_params(**{attribute: value})
+        return self
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters of this estimator, with ``callbacks__<name>__<param>`` when ``deep``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of the input object and of the
+            callbacks.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=deep)
+        if deep:
+            for name, callback in _named_callbacks(self.callbacks):
+                for key, value in callback.get_params().items():
+                    params[f"callbacks__{name}__{key}"] = value
+        return params
 
 
-def _contrastive_temperature(estimator):
-    """``contrastive_temperature``, or the value of its deprecated name ``temperature``."""
-    if isinstance(estimator.temperature, str):  # "deprecated": not set
-        return estimator.contrastive_temperature
-    warnings.warn(
-        "The parameter 'temperature' was renamed 'contrastive_temperature' in skcmim 0.2 (it is easily confused "
-        "with sampling_temperature); 'temperature' will be removed in 0.3.",
-        FutureWarning,
-        stacklevel=find_stack_level(),
-    )
-    return estimator.temperature
+def _fitted_params(estimator):
+    """The parameters to record with a fitted model: the input as a clone, nothing shared with the estimator."""
+    params = estimator.get_params(deep=False)
+    if isinstance(params["input"], DataInput):
+        params["input"] = copy.deepcopy(params["input"])
+    return params
+
+
+def _learnt_features(owner):
+    """``(n_features_in, feature_names_in)`` that validation recorded on ``owner``."""
+    return vars(owner)["n_features_in_"], vars(owner).get("feature_names_in_")
+
+
+def _check_input_features(view, input_features):
+    """scikit-learn's rule: ``input_features`` must be the names, or the number, of features seen in fit."""
+    if input_features is None:
+        return
+    input_features = np.asarray(input_features, dtype=object)
+    names = getattr(view, "feature_names_in_", None)
+    if names is not None and not np.array_equal(input_features, names):
+        raise ValueError("input_features is not equal to feature_names_in_")
+    if len(input_features) != view.n_features_in_:
+        raise ValueError(f"input_features should have length equal to number of features ({view.n_features_in_}), "
+                         f"got {len(input_features)}")
+
+
+def _named_callbacks(callbacks):
+    """``(name, callback)`` of each callback: its given name, or its class name (skorch's default)."""
+    if not isinstance(callbacks, (list, tuple)):
+        return  # None, or a value fit's validation refuses
+    for entry in callbacks:
+        if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str):
+            yield entry
+        elif hasattr(entry, "get_params") and not isinstance(entry, type):
+            yield type(entry).__name__, entry
+
+
+def _named_callback(callbacks, name):
+    found = dict(_named_callbacks(callbacks))
+    if name not in found:
+        raise ValueError(f"There is no callback named {name!r} in callbacks; the names are {sorted(found)}. Give a "
+                         f"callback a name with a (name, callback) tuple.")
+    return found[name]
+
+
+def _check_same_input(fitted, requested):
+    """A continued fit keeps its input: another input (or other options of it) is an error."""
+    if isinstance(requested, str):
+        return
+    if type(requested) is not type(fitted) or requested.get_params() != fitted.get_params():
+        raise ValueError(
+            f"warm_start=True continues training the fitted model, which reads its data as {fitted!r}, but input "
+            f"is now {requested!r}. Set warm_start=False to train a new model, or restore the input."
+        )
+
+
+def _check_kind(input_, X, what):
+    """Data that another kind recognises as its own is refused with both kinds named.
+
+    Only kinds that ``input="auto"`` detects recognise data; X that none of
+    them recognises is left to the input's own validation.
+    """
+    recognised = recognised_kind(X)
+    if recognised is not None and recognised is not type(input_):
+        raise ValueError(f"{what}, but X looks like {recognised.kind} data; pass X of the kind the model reads, or "
+                         f"choose its input accordingly.")
 
 
 def _unfitted_copy(estimator):
@@ -502,79 +691,57 @@ def _first_chunk(source):
     return first
 
 
-class BaseEncoderDecoder(BaseRepresentation):
-    """An encoder-decoder with a Gaussian code: MIM, cMIM, VAE and cVAE.
+def _fitted_state_of_0_1(state):
+    """The state of a pickle of skcmim 0.1 (fitted attributes side by side) as one ``Fitted``."""
+    state = dict(state)
+    net, input_ = state.pop("net_"), state.pop("input_")
+    params = {name: value for name, value in state.items() if not name.endswith("_") and not name.startswith("_")}
+    params.setdefault("input", "auto")
+    fitted = Fitted(input_, net, state.pop("_seed", 0), state.pop("n_iter_", len(net.history)), params,
+                    state.get("n_features_in_"), state.get("feature_names_in_"))
+    return {**state, "fitted_": fitted}
 
-    Not for direct use.  Adds the decoder likelihood, informative embeddings,
-    decoding (``inverse_transform``, ``sample``) and ``score``.  Subclasses
-    set ``_objective`` (``"amim"`` or ``"vae"``).
+
+@parameters
+class BaseEncoderDecoder(BaseRepresentation):
+    """An encoder with a decoder: informative embeddings, decoding and scoring.
+
+    Not for direct use.  Adds informative embeddings, decoding
+    (``inverse_transform``, and ``sample`` for models with a prior) and
+    ``score``.
     """
 
-    _objective = "amim"
+    #: Whether codes drawn from the N(0, I) prior mean something to the decoder (``sample``).
+    _has_prior = True
     # decoding options, not metadata to route (no set_inverse_transform_request)
     __metadata_request__inverse_transform = {
         "sampling_temperature": metadata_routing.UNUSED,
         "random_state": metadata_routing.UNUSED,
     }
-    _parameter_constraints = {
-        **BaseRepresentation._parameter_constraints,
-        "likelihood": [StrOptions({"auto", "bernoulli", "gaussian", "categorical"})],
-        "alphabet": [StrOptions({"smiles", "selfies"})],
-        "informative": ["boolean"],
-        "informative_layers": [StrOptions({"all"}), "array-like"],
-        "latent_scale": [StrOptions(set(LATENT_SCALES))],
-        "reconstruction": [StrOptions(set(RECONSTRUCTIONS))],
-    }
 
-    def __init__(
-        self,
-        n_components: int = 16,
-        *,
-        hidden_layer_sizes: Literal["auto"] | Sequence[int] = "auto",
-        likelihood: Literal["auto", "bernoulli", "gaussian", "categorical"] = "auto",
-        max_epochs: int = 50,
-        batch_size: int = 128,
-        learning_rate: float = 1e-3,
-        informative: bool = False,
-        informative_layers: Literal["all"] | Sequence[int] = "all",
-        input_kind: Literal["auto", "numeric", "smiles"] = "auto",
-        max_length: int | None = None,
-        canonical: bool = True,
-        isomeric: bool = True,
-        on_invalid: Literal["raise", "nan"] = "raise",
-        alphabet: Literal["smiles", "selfies"] = "smiles",
-        n_jobs: int | None = None,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        n_iter_no_change: int = 10,
-        tol: float = 1e-4,
-        warm_start: bool = False,
-        device: str | torch.device = "auto",
-        mixed_precision: bool = False,
-        callbacks: Sequence[Any] | None = None,
-        random_state: RandomStateLike = None,
-        verbose: int = 0,
-        latent_scale: Literal["none", "per_dimension"] = "none",
-        reconstruction: Literal["sum", "mean"] = "sum",
-    ) -> None:
-        _store_params(self, locals())
-
-    def _criterion_spec(self):
-        return MIMLoss, {"objective": self._objective, "latent_scale": self.latent_scale,
-                         "reconstruction": self.reconstruction}
+    informative: bool = param(
+        False, ["boolean"], "bool",
+        "If True, ``transform`` returns informative embeddings: the code ``mu(x)`` followed by the decoder's "
+        "hidden activations at ``mu(x)``.  Takes effect without refitting.", refit=False)
+    informative_layers: str | Sequence[int] = param(
+        "all", [StrOptions({"all"}), "array-like"], '"all" or tuple of int',
+        "Which decoder hidden layers (0 = nearest the code) the informative embeddings include.  Takes effect "
+        "without refitting.", refit=False)
+    likelihood: str = _deprecated("likelihood", "``input=NumericInput(likelihood=...)``")
 
     # ------------------------------------------------------------------ read-out
     def _informative_layers(self):
-        if isinstance(self.informative_layers, str):
+        layers = self.informative_layers
+        if isinstance(layers, str):
             return None
-        layers = [int(i) for i in self.informative_layers]
         n_layers = len(self.module_.informative_widths())
+        if not all(isinstance(i, Integral) and not isinstance(i, bool) for i in layers):
+            raise ValueError(f"informative_layers must be 'all' or a tuple of layer indices (integers), got "
+                             f"{layers!r}.")
         if any(i < -n_layers or i >= n_layers for i in layers):
-            raise ValueError(
-                f"informative_layers={self.informative_layers!r} is out of range for a decoder "
-                f"with {n_layers} hidden layers."
-            )
-        return layers
+            raise ValueError(f"informative_layers={layers!r} is out of range for a decoder with {n_layers} hidden "
+                             f"layers.")
+        return [int(i) for i in layers]
 
     def _embedding(self, module, batch):
         if self.informative:
@@ -595,25 +762,26 @@ class BaseEncoderDecoder(BaseRepresentation):
         # a NaN code (an invalid molecule's row) decodes to None
         Z = check_array(X, dtype=[np.float64, np.float32],
                         ensure_all_finite="allow-nan" if self.input_.missing_codes else True)
-        widths = {self.n_components, self._n_features_out}
+        n_components = self._fitted_param("n_components")
+        widths = {n_components, self._n_features_out}
         if Z.shape[1] not in widths:
             raise ValueError(
-                f"inverse_transform expects codes with {self.n_components} columns "
+                f"inverse_transform expects codes with {n_components} columns "
                 f"(or {self._n_features_out} from an informative transform), got {Z.shape[1]}."
             )
-        return np.ascontiguousarray(Z[:, : self.n_components])
+        return np.ascontiguousarray(Z[:, :n_components])
 
     def inverse_transform(
         self, X: ArrayLike, *, sampling_temperature: float = 0.0, random_state: RandomStateLike = None
     ) -> NDArray[Any]:
         """Decode codes back to the input space.
 
-        Numeric models return ``E[x | z]``.  SMILES models return one SMILES
-        string per code, decoded token by token (greedily by default); with
-        ``alphabet="smiles"`` a decoded string may be an invalid molecule
-        (check it with RDKit), with ``alphabet="selfies"`` it is the
-        canonical SMILES of a valid molecule, or None for tokens without an
-        atom.  A code with NaNs (an invalid input row) gives None.
+        Numeric models return ``E[x | z]``.  Molecule models return one
+        SMILES string per code, decoded token by token (greedily by
+        default); with the SMILES alphabet a decoded string may be an
+        invalid molecule (check it with RDKit), with the SELFIES alphabet it
+        is the canonical SMILES of a valid molecule, or None for tokens
+        without an atom.  A code with NaNs (an invalid input row) gives None.
 
         Parameters
         ----------
@@ -621,23 +789,23 @@ class BaseEncoderDecoder(BaseRepresentation):
             Codes, as returned by ``transform``; with informative embeddings
             only the first ``n_components`` columns (the code) are used.
         sampling_temperature : float, default=0.0
-            SMILES models only: 0 decodes greedily (the most likely token at
-            each step); a positive value samples each token from the softmax
-            of the logits divided by it (1.0: the model's distribution).
+            Molecule models only: 0 decodes greedily (the most likely token
+            at each step); a positive value samples each token from the
+            softmax of the logits divided by it (1.0: the model's
+            distribution), at most 1e6.
         random_state : int, RandomState instance or None, default=None
             Seeds the token sampling when ``sampling_temperature > 0``.
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features), or of shape (n_samples,) and dtype object for SMILES models
+        X_original : ndarray of shape (n_samples, n_features), or of shape (n_samples,) and dtype object for molecules
         """
-        check_is_fitted(self)
-        Z = self._check_codes(X)
-        if not isinstance(sampling_temperature, Real) or not 0 <= sampling_temperature < np.inf:
-            raise ValueError(f"sampling_temperature must be a finite number >= 0, got {sampling_temperature!r}.")
-        return self.input_.decode(Z, self._map_batches, sampling_temperature=float(sampling_temperature),
-                                  random_state=random_state)
+        view = self._pinned()
+        Z = view._check_codes(X)
+        temperature = _check_sampling_temperature(sampling_temperature)
+        return view.input_.decode(Z, view._map_batches, sampling_temperature=temperature, random_state=random_state)
 
+    @available_if(lambda self: self._has_prior)
     def sample(
         self, n_samples: int = 1, random_state: RandomStateLike = None, *, sampling_temperature: float = 0.0
     ) -> NDArray[Any]:
@@ -646,31 +814,30 @@ class BaseEncoderDecoder(BaseRepresentation):
         Parameters
         ----------
         n_samples : int, default=1
-            Number of samples to generate.
+            Number of samples to generate, at most 1,000,000 per call.
         random_state : int, RandomState instance or None, default=None
             Seed of the prior draw (and of the token sampling).
         sampling_temperature : float, default=0.0
-            SMILES models only; see :meth:`inverse_transform`.
+            Molecule models only; see :meth:`inverse_transform`.
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features), or of shape (n_samples,) and dtype object for SMILES models
-            Expected data ``E[x | z]`` for each drawn code, or for SMILES
-            models a SMILES string (not necessarily a valid molecule with
-            ``alphabet="smiles"``; a valid one or None with
-            ``alphabet="selfies"``, see :meth:`inverse_transform`).
+        X : ndarray of shape (n_samples, n_features), or of shape (n_samples,) and dtype object for molecules
+            Expected data ``E[x | z]`` for each drawn code, or for molecule
+            models a SMILES string (see :meth:`inverse_transform`).
         """
-        check_is_fitted(self)
+        view = self._pinned()
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or not 1 <= n_samples <= MAX_SAMPLES:
             raise ValueError(
                 f"n_samples must be an integer from 1 to {MAX_SAMPLES:,} (skcmim's limit per call, which keeps the "
                 f"output in memory); got {n_samples!r}. Call sample repeatedly, with different random_state, for more."
             )
         rng = check_random_state(random_state)
+        n_components = view._fitted_param("n_components")
         # the codes of one batch at a time: memory for the output, not for all codes and decoder states at once
         sizes = [min(SAMPLE_BATCH, n_samples - start) for start in range(0, n_samples, SAMPLE_BATCH)]
         return np.concatenate([
-            self.inverse_transform(rng.standard_normal((size, self.n_components)),
+            view.inverse_transform(rng.standard_normal((size, n_components)),
                                    sampling_temperature=sampling_temperature, random_state=rng)
             for size in sizes
         ])
@@ -690,26 +857,26 @@ class BaseEncoderDecoder(BaseRepresentation):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or SMILES
+        X : array-like of shape (n_samples, n_features) or molecules
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        criterion = self.net_.criterion_
+        view = self._pinned()
+        criterion = view.net_.criterion_
 
         def negative_loss(module, batch):
             return -criterion.score_per_sample(module(batch, sample=False))
 
-        return self._apply(X, negative_loss, scoring=True).astype(np.float64) + self.input_.log_density_offset()
+        return view._apply(X, negative_loss, scoring=True).astype(np.float64) + view.input_.log_density_offset()
 
     def score(self, X: ArrayLike, y: None = None) -> float:
         """Mean of :meth:`score_samples`; higher is better.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or SMILES
+        X : array-like of shape (n_samples, n_features) or molecules
         y : None
             Ignored.
 
@@ -720,56 +887,87 @@ class BaseEncoderDecoder(BaseRepresentation):
         return float(np.mean(self.score_samples(X)))
 
 
-class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
+@parameters
+class BaseLatentEncoderDecoder(BaseEncoderDecoder):
+    """An encoder-decoder with a Gaussian code and a prior, trained with MIM's or the VAE's loss.
+
+    Not for direct use: MIM, cMIM, VAE and cVAE.  Subclasses set
+    ``_objective`` (``"amim"`` or ``"vae"``).
+    """
+
+    _objective = "amim"
+
+    latent_scale: str = param(
+        "none", [StrOptions(set(LATENT_SCALES))], '{"none", "per_dimension"}',
+        '``"per_dimension"`` divides the gradient of the latent terms (``log q(z|x)`` and ``log P(z)``: the A-MIM '
+        "term ``(log q + log P) / 2``, the VAE's KL) by ``n_components`` and leaves the loss value unchanged, as "
+        "the option ``normalize_gradient=True`` of ``compute_cmim_loss`` in NVIDIA's published cMIM code (KERMT, "
+        "github.com/NVIDIA-Digital-Bio/KERMT) does.  It weakens the pull of the latent terms against a "
+        "reconstruction summed over many features.")
+    reconstruction: str = param(
+        "sum", [StrOptions(set(RECONSTRUCTIONS))], '{"sum", "mean"}',
+        '``"mean"`` averages ``log p(x|z)`` over the features (numeric data) or over the non-pad tokens '
+        "(molecules) instead of summing it, so the reconstruction no longer outweighs the latent and "
+        "contrastive terms by the number of features.  ``score`` always reports the summed objective.")
+
+    def _criterion_spec(self):
+        return MIMLoss, {"objective": self._objective, "latent_scale": self.latent_scale,
+                         "reconstruction": self.reconstruction}
+
+
+#: Largest ``sampling_temperature``: logits divided by more are all but equal (uniform sampling).
+MAX_SAMPLING_TEMPERATURE = 1e6
+
+
+def _check_sampling_temperature(value):
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value <= MAX_SAMPLING_TEMPERATURE:
+        raise ValueError(f"sampling_temperature must be a number from 0 (greedy) to {MAX_SAMPLING_TEMPERATURE:g} "
+                         f"(beyond it, sampling is uniform to float precision); got {value!r}.")
+    return float(value)
+
+
+def _contrastive_temperature(estimator):
+    """``contrastive_temperature``, or the value of its deprecated name ``temperature``."""
+    if isinstance(estimator.temperature, str):  # "deprecated": not set
+        return estimator.contrastive_temperature
+    warnings.warn(
+        "The parameter 'temperature' was renamed 'contrastive_temperature' in skcmim 0.2 (it is easily confused "
+        "with sampling_temperature); 'temperature' will be removed in 0.3.",
+        FutureWarning,
+        stacklevel=find_stack_level(),
+    )
+    return estimator.temperature
+
+
+def _contrastive_temperature_param():
+    return param(0.1, [Interval(Real, 0, None, closed="neither")], "float",
+                 "Temperature ``tau`` of the contrastive term's cosine-similarity softmax.")
+
+
+def _temperature_param():
+    return param(DEPRECATED, [Interval(Real, 0, None, closed="neither"), StrOptions({DEPRECATED})],
+                 'float or "deprecated"',
+                 "Deprecated name of ``contrastive_temperature`` (renamed in 0.2, removed in 0.3); when set, it is "
+                 "used, with a ``FutureWarning``.")
+
+
+@parameters
+class BaseContrastiveEncoderDecoder(BaseLatentEncoderDecoder):
     """An encoder-decoder whose loss adds the cMIM contrastive term (cMIM, cVAE).
 
     Not for direct use.
     """
 
-    _parameter_constraints = {
-        **BaseEncoderDecoder._parameter_constraints,
-        "contrastive_weight": [Interval(Real, 0, None, closed="left")],
-        "contrastive_temperature": [Interval(Real, 0, None, closed="neither")],
-        "temperature": [Interval(Real, 0, None, closed="neither"), StrOptions({"deprecated"})],
-        "contrastive_on": [StrOptions(set(CONTRASTIVE_CODES))],
-    }
-
-    def __init__(
-        self,
-        n_components: int = 16,
-        *,
-        hidden_layer_sizes: Literal["auto"] | Sequence[int] = "auto",
-        likelihood: Literal["auto", "bernoulli", "gaussian", "categorical"] = "auto",
-        max_epochs: int = 50,
-        batch_size: int = 128,
-        learning_rate: float = 1e-3,
-        informative: bool = False,
-        informative_layers: Literal["all"] | Sequence[int] = "all",
-        input_kind: Literal["auto", "numeric", "smiles"] = "auto",
-        max_length: int | None = None,
-        canonical: bool = True,
-        isomeric: bool = True,
-        on_invalid: Literal["raise", "nan"] = "raise",
-        alphabet: Literal["smiles", "selfies"] = "smiles",
-        n_jobs: int | None = None,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        n_iter_no_change: int = 10,
-        tol: float = 1e-4,
-        warm_start: bool = False,
-        device: str | torch.device = "auto",
-        mixed_precision: bool = False,
-        callbacks: Sequence[Any] | None = None,
-        random_state: RandomStateLike = None,
-        verbose: int = 0,
-        latent_scale: Literal["none", "per_dimension"] = "per_dimension",
-        reconstruction: Literal["sum", "mean"] = "sum",
-        contrastive_weight: float = 10.0,
-        contrastive_temperature: float = 0.1,
-        contrastive_on: Literal["z", "mu"] = "mu",
-        temperature: float | Literal["deprecated"] = "deprecated",
-    ) -> None:
-        _store_params(self, locals())
+    contrastive_weight: float = param(
+        10.0, [Interval(Real, 0, None, closed="left")], "float",
+        "Weight ``w_c`` of the contrastive term.  The default was chosen on a validation split of the MNIST-5k "
+        "training half (``benchmarks/tuning.py``).")
+    contrastive_temperature: float = _contrastive_temperature_param()
+    contrastive_on: str = param(
+        "z", [StrOptions(set(CONTRASTIVE_CODES))], '{"z", "mu"}',
+        "The codes whose cosine similarities make the contrastive term: the sampled code ``z`` or the posterior "
+        "mean ``mu`` (which ``transform`` returns).")
+    temperature: float | str = _temperature_param()
 
     def _criterion_spec(self):
         loss, params = super()._criterion_spec()
@@ -777,168 +975,18 @@ class BaseContrastiveEncoderDecoder(BaseEncoderDecoder):
                       "temperature": _contrastive_temperature(self), "contrastive_on": self.contrastive_on}
 
 
-class MIMTransformer(BaseEncoderDecoder):
+@parameters
+class MIMTransformer(BaseLatentEncoderDecoder):
     """Mutual Information Machine (A-MIM) as a scikit-learn transformer.
 
-    An MLP encoder-decoder with a Gaussian code, trained with the asymmetric
+    An encoder-decoder with a Gaussian code, trained with the asymmetric
     MIM loss ``-[log p(x|z) + (log q(z|x) + log P(z)) / 2]``.  Unlike a VAE,
     MIM rewards a confident encoder, which gives clustered, informative codes
     without posterior collapse.  ``transform`` returns the posterior mean.
 
-    Parameters
-    ----------
-    n_components : int, default=16
-        Width of the code (the latent space).
-    hidden_layer_sizes : "auto" or tuple of int, default="auto"
-        Hidden widths.  Numeric data: the MLP encoder's layers (the decoder
-        mirrors them); ``"auto"`` is (512, 512).  SMILES: stacked GRU layers
-        of one width in the encoder and the decoder; ``"auto"`` is (256,).
-    likelihood : {"auto", "bernoulli", "gaussian", "categorical"}, default="auto"
-        Decoder likelihood.  ``"auto"`` picks Bernoulli when all of X lies
-        in [0, 1] (images scaled to [0, 1]), Gaussian for other numeric data
-        and categorical (over tokens) for SMILES.  Gaussian models
-        standardise the features internally (``mean_``, ``scale_``) and
-        learn one noise scale per feature.
-    max_epochs : int, default=50
-        Passes over the training data.
-    batch_size : int, default=128
-        Samples per optimiser step.
-    learning_rate : float, default=1e-3
-        Adam learning rate.
-    informative : bool, default=False
-        If True, ``transform`` returns informative embeddings: the code
-        ``mu(x)`` followed by the decoder's hidden activations at ``mu(x)``.
-        It can be switched with ``set_params`` after fitting; no retraining.
-    informative_layers : "all" or tuple of int, default="all"
-        Which decoder hidden layers (0 = nearest the code) the informative
-        embeddings include.
-    input_kind : {"auto", "numeric", "smiles"}, default="auto"
-        What X holds.  ``"auto"`` treats a list, 1-D array, pandas Series or
-        one-column DataFrame of strings or RDKit ``Mol`` objects as
-        molecules, anything else as a numeric matrix.
-    max_length : int or None, default=None
-        SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate, at most
-        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
-        longest training SMILES.  Longer training SMILES are an error;
-        ``transform`` encodes SMILES of any length (nothing is ever
-        truncated).
-    canonical : bool, default=True
-        SMILES only: canonicalise every molecule with RDKit first, so that
-        different SMILES of one molecule get one code.
-    isomeric : bool, default=True
-        SMILES only: keep stereochemistry and isotopes (RDKit's
-        ``isomericSmiles``).  False writes every molecule without them, in
-        ``fit`` and in ``transform``: a model trained on molecules without
-        stereochemistry (such as MOSES ZINC, and the pretrained models,
-        which set it False) has no tokens for it, and would read a
-        stereocentre such as ``[C@@H]`` as an unknown token instead of a
-        carbon.
-    on_invalid : {"raise", "nan"}, default="raise"
-        SMILES only: what an invalid SMILES, an empty string or a missing
-        value does.  ``"raise"``: a ``ValueError`` naming the row and the
-        string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
-        ``transform``/``score_samples`` give it a NaN row, so rows stay
-        aligned with y.
-    alphabet : {"smiles", "selfies"}, default="smiles"
-        SMILES only: the token alphabet the network reads and writes.
-        ``"selfies"`` writes each (canonical) molecule as SELFIES and learns
-        a vocabulary of SELFIES symbols, so that every generated sequence is
-        a valid molecule; ``inverse_transform`` and ``sample`` still return
-        canonical SMILES (None for a sequence without atoms), and a molecule
-        SELFIES cannot write is an invalid row (see ``on_invalid``).
-        ``max_length`` counts tokens of this alphabet.
-    n_jobs : int or None, default=None
-        SMILES only: processes that parse and canonicalise molecules with
-        RDKit (and write their SELFIES) in ``fit``, ``transform`` and
-        ``score`` (joblib's convention: None is 1, -1 all cores).  The
-        output is the same for any value.  Inputs under 2,048 molecules stay
-        in this process; larger ones gain, as a worker starts in about half
-        a second.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop when
-        its loss has not improved by ``tol`` for ``n_iter_no_change``
-        epochs; the best weights are restored.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Minimum improvement of the validation loss that resets the patience.
-    warm_start : bool, default=False
-        If True, ``fit`` on a fitted model continues training from its
-        weights (``max_epochs`` more epochs) instead of starting anew.
-    device : str or torch.device, default="auto"
-        Where to train and encode.  ``"auto"`` uses CUDA when available and
-        the CPU otherwise.
-    mixed_precision : bool, default=False
-        Run the training forward pass under bfloat16 autocast (useful on
-        recent GPUs).
-    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
-        Extra :mod:`skorch.callbacks` for the training loop, e.g.
-        ``LRScheduler`` or ``Checkpoint``.  They are copied at ``fit``; the
-        trained ones are in ``net_.callbacks_``.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and sampling.  The same value
-        gives the same embeddings on CPU; the global torch RNG is left as it
-        was.
-    verbose : int, default=0
-        0: silent.  1: a progress bar of the batches of each epoch (streamed
-        fits too).  2 and more: also skorch's table of per-epoch losses and
-        times.
-    latent_scale : {"none", "per_dimension"}, default="none"
-        ``"per_dimension"`` divides the gradient of the latent terms (``log
-        q(z|x)`` and ``log P(z)``: the A-MIM term ``(log q + log P) / 2``,
-        the VAE's KL) by ``n_components`` and leaves the loss value
-        unchanged, as NVIDIA's published cMIM code does
-        (``normalize_gradient=True`` in ``compute_cmim_loss`` of KERMT,
-        github.com/NVIDIA-Digital-Bio/KERMT).  It weakens the pull of the
-        latent terms against a reconstruction summed over many features.
-    reconstruction : {"sum", "mean"}, default="sum"
-        ``"mean"`` averages ``log p(x|z)`` over the features (numeric data)
-        or over the non-pad tokens (SMILES) instead of summing it, so the
-        reconstruction no longer outweighs the latent and contrastive terms
-        by the number of features.  ``score`` always reports the summed
-        objective.
-
-    Attributes
-    ----------
-    likelihood_ : str
-        Resolved likelihood: ``"bernoulli"``, ``"gaussian"`` or (SMILES)
-        ``"categorical"``.
-    mean_ : ndarray of shape (n_features,)
-        Feature means removed before the network.
-    scale_ : ndarray of shape (n_features,)
-        Feature scales divided out before the network.
-    input_kind_ : str
-        ``"numeric"`` or ``"smiles"``: the kind of data the model was fitted
-        on.
-    tokenizer_ : SmilesTokenizer
-        SMILES models: the tokenizer and its vocabulary learnt in ``fit``.
-    max_length_ : int
-        SMILES models: the longest sequence generated by
-        ``inverse_transform``/``sample``.
-    net_ : skorch.NeuralNet
-        The training engine, with the trained module (``net_.module_``).
-    history_ : skorch.History
-        Per-epoch losses (``history_[:, "train_loss"]``) and the mean per
-        sample of each term of the objective, unweighted:
-        ``train_reconstruction`` (``-log p(x|z)``, as trained),
-        ``train_latent`` (MIM: ``-(log q(z|x) + log P(z)) / 2``) or
-        ``train_kl`` (VAE: ``log q(z|x) - log P(z)``), ``train_contrastive``
-        (``-log p(k=1|z,x)``, contrastive models), and the same ``valid_*``
-        with early stopping.  :func:`skcmim.plotting.plot_history` plots
-        them.
-    n_iter_ : int
-        Number of epochs run.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features,)
-        Names of features seen during fit, when X has string column names.
-
     See Also
     --------
-    CMIMTransformer : MIM with a contrastive term.
+    CMIMTransformer : the same model with a contrastive term.
 
     Examples
     --------
@@ -953,6 +1001,11 @@ class MIMTransformer(BaseEncoderDecoder):
     _objective = "amim"
 
 
+_CHOSEN = ("Chosen for cMIM on a validation split of the MNIST-5k training half (``benchmarks/tuning.py``, record in "
+           "``benchmarks/results/tuning.md``).")
+
+
+@parameters
 class CMIMTransformer(BaseContrastiveEncoderDecoder):
     """Contrastive Mutual Information Machine (cMIM) as a transformer.
 
@@ -962,177 +1015,6 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
     the batch size::
 
         L_i = L_i(A-MIM) - contrastive_weight * log p(k=1 | z_i, x_i)
-
-    Parameters
-    ----------
-    n_components : int, default=16
-        Width of the code (the latent space).
-    hidden_layer_sizes : "auto" or tuple of int, default="auto"
-        Hidden widths.  Numeric data: the MLP encoder's layers (the decoder
-        mirrors them); ``"auto"`` is (512, 512).  SMILES: stacked GRU layers
-        of one width in the encoder and the decoder; ``"auto"`` is (256,).
-    likelihood : {"auto", "bernoulli", "gaussian", "categorical"}, default="auto"
-        Decoder likelihood.  ``"auto"`` picks Bernoulli when all of X lies
-        in [0, 1] (images scaled to [0, 1]), Gaussian for other numeric data
-        and categorical (over tokens) for SMILES.  Gaussian models
-        standardise the features internally (``mean_``, ``scale_``) and
-        learn one noise scale per feature.
-    max_epochs : int, default=50
-        Passes over the training data.
-    batch_size : int, default=128
-        Samples per optimiser step.
-    learning_rate : float, default=1e-3
-        Adam learning rate.
-    informative : bool, default=False
-        If True, ``transform`` returns informative embeddings: the code
-        ``mu(x)`` followed by the decoder's hidden activations at ``mu(x)``.
-        It can be switched with ``set_params`` after fitting; no retraining.
-    informative_layers : "all" or tuple of int, default="all"
-        Which decoder hidden layers (0 = nearest the code) the informative
-        embeddings include.
-    input_kind : {"auto", "numeric", "smiles"}, default="auto"
-        What X holds.  ``"auto"`` treats a list, 1-D array, pandas Series or
-        one-column DataFrame of strings or RDKit ``Mol`` objects as
-        molecules, anything else as a numeric matrix.
-    max_length : int or None, default=None
-        SMILES only: the longest token sequence (``<bos>`` and ``<eos>``
-        included) to train on and to generate, at most
-        ``skcmim.molecules.MAX_SMILES_LENGTH + 2`` (5,002).  None: the
-        longest training SMILES.  Longer training SMILES are an error;
-        ``transform`` encodes SMILES of any length (nothing is ever
-        truncated).
-    canonical : bool, default=True
-        SMILES only: canonicalise every molecule with RDKit first, so that
-        different SMILES of one molecule get one code.
-    isomeric : bool, default=True
-        SMILES only: keep stereochemistry and isotopes (RDKit's
-        ``isomericSmiles``).  False writes every molecule without them, in
-        ``fit`` and in ``transform``: a model trained on molecules without
-        stereochemistry (such as MOSES ZINC, and the pretrained models,
-        which set it False) has no tokens for it, and would read a
-        stereocentre such as ``[C@@H]`` as an unknown token instead of a
-        carbon.
-    on_invalid : {"raise", "nan"}, default="raise"
-        SMILES only: what an invalid SMILES, an empty string or a missing
-        value does.  ``"raise"``: a ``ValueError`` naming the row and the
-        string.  ``"nan"``: ``fit`` leaves the row out (with a warning) and
-        ``transform``/``score_samples`` give it a NaN row, so rows stay
-        aligned with y.
-    alphabet : {"smiles", "selfies"}, default="smiles"
-        SMILES only: the token alphabet the network reads and writes.
-        ``"selfies"`` writes each (canonical) molecule as SELFIES and learns
-        a vocabulary of SELFIES symbols, so that every generated sequence is
-        a valid molecule; ``inverse_transform`` and ``sample`` still return
-        canonical SMILES (None for a sequence without atoms), and a molecule
-        SELFIES cannot write is an invalid row (see ``on_invalid``).
-        ``max_length`` counts tokens of this alphabet.
-    n_jobs : int or None, default=None
-        SMILES only: processes that parse and canonicalise molecules with
-        RDKit (and write their SELFIES) in ``fit``, ``transform`` and
-        ``score`` (joblib's convention: None is 1, -1 all cores).  The
-        output is the same for any value.  Inputs under 2,048 molecules stay
-        in this process; larger ones gain, as a worker starts in about half
-        a second.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop when
-        its loss has not improved by ``tol`` for ``n_iter_no_change``
-        epochs; the best weights are restored.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Minimum improvement of the validation loss that resets the patience.
-    warm_start : bool, default=False
-        If True, ``fit`` on a fitted model continues training from its
-        weights (``max_epochs`` more epochs) instead of starting anew.
-    device : str or torch.device, default="auto"
-        Where to train and encode.  ``"auto"`` uses CUDA when available and
-        the CPU otherwise.
-    mixed_precision : bool, default=False
-        Run the training forward pass under bfloat16 autocast (useful on
-        recent GPUs).
-    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
-        Extra :mod:`skorch.callbacks` for the training loop, e.g.
-        ``LRScheduler`` or ``Checkpoint``.  They are copied at ``fit``; the
-        trained ones are in ``net_.callbacks_``.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and sampling.  The same value
-        gives the same embeddings on CPU; the global torch RNG is left as it
-        was.
-    verbose : int, default=0
-        0: silent.  1: a progress bar of the batches of each epoch (streamed
-        fits too).  2 and more: also skorch's table of per-epoch losses and
-        times.
-    latent_scale : {"none", "per_dimension"}, default="per_dimension"
-        ``"per_dimension"`` divides the gradient of the latent terms (``log
-        q(z|x)`` and ``log P(z)``: the A-MIM term ``(log q + log P) / 2``,
-        the VAE's KL) by ``n_components`` and leaves the loss value
-        unchanged, as NVIDIA's published cMIM code does
-        (``normalize_gradient=True`` in ``compute_cmim_loss`` of KERMT,
-        github.com/NVIDIA-Digital-Bio/KERMT).  It weakens the pull of the
-        latent terms against a reconstruction summed over many features.
-        Chosen for cMIM on a validation split of the MNIST-5k training half
-        (``benchmarks/tuning.py``, record in
-        ``benchmarks/results/tuning.md``).
-    reconstruction : {"sum", "mean"}, default="sum"
-        ``"mean"`` averages ``log p(x|z)`` over the features (numeric data)
-        or over the non-pad tokens (SMILES) instead of summing it, so the
-        reconstruction no longer outweighs the latent and contrastive terms
-        by the number of features.  ``score`` always reports the summed
-        objective.
-    contrastive_weight : float, default=10.0
-        Weight ``w_c`` of the contrastive term.  The default was chosen on a
-        validation split of the MNIST-5k training half
-        (``benchmarks/tuning.py``).
-    contrastive_temperature : float, default=0.1
-        Temperature ``tau`` of the contrastive term's cosine-similarity
-        softmax.
-    contrastive_on : {"z", "mu"}, default="mu"
-        The codes whose cosine similarities make the contrastive term: the
-        sampled code ``z`` or the posterior mean ``mu``.  Chosen for cMIM on
-        a validation split of the MNIST-5k training half
-        (``benchmarks/tuning.py``, record in
-        ``benchmarks/results/tuning.md``).  On ``mu`` the term shapes the
-        posterior means, which ``transform`` returns.
-    temperature : float or "deprecated", default="deprecated"
-        Deprecated name of ``contrastive_temperature`` (renamed in 0.2,
-        removed in 0.3); when set, it is used, with a ``FutureWarning``.
-
-    Attributes
-    ----------
-    likelihood_ : str
-        Resolved likelihood: ``"bernoulli"``, ``"gaussian"`` or (SMILES)
-        ``"categorical"``.
-    mean_ : ndarray of shape (n_features,)
-        Feature means removed before the network.
-    scale_ : ndarray of shape (n_features,)
-        Feature scales divided out before the network.
-    input_kind_ : str
-        ``"numeric"`` or ``"smiles"``: the kind of data the model was fitted
-        on.
-    tokenizer_ : SmilesTokenizer
-        SMILES models: the tokenizer and its vocabulary learnt in ``fit``.
-    max_length_ : int
-        SMILES models: the longest sequence generated by
-        ``inverse_transform``/``sample``.
-    net_ : skorch.NeuralNet
-        The training engine, with the trained module (``net_.module_``).
-    history_ : skorch.History
-        Per-epoch losses (``history_[:, "train_loss"]``) and the mean per
-        sample of each term of the objective, unweighted:
-        ``train_reconstruction`` (``-log p(x|z)``, as trained),
-        ``train_latent`` (MIM: ``-(log q(z|x) + log P(z)) / 2``) or
-        ``train_kl`` (VAE: ``log q(z|x) - log P(z)``), ``train_contrastive``
-        (``-log p(k=1|z,x)``, contrastive models), and the same ``valid_*``
-        with early stopping.  :func:`skcmim.plotting.plot_history` plots
-        them.
-    n_iter_ : int
-        Number of epochs run.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features,)
-        Names of features seen during fit, when X has string column names.
 
     See Also
     --------
@@ -1150,7 +1032,14 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
     (1797, 1032)
     """
 
+    latent_scale: str = param(
+        "per_dimension", [StrOptions(set(LATENT_SCALES))], '{"none", "per_dimension"}',
+        '``"per_dimension"`` divides the gradient of the latent terms (``log q(z|x)`` and ``log P(z)``) by '
+        "``n_components`` and leaves the loss value unchanged (the option ``normalize_gradient=True`` of "
+        "NVIDIA's published cMIM code, KERMT).  " + _CHOSEN)
+    contrastive_on: str = param(
+        "mu", [StrOptions(set(CONTRASTIVE_CODES))], '{"z", "mu"}',
+        "The codes whose cosine similarities make the contrastive term: the sampled code ``z`` or the posterior "
+        "mean ``mu``, which ``transform`` returns.  " + _CHOSEN)
+
     _objective = "amim"
-
-
-

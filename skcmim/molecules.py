@@ -66,12 +66,13 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._parallel import check_n_jobs
 from ._molecule_rows import (
     MAX_ATOMS,
     MAX_RINGS,
@@ -358,7 +359,7 @@ def _strings_of_entries(entries, writing, n_jobs, alphabet):
 
     ``writing`` is ``(canonical, isomeric)``, as :func:`to_smiles` takes them.
     """
-    n_workers = effective_n_jobs(n_jobs)
+    n_workers = check_n_jobs(n_jobs)
     if n_workers == 1 or len(entries) < _PARALLEL_MIN_ROWS:
         return _strings_of_chunk(entries, writing, alphabet)
     size = -(-len(entries) // (4 * n_workers))  # a few chunks per worker evens out their speeds

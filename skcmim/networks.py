@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._gru_kernel import applies as gru_kernel_applies
-from ._gru_kernel import gru_layer
+from .gru import applies as gru_kernel_applies
+from .gru import gru_layer
 from .losses import LatentOutput, gaussian_log_density
 from .molecules import MIN_SEQUENCE_LENGTH
 
@@ -594,8 +594,9 @@ class SmilesEncoder(nn.Module):
         backward pass of each time step's slice of a packed batch fills a
         gradient the size of the whole batch with zeros).  Without gradients
         (``transform``, decoding, scoring) the same two passes run where the
-        fused GRU kernel applies (float32 on the CPU), which reads a
-        length-sorted batch faster than torch's packed GRU; elsewhere (a GPU,
+        fused GRU kernel applies (built, and float32 on the CPU:
+        :func:`skcmim.gru.applies`), which reads a length-sorted batch faster
+        than torch's packed GRU; elsewhere (the default install, a GPU,
         float64, ``SKCMIM_FUSED_GRU=0``) the packed GRU runs, as in skcmim
         0.1, so that saved models encode bit for bit as they did.  The two
         agree to float rounding.
@@ -767,7 +768,7 @@ class SmilesEncoderDecoder(ReparameterisedCode, SmilesEncoder):
 
         The layers run one at a time (as ``decoder_rnn`` runs them, dropout
         between them), so that training takes the fused GRU kernel of
-        :mod:`skcmim._gru_kernel` where it applies.
+        :mod:`skcmim.gru` where it applies.
         """
         inputs, targets = x[:, :-1], x[:, 1:]
         rnn = self.decoder_rnn

@@ -9,11 +9,17 @@ estimators, listed by name), so a crafted file cannot run code.
 
 A crafted file cannot make :func:`load` allocate much either: everything is
 checked before the network is built.  The file must be a regular file with
-a bounded header; the metadata must be JSON of the expected types and
+a bounded header; it is read into memory once and those bytes are parsed
+(:func:`skcmim.pretrained.load` parses the very bytes whose SHA-256 it
+checked); the metadata must be JSON of the expected types and
 nesting; the parameters must pass the estimator's own constraints; the
 fitted attributes must agree with each other and be finite; and the network
 is first built on torch's ``meta`` device (shapes, no memory) and compared,
 tensor by tensor, with the stored weights.
+
+:func:`save` writes beside the target under a temporary name and renames
+the complete file onto it, so a failed save (a missing folder, a full disk,
+an interrupt) raises OSError (or the interrupt) and leaves no partial file.
 
 joblib/pickle files can run arbitrary code when loaded: only load them from
 sources you trust.  ``save`` / :func:`load` are the safe format.
@@ -21,6 +27,7 @@ sources you trust.  ``save`` / :func:`load` are the safe format.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import math
@@ -29,6 +36,7 @@ import platform
 import reprlib
 import stat
 import struct
+import tempfile
 import warnings
 from numbers import Integral
 
@@ -41,8 +49,11 @@ import torch
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
 #: Version of the file layout written by :func:`save`; :func:`load` reads
-#: files of this version or older.
-FORMAT_VERSION = 1
+#: files of this version or older.  Version 2 (skcmim 0.2) stores the input
+#: object (its kind, parameters and fitted state) apart from the estimator's;
+#: version 1 (0.1) stored the input's options among the estimator's
+#: parameters and its fitted state among the estimator's.
+FORMAT_VERSION = 2
 _MAGIC = "skcmim"
 
 # The estimator classes a model file may name, and the module defining each.
@@ -66,9 +77,9 @@ _MAX_HEADER_BYTES = 100_000_000
 _MAX_JSON_DEPTH = 32
 # fit draws seeds below the int32 maximum (engine.draw_seed); RandomState needs < 2**32.
 _MAX_SEED = int(np.iinfo(np.int32).max)
-_NUMERIC_LIKELIHOODS = ("bernoulli", "gaussian")
-_FITTED_ARRAYS = ("mean_", "scale_")
 _META = torch.device("meta")
+# What a file of format 2 holds in its "fitted" field besides the input's fitted state.
+_FITTED_FIELDS = ("n_features_in_", "feature_names_in_", "n_iter_", "seed", "input_kind_", "input")
 
 
 def _shown(value):
@@ -108,55 +119,115 @@ def _check_save_target(path):
     _check_regular(path, mode, "writes")
 
 
-def _check_header_bounds(path):
-    """Check the file kind and the safetensors header length before anything
-    parses the file: opening a FIFO blocks for ever, and the length (the
-    first 8 bytes, little-endian) decides how much the parser reads."""
+def _read_file(path, limit=None):
+    """The bytes of the regular file ``path``, read once: what is checked is what is parsed.
+
+    A FIFO, device node or directory is refused before it is read (opening a
+    FIFO would block for ever); with ``limit``, at most ``limit + 1`` bytes
+    are read, so that a longer file is seen to be longer without being read
+    whole.
+    """
     _check_regular(path, os.stat(path).st_mode, "reads")
     # O_NONBLOCK: should the path become a FIFO after the stat, open returns at once
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(descriptor, "rb") as handle:
-        status = os.fstat(handle.fileno())
-        _check_regular(path, status.st_mode, "reads")
-        prefix = handle.read(8)
-    if len(prefix) < 8:
-        raise ValueError(f"{path} is not a readable skcmim model file: {status.st_size} bytes, fewer than the "
+        _check_regular(path, os.fstat(handle.fileno()).st_mode, "reads")
+        return handle.read() if limit is None else handle.read(limit + 1)
+
+
+def _header_length(data, source):
+    """The safetensors header length (the first 8 bytes, little-endian), checked against the
+    bound and the file's size before anything parses the header."""
+    if len(data) < 8:
+        raise ValueError(f"{source} is not a readable skcmim model file: {len(data)} bytes, fewer than the "
                          f"8 of a safetensors header length.")
-    (length,) = struct.unpack("<Q", prefix)
+    (length,) = struct.unpack("<Q", data[:8])
     if length > _MAX_HEADER_BYTES:
-        raise ValueError(f"{path} is not a readable skcmim model file: its header claims {length} bytes, more "
+        raise ValueError(f"{source} is not a readable skcmim model file: its header claims {length} bytes, more "
                          f"than the {_MAX_HEADER_BYTES} a model file may have.")
-    if 8 + length > status.st_size:
-        raise ValueError(f"{path} is not a readable skcmim model file (truncated): its header claims {length} "
-                         f"bytes, but the file has {status.st_size}.")
+    if 8 + length > len(data):
+        raise ValueError(f"{source} is not a readable skcmim model file (truncated): its header claims {length} "
+                         f"bytes, but the file has {len(data)}.")
+    return length
 
 
-def _unreadable(path, exc):
-    return ValueError(f"{path} is not a readable skcmim model file (truncated, tampered or another format): {exc}")
+def _unreadable(source, exc):
+    return ValueError(f"{source} is not a readable skcmim model file (truncated, tampered or another format): {exc}")
 
 
-def _read_metadata(path):
-    from safetensors import SafetensorError, safe_open
-
-    _check_header_bounds(path)
+def _read_metadata(data, source):
+    """The string-to-string metadata of a safetensors file's bytes (its header's ``__metadata__``)."""
+    length = _header_length(data, source)
     try:
-        with safe_open(path, framework="pt") as handle:
-            metadata = handle.metadata() or {}
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise _unreadable(path, exc) from exc
+        header = json.loads(data[8 : 8 + length].decode("utf-8"))
+    except RecursionError as exc:
+        raise _unreadable(source, "its header nests too deeply") from exc
+    except ValueError as exc:  # not UTF-8, not JSON
+        raise _unreadable(source, exc) from exc
+    metadata = header.get("__metadata__", {}) if isinstance(header, dict) else None
+    if not isinstance(metadata, dict) or not all(isinstance(value, str) for value in metadata.values()):
+        raise _unreadable(source, "its header is not a safetensors header with string metadata")
     if metadata.get("format") != _MAGIC:
-        raise ValueError(f"{path} is a safetensors file but not an skcmim model file.")
+        raise ValueError(f"{source} is a safetensors file but not an skcmim model file.")
     return metadata
 
 
-def _read_tensors(path):
+def _read_tensors(data, source):
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors.torch import load as tensors_of
 
     try:
-        return load_file(path)
+        return tensors_of(data)
     except (SafetensorError, OSError, ValueError) as exc:
-        raise _unreadable(path, exc) from exc
+        raise _unreadable(source, exc) from exc
+
+
+def _new_file_mode(path):
+    """Permissions for a file written at ``path``: those of the file it replaces, else what ``open`` gives."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only way to read it
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def _replacing(path, mode="wb", **open_kwargs):
+    """A file object whose contents replace ``path`` only once all are written.
+
+    It writes to a temporary file beside ``path`` (the target of a symbolic
+    link), which is flushed to disk and renamed onto ``path``
+    (:func:`os.replace`, atomic) when the ``with`` block ends normally.  On
+    any exception, an interrupt included, the temporary file is removed and
+    whatever was at ``path`` is left as it was, so a reader sees the old
+    file or the new one, never part of one.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder of ``path`` does not exist.
+    OSError
+        If the file cannot be written (permissions, a full disk).
+    """
+    target = os.path.realpath(os.fspath(path))
+    folder, name = os.path.split(target)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"There is no folder {folder} to write {name} in.")
+    permissions = _new_file_mode(target)
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    try:
+        with os.fdopen(descriptor, mode, **open_kwargs) as handle:
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), permissions)
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 # ---------------------------------------------------------------------------
@@ -241,21 +312,63 @@ def _estimator_class(path, name):
     return getattr(importlib.import_module(_ESTIMATOR_MODULES[name]), name)
 
 
-#: Parameters added after files were first written, with the value that reproduces how the models of
-#: those files were trained (a newer default, such as cMIM's, must not change an old model on load).
+#: Parameters added after files of format 1 were first written, with the value that reproduces how the models
+#: of those files were trained (a newer default, such as cMIM's, must not change an old model on load).
 _BEFORE_THE_PARAMETER_EXISTED = {"latent_scale": "none", "reconstruction": "sum", "contrastive_on": "z",
                                  "alphabet": "smiles", "kl_warmup_epochs": 0, "free_bits": 0.0,
                                  "isomeric": True}
+#: Parameters renamed since format 1: old name -> new name.
+_RENAMED = {"temperature": "contrastive_temperature"}
 
 
-def _configured_estimator(path, cls, params):
-    """An unfitted ``cls`` with the file's parameters, checked by the estimator's own constraints."""
-    estimator = cls()
-    known = estimator.get_params(deep=False)
-    params = {**{k: v for k, v in _BEFORE_THE_PARAMETER_EXISTED.items() if k in known}, **params}
+def _legacy_params(cls, params, kind):
+    """The parameters of a format-1 file as this skcmim takes them: the input's options on an input object."""
+    from .inputs import input_of_flat_parameters
+
+    known = cls().get_params(deep=False)
+    params = {**{k: v for k, v in _BEFORE_THE_PARAMETER_EXISTED.items() if k in known or k == "alphabet"}, **params}
+    for old, new in _RENAMED.items():
+        if old in params and new in known and new not in params:
+            params[new] = params.pop(old)
+    flat = {name: params.pop(name) for name in ("input_kind", "likelihood", "alphabet", "canonical", "isomeric",
+                                                "max_length") if name in params}
+    flat["input_kind"] = kind
+    flat["likelihood"] = {"categorical": "auto"}.get(flat.get("likelihood"), flat.get("likelihood", "auto"))
+    from .inputs import INPUT_KINDS
+
+    if kind not in INPUT_KINDS:
+        raise ValueError(f"input_kind_ must be one of {sorted(INPUT_KINDS)}, got {_shown(kind)}.")
+    return {**params, "input": input_of_flat_parameters(flat, None)}
+
+
+def _input_of_file(path, value):
+    """The (unfitted) input object a format-2 file describes: ``{"kind": ..., "params": {...}}``."""
+    from .inputs import input_from_file
+
+    if not (isinstance(value, dict) and isinstance(value.get("kind"), str) and isinstance(value.get("params"), dict)):
+        raise ValueError(f"{path}: parameter input must be a JSON object with a 'kind' and 'params', got "
+                         f"{_shown(value)}.")
+    _check_param_values(path, value["params"])
     try:
-        estimator.set_params(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
-        estimator._validate_params()
+        return input_from_file(value["kind"], {k: tuple(v) if isinstance(v, list) else v
+                                               for k, v in value["params"].items()})
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+
+
+def _configured_estimator(path, cls, params, version, kind):
+    """An unfitted ``cls`` with the file's parameters, checked by the estimator's own constraints."""
+    from ._parameters import validate_parameters
+
+    try:
+        if version == 1:
+            params = _legacy_params(cls, params, kind)
+        elif params.get("input") != "auto":
+            params = {**params, "input": _input_of_file(path, params.get("input"))}
+        estimator = cls().set_params(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+        validate_parameters(estimator)
+        if not isinstance(estimator.input, str):
+            validate_parameters(estimator.input)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{path}: parameters not understood by this skcmim ({exc}).") from exc
     return estimator
@@ -263,27 +376,9 @@ def _configured_estimator(path, cls, params):
 
 def _load_device(device):
     """The torch device ``load`` puts the weights on, checked before any file is read."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError, ValueError) as exc:
-        raise ValueError(f"load(device={device!r}): not a torch device; use 'cpu', 'cuda', 'cuda:<index>' or "
-                         f"'auto'.") from exc
-    if resolved.type == "cuda":
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if count == 0:
-            raise ValueError(f"load(device={device!r}): CUDA is not available here; use device='cpu'.")
-        if resolved.index is not None and resolved.index >= count:
-            raise ValueError(f"load(device={device!r}): there is no CUDA device {resolved.index}; this machine "
-                             f"has {count} (cuda:0 to cuda:{count - 1}).")
-    elif resolved.type == "mps":
-        if not torch.backends.mps.is_available():
-            raise ValueError(f"load(device={device!r}): MPS is not available here; use device='cpu'.")
-    elif resolved.type != "cpu":
-        raise ValueError(f"load(device={device!r}): models load onto 'cpu', 'cuda' or 'mps', not "
-                         f"{resolved.type!r}.")
-    return resolved
+    from .device import resolve_device
+
+    return resolve_device(device)
 
 
 # ---------------------------------------------------------------------------
@@ -300,75 +395,25 @@ def _in_range(value, low, high):
     return _is_int(value) and low <= value <= high
 
 
-def _split_tensors(path, tensors):
-    """``(fitted arrays as numpy, module weights)``; any other tensor is refused."""
+def _split_tensors(path, tensors, prefix):
+    """``(the input's fitted arrays as numpy, module weights)``; any other tensor is refused."""
     arrays, weights = {}, {}
     for key, tensor in tensors.items():
         group, _, name = key.partition(".")
         if group == "module":
             weights[name] = tensor
-        elif group == "fitted" and name in _FITTED_ARRAYS:
+        elif group == prefix:
             if tensor.dtype not in (torch.float32, torch.float64):
                 raise ValueError(f"{path}: fitted {name} must be float32 or float64, got {tensor.dtype}.")
             arrays[name] = tensor.numpy()
         else:
             raise ValueError(f"{path}: unexpected tensor {_shown(key)}; a model file holds only module.* weights "
-                             f"and the fitted arrays {_FITTED_ARRAYS}.")
+                             f"and the input's {prefix}.* arrays.")
     return arrays, weights
 
 
-def _check_fitted_arrays(path, arrays, n_features, required):
-    """``mean_`` and ``scale_``: both or neither (required for numeric models),
-    finite vectors of ``n_features`` values, ``scale_ > 0``."""
-    if not (required or arrays):
-        return
-    for name in _FITTED_ARRAYS:
-        array = arrays.get(name)
-        if array is None or array.shape != (n_features,):
-            found = "no such tensor" if array is None else f"shape {array.shape}"
-            raise ValueError(f"{path}: fitted {name} must be a vector of n_features_in_={n_features} values, got "
-                             f"{found}.")
-        bad = np.flatnonzero(~np.isfinite(array))
-        if bad.size:
-            raise ValueError(f"{path}: fitted {name} holds {array[bad[0]]} at index {bad[0]}; it must be finite.")
-    bad = np.flatnonzero(arrays["scale_"] <= 0)
-    if bad.size:
-        raise ValueError(f"{path}: fitted scale_ holds {arrays['scale_'][bad[0]]} at index {bad[0]}; it must be "
-                         f"positive.")
-
-
-def _check_tokenizer_state(path, state, max_length):
-    """The :meth:`SmilesTokenizer.to_dict` form: parameters, vocabulary, longest encoded length."""
-    from . import molecules
-
-    _require(path, "tokenizer_", state, isinstance(state, dict), "a JSON object")
-    vocabulary = state.get("vocabulary")
-    special = list(molecules.SPECIAL_TOKENS)
-    _require(path, "tokenizer_ vocabulary", vocabulary,
-             isinstance(vocabulary, list) and all(isinstance(token, str) for token in vocabulary)
-             and vocabulary[: len(special)] == special and len(set(vocabulary)) == len(vocabulary),
-             f"a list of distinct strings starting with {special}")
-    _require(path, "tokenizer_ max_length", state.get("max_length"), _in_range(state.get("max_length"), 2, max_length),
-             f"an integer in [2, {max_length}]")
-    minimum = state.get("min_frequency", 1)
-    _require(path, "tokenizer_ min_frequency", minimum, _is_int(minimum) and minimum >= 1, "a positive integer")
-    alphabets = tuple(molecules.TOKENIZERS)
-    alphabet = state.get("alphabet", "smiles")  # files written before SELFIES have none
-    _require(path, "tokenizer_ alphabet", alphabet, alphabet in alphabets, f"one of {alphabets}")
-
-
-def _check_molecular_state(path, fitted):
-    from . import molecules
-
-    # MAX_SMILES_LENGTH is being added to molecules; until then the same default
-    longest = getattr(molecules, "MAX_SMILES_LENGTH", 4096) + 2
-    _require(path, "max_length_", fitted.get("max_length_"), _in_range(fitted.get("max_length_"), 2, longest),
-             f"an integer in [2, {longest}] (tokens plus <bos> and <eos>)")
-    _check_tokenizer_state(path, fitted.get("tokenizer_"), longest)
-
-
-def _check_fitted(path, estimator, fitted, arrays):
-    """Fitted attributes agree in type, range and size, before any is used."""
+def _check_fitted(path, fitted, version):
+    """The estimator's own fitted values agree in type and range; returns the input's fitted values."""
     for name in ("n_features_in_", "feature_names_in_", "n_iter_", "seed"):
         if name not in fitted:
             raise ValueError(f"{path}: damaged skcmim metadata: fitted {name} is missing.")
@@ -382,17 +427,31 @@ def _check_fitted(path, estimator, fitted, arrays):
     _require(path, "n_iter_", fitted["n_iter_"], _is_int(fitted["n_iter_"]) and fitted["n_iter_"] >= 0,
              "a non-negative integer")
     _require(path, "seed", fitted["seed"], _in_range(fitted["seed"], 0, _MAX_SEED), f"an integer in [0, {_MAX_SEED}]")
+    if version == 1:  # the input's fitted values stood beside the estimator's
+        return None, {key: value for key, value in fitted.items() if key not in _FITTED_FIELDS}
+    unexpected = set(fitted) - set(_FITTED_FIELDS)
+    _require(path, "fields", sorted(unexpected), not unexpected, f"among {_FITTED_FIELDS}")
+    value = fitted.get("input")
+    _require(path, "input", value, isinstance(value, dict) and set(value) == {"params", "state"}
+             and isinstance(value["state"], dict), "a JSON object with 'params' and 'state'")
+    return value["params"], value["state"]
+
+
+def _restored_input(path, estimator, arrays, input_params, values, fitted):
+    """The fitted input: the input the file describes (format 1: the estimator's), its state checked by its kind."""
+    from sklearn.base import clone
+
     kind = fitted.get("input_kind_", "numeric")
-    _require(path, "input_kind_", kind, kind in ("numeric", "smiles"), "'numeric' or 'smiles'")
-    # an estimator with a likelihood parameter resolves it to likelihood_ in fit;
-    # an encoder without a decoder may store one (SMILES) or none
-    likelihood = fitted.get("likelihood_")
-    if likelihood is not None or "likelihood" in estimator.get_params(deep=False):
-        likelihoods = ("categorical",) if kind == "smiles" else _NUMERIC_LIKELIHOODS
-        _require(path, "likelihood_", likelihood, likelihood in likelihoods, f"one of {likelihoods} for a {kind} model")
-    _check_fitted_arrays(path, arrays, n_features, required=kind == "numeric")
-    if kind == "smiles":
-        _check_molecular_state(path, fitted)
+    if input_params is None:
+        input_ = clone(estimator.input)
+    else:
+        input_ = _input_of_file(path, {"kind": kind, "params": input_params})
+    _require(path, "input_kind_", kind, kind == input_.kind, f"{input_.kind!r}, the kind of the input parameter")
+    try:
+        return input_.restore_fitted_state(arrays, values, n_features_in=fitted["n_features_in_"],
+                                           seed=fitted["seed"] + fitted["n_iter_"])
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
 
 
 def _non_finite(tensors):
@@ -412,7 +471,16 @@ def _check_layer_count(path, params, weights):
                          f"{len(weights)} weight tensors.")
 
 
-def _dry_run(path, estimator, arrays, fitted, weights, history):
+def _restore(estimator, input_, weights, history, fitted, device):
+    """Make ``estimator`` the fitted model of a file (its network on ``device``)."""
+    from .training import restore_net
+
+    net = restore_net(estimator, input_, weights, history, seed=fitted["seed"], device=device)
+    estimator._restore_fitted(input_, net, seed=fitted["seed"], n_iter=fitted["n_iter_"],
+                              n_features_in=fitted["n_features_in_"], feature_names_in=fitted.get("feature_names_in_"))
+
+
+def _dry_run(path, estimator, input_, weights, history, fitted):
     """Restore a copy of ``estimator`` with its network on torch's meta device
     (shapes only, no memory), so that a file whose weights do not match its
     parameters is refused before real memory is allocated for the network."""
@@ -423,7 +491,7 @@ def _dry_run(path, estimator, arrays, fitted, weights, history):
         with warnings.catch_warnings():
             # copying the stored values into meta tensors is a no-op: the point of a dry run
             warnings.filterwarnings("ignore", message=".*meta parameter.*", category=UserWarning)
-            probe._restore_fitted_state(arrays, fitted, weights, history, _META)
+            _restore(probe, input_, weights, history, fitted, _META)
     except Exception as exc:  # noqa: BLE001 - whatever fails to build, the file does not describe a model
         raise ValueError(f"{path}: weights or fitted state do not match {type(estimator).__name__} "
                          f"({type(exc).__name__}: {exc}).") from exc
@@ -441,8 +509,12 @@ def _dry_run(path, estimator, arrays, fitted, weights, history):
 
 def _json_param(name, value):
     """Parameters that JSON can hold exactly; the rest is dropped on save."""
+    from .inputs import DataInput
+
     if name == "callbacks":
         return None  # training-time objects (a list of them too): not part of a trained model
+    if isinstance(value, DataInput):
+        return {"kind": value.kind, "params": {k: _json_param(k, v) for k, v in value.get_params(deep=False).items()}}
     if isinstance(value, torch.device):
         return str(value)
     if isinstance(value, tuple):
@@ -466,7 +538,10 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> str:
     estimator : fitted skcmim estimator
     path : str or os.PathLike
         Target file, conventionally ending in ``.safetensors``.  An existing
-        file there is replaced; a FIFO, device node or directory is refused.
+        file there is replaced (a symbolic link: its target); a FIFO, device
+        node or directory is refused.  The file is written beside ``path``
+        under a temporary name and renamed onto it once complete, so a
+        failed save leaves no partial file and an existing file unchanged.
 
     Returns
     -------
@@ -478,8 +553,12 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> str:
         ``path`` exists and is not a regular file; the weights hold NaN or
         inf; or the metadata (mostly the training history) is larger than a
         model file may be.  Nothing is written then.
+    OSError
+        The folder of ``path`` does not exist (FileNotFoundError), or the
+        file cannot be written there (permissions, a full disk).  Nothing is
+        written then.
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save as tensors_to_bytes
     from sklearn.utils.validation import check_is_fitted
 
     from ._version import __version__
@@ -487,10 +566,16 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> str:
     path = os.fspath(path)
     _check_save_target(path)
     check_is_fitted(estimator)
-    params = {k: _json_param(k, v) for k, v in estimator.get_params(deep=False).items()}
+    params = {k: _json_param(k, v) for k, v in estimator._file_parameters().items()}
     tensors = {f"module.{k}": v.detach().cpu().contiguous() for k, v in estimator.module_.state_dict().items()}
-    arrays, fitted = estimator._fitted_state()
-    tensors.update({f"fitted.{k}": torch.as_tensor(np.ascontiguousarray(v)) for k, v in arrays.items()})
+    arrays, values = estimator.input_.fitted_state()
+    tensors.update({f"input.{k}": torch.as_tensor(np.ascontiguousarray(v)) for k, v in arrays.items()})
+    names = getattr(estimator, "feature_names_in_", None)
+    fitted = {"n_features_in_": int(estimator.n_features_in_),
+              "feature_names_in_": None if names is None else [str(n) for n in names],
+              "n_iter_": int(estimator.n_iter_), "seed": int(estimator.fitted_.seed),
+              "input_kind_": estimator.input_kind_,
+              "input": {"params": _json_param("input", estimator.input_)["params"], "state": values}}
     bad = _non_finite(tensors)
     if bad is not None:
         raise ValueError(f"{type(estimator).__name__} has NaN or infinite values in {bad}; load would refuse "
@@ -510,8 +595,20 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> str:
     if header_bytes > _MAX_HEADER_BYTES:
         raise ValueError(f"The model's metadata takes about {header_bytes} bytes (mostly its training history), "
                          f"more than the {_MAX_HEADER_BYTES} a model file may hold.")
-    save_file(tensors, path, metadata=metadata)
+    data = tensors_to_bytes(tensors, metadata=metadata)
+    try:
+        with _replacing(path) as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise _save_error(exc, path) from exc
     return path
+
+
+def _save_error(exc, path):
+    """``exc`` (same class and errno) with a message that names ``path`` and says nothing was written."""
+    message = (f"Could not save the model to {path}: {exc.strerror or exc}; nothing was written (a file already at "
+               f"that path is unchanged).")
+    return type(exc)(exc.errno, message) if exc.errno is not None else type(exc)(message)
 
 
 def load(path: str | os.PathLike[str], *, device: str | torch.device = "cpu") -> Any:
@@ -553,7 +650,18 @@ def load(path: str | os.PathLike[str], *, device: str | torch.device = "cpu") ->
     """
     path = os.fspath(path)
     device = _load_device(device)
-    metadata = _read_metadata(path)
+    return _load_bytes(_read_file(path), path, device)
+
+
+def _load_bytes(data, path, device):
+    """The estimator of a model file's bytes; ``path`` names the file in messages.
+
+    The one parser of model files: :func:`load` reads a file once and parses
+    its bytes here, and :func:`skcmim.pretrained.load` parses the bytes whose
+    SHA-256 it checked.
+    """
+    device = _load_device(device)
+    metadata = _read_metadata(data, path)
     version = _format_version(path, metadata)
     versions = _json_field(path, metadata, "versions", dict, default="{}")
     if version > FORMAT_VERSION:
@@ -566,14 +674,16 @@ def load(path: str | os.PathLike[str], *, device: str | torch.device = "cpu") ->
     history = _json_field(path, metadata, "history", list)
     if not all(isinstance(record, dict) for record in history):
         raise ValueError(f"{path}: damaged skcmim metadata: the 'history' field must be a list of JSON objects.")
-    _check_param_values(path, params)
-    estimator = _configured_estimator(path, _estimator_class(path, metadata.get("estimator")), params)
-    arrays, weights = _split_tensors(path, _read_tensors(path))
-    _check_fitted(path, estimator, fitted, arrays)
+    _check_param_values(path, {k: v for k, v in params.items() if k != "input"})
+    cls = _estimator_class(path, metadata.get("estimator"))
+    estimator = _configured_estimator(path, cls, params, version, fitted.get("input_kind_", "numeric"))
+    arrays, weights = _split_tensors(path, _read_tensors(data, path), "fitted" if version == 1 else "input")
+    input_params, input_values = _check_fitted(path, fitted, version)
+    input_ = _restored_input(path, estimator, arrays, input_params, input_values, fitted)
     bad = _non_finite(weights)
     if bad is not None:
         raise ValueError(f"{path}: weight tensor module.{bad} holds NaN or infinite values.")
     _check_layer_count(path, params, weights)
-    _dry_run(path, estimator, arrays, fitted, weights, history)
-    estimator._restore_fitted_state(arrays, fitted, weights, history, device)
+    _dry_run(path, estimator, input_, weights, history, fitted)
+    _restore(estimator, input_, weights, history, fitted, device)
     return estimator

@@ -20,10 +20,9 @@ __all__ = ["plot_codes", "plot_history", "plot_images"]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("Plotting needs matplotlib: pip install 'skcmim[plot]'.") from exc
+    from ._optional import import_optional
+
+    plt = import_optional("matplotlib.pyplot", "Plotting")
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax

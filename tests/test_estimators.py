@@ -12,8 +12,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from skorch.callbacks import Callback
 
-from skcmim import CMIMTransformer, MIMTransformer
-from skcmim.engine import NonFiniteLossError
+from skcmim import CMIMTransformer, MIMTransformer, NumericInput
+from skcmim.exceptions import NonFiniteLossError
 
 from conftest import FAST
 
@@ -38,7 +38,11 @@ def test_grid_search_in_pipeline_and_without_scoring(digits_small):
     X, y = digits_small
     pipe = Pipeline([("cmim", CMIMTransformer(**FAST)), ("clf", LogisticRegression(max_iter=300))])
     search = GridSearchCV(pipe, {"cmim__n_components": [2, 4]}, cv=2).fit(X, y)
-    assert search.best_params_["cmim__n_components"] in (2, 4)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all()
+    best = search.best_params_["cmim__n_components"]
+    assert best == [2, 4][int(np.argmax(scores))]  # the refit candidate is the best-scoring one
+    assert search.best_estimator_["cmim"].transform(X).shape == (len(X), best)
     # no scoring: GridSearchCV falls back on the transformer's score()
     unsupervised = GridSearchCV(CMIMTransformer(**FAST), {"n_components": [2, 4]}, cv=2).fit(X)
     assert np.all(np.isfinite(unsupervised.cv_results_["mean_test_score"]))
@@ -124,7 +128,7 @@ def test_gaussian_likelihood_standardises_and_inverts(digits_small):
 
 def test_bernoulli_needs_unit_interval(digits_small):
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        MIMTransformer(likelihood="bernoulli", **FAST).fit(digits_small[0] * 16)
+        MIMTransformer(input=NumericInput(likelihood="bernoulli"), **FAST).fit(digits_small[0] * 16)
 
 
 def test_score_is_deterministic_and_prefers_training_distribution(digits_small, Estimator):
@@ -187,7 +191,7 @@ def test_keyboard_interrupt_leaves_usable_model(digits_small):
 
 def test_nan_loss_stops_with_clear_error(digits_small):
     with pytest.raises(NonFiniteLossError, match=r"epoch \d+.*learning_rate"):
-        MIMTransformer(**{**FAST, "learning_rate": 1e12, "max_epochs": 30}, likelihood="gaussian").fit(
+        MIMTransformer(**{**FAST, "learning_rate": 1e12, "max_epochs": 30}, input=NumericInput(likelihood="gaussian")).fit(
             digits_small[0] * 1e30
         )
 
@@ -214,7 +218,7 @@ def test_n_components_one_and_single_sample():
 def test_device_cpu_and_bad_device(digits_small):
     X = digits_small[0]
     model = MIMTransformer(**FAST, device="cpu").fit(X)
-    assert model._device_of_module().type == "cpu"
+    assert next(model.module_.parameters()).device.type == "cpu"
     with pytest.raises(ValueError, match="device"):
         MIMTransformer(**FAST, device="gpu0").fit(X)
 
@@ -276,7 +280,7 @@ def test_grid_search_with_two_jobs(digits_small):
 
 
 def test_fit_restores_denormal_flushing_mode(digits_small):
-    from skcmim.engine import _denormals_flushed
+    from skcmim.training.net import _denormals_flushed
 
     torch.set_flush_denormal(False)
     CMIMTransformer(**FAST).fit(digits_small[0])

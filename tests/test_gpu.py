@@ -22,7 +22,7 @@ pytestmark = [
 def test_auto_device_trains_and_transforms_on_cuda(digits_small):
     X = digits_small[0]
     model = CMIMTransformer(**FAST).fit(X)
-    assert model._device_of_module().type == "cuda"
+    assert next(model.module_.parameters()).device.type == "cuda"
     Z = model.transform(X)
     cpu = CMIMTransformer(**FAST, device="cpu").fit(X).transform(X)
     assert Z.shape == cpu.shape and np.all(np.isfinite(Z))
@@ -71,7 +71,7 @@ def test_smiles_model_trains_transforms_and_samples_on_cuda():
     pytest.importorskip("rdkit")
     model = CMIMTransformer(n_components=4, hidden_layer_sizes=(16,), max_epochs=2, batch_size=4,
                             random_state=0).fit(SMILES)
-    assert model._device_of_module().type == "cuda"
+    assert next(model.module_.parameters()).device.type == "cuda"
     Z = model.set_params(informative=True).transform(SMILES)
     assert Z.shape[0] == len(SMILES) and np.all(np.isfinite(Z))
     assert len(model.sample(5, random_state=0)) == 5

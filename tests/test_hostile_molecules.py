@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FAST
+from conftest import FAST, SHARED_DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,15 +45,13 @@ MOLECULES = [
 
 def _esol():
     """ESOL's SMILES when the shared data is there (real molecules with more variety)."""
-    folders = [os.environ.get("SKCMIM_DATA"), REPO.parent / "shared" / "data", "/work/shared/data"]
-    for folder in filter(None, folders):
-        path = Path(folder) / "esol_delaney.csv"
-        if path.is_file():
-            import csv
+    path = SHARED_DATA / "esol_delaney.csv"
+    if not path.is_file():
+        return []
+    import csv
 
-            with open(path, newline="", encoding="utf-8") as handle:
-                return [row["smiles"].strip() for row in csv.DictReader(handle)]
-    return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [row["smiles"].strip() for row in csv.DictReader(handle)]
 
 
 REAL = MOLECULES + _esol()

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skcmim import CMIMTransformer, MIMTransformer
-from skcmim.engine import NonFiniteLossError
+from skcmim.exceptions import NonFiniteLossError
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _F32_MAX = float(np.finfo(np.float32).max)

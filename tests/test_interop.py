@@ -24,9 +24,11 @@ def test_each_verbose_level_prints_what_it_promises(capsys, digits_small, stream
         CMIMTransformer(**{**FAST, "max_epochs": 2, "verbose": verbose}).fit(data)
         outputs[verbose] = capsys.readouterr()
     assert outputs[0].out == "" and outputs[0].err == ""
-    batches = int(np.ceil(len(X) / FAST["batch_size"]))
-    for verbose in (1, 2):  # a progress bar of known length, streamed fits too
-        assert f"/{batches} [" in outputs[verbose].err
+    batches = 2 * int(np.ceil(len(X) / FAST["batch_size"]))
+    for verbose in (1, 2):  # one bar for the whole fit, which ends full and stays; streamed fits too
+        assert outputs[verbose].err.count("CMIMTransformer: 100%") >= 1
+        assert outputs[verbose].err.rstrip().endswith("]") and f"{batches}/{batches} [" in outputs[verbose].err
+        assert "epoch=2" in outputs[verbose].err.rsplit("\r", 1)[-1]
     assert "train_loss" not in outputs[1].out
     assert "epoch" in outputs[2].out and "train_loss" in outputs[2].out and outputs[2].out.count("\n") >= 4
 

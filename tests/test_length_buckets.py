@@ -14,7 +14,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skcmim.engine import DeviceTensorDataset, RaggedRows, TensorBatches
+from skcmim.training import DeviceTensorDataset, RaggedRows, TensorBatches
 from skcmim.networks import SmilesEncoderDecoder
 
 FIRST_ID = 10  # row i's tokens are all FIRST_ID + i, so a batch names its rows
@@ -116,11 +116,11 @@ def test_unshuffled_ragged_rows_keep_their_order():
 
 
 def _zinc_lengths():
-    from test_smiles_file import SHARED_DATA
+    from conftest import SHARED_DATA
 
-    path = None if SHARED_DATA is None else SHARED_DATA / "zinc_moses_test.csv.gz"
-    if path is None or not path.is_file():
-        pytest.skip("needs zinc_moses_test.csv.gz (SKCMIM_DATA)")
+    path = SHARED_DATA / "zinc_moses_test.csv.gz"
+    if not path.is_file():
+        pytest.skip(f"needs {path} (set SKCMIM_TEST_DATA)")
     from skcmim.molecules import SmilesTokenizer
 
     with gzip.open(path, "rt") as handle:

@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.svm import SVR  # noqa: E402
 
 import skcmim  # noqa: E402
-from skcmim import CMIMTransformer, MIMTransformer  # noqa: E402
+from skcmim import CMIMTransformer, MIMTransformer, NumericInput, SmilesInput  # noqa: E402
 from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer  # noqa: E402
 from skcmim.datasets import load_freesolv  # noqa: E402
 
@@ -80,25 +80,35 @@ def test_input_containers_give_the_same_codes(fitted, freesolv):
         np.testing.assert_allclose(fitted.transform(X), expected, rtol=0, atol=1e-12, err_msg=type(X).__name__)
 
 
-def test_canonicalisation_gives_one_code_per_molecule(fitted):
+def test_canonicalisation_gives_one_code_per_molecule(fitted, freesolv):
     Z = fitted.transform(["OCC", "CCO", "C(O)C"])
     np.testing.assert_allclose(Z[1:], Z[[0, 0]], atol=1e-12)
-    raw = fitted.set_params(canonical=False).transform(["OCC", "CCO"])
-    fitted.set_params(canonical=True)
-    assert not np.allclose(raw[0], raw[1])
+    raw = CMIMTransformer(**FAST, input=SmilesInput(canonical=False)).fit([*freesolv[0][:100], "OCC"])
+    codes = raw.transform(["OCC", "CCO"])
+    assert not np.allclose(codes[0], codes[1])
+
+
+def test_the_input_a_model_was_fitted_with_stays_until_it_is_refitted(fitted):
+    expected = fitted.transform(["OCC", "CCO"])
+    fitted.set_params(input=SmilesInput(canonical=False, alphabet="selfies"))
+    try:
+        np.testing.assert_array_equal(fitted.transform(["OCC", "CCO"]), expected)
+        assert fitted.input_.canonical and fitted.input_.alphabet == "smiles"
+    finally:
+        fitted.set_params(input="auto")
 
 
 def test_isomeric_false_reads_a_stereoisomer_as_its_flat_molecule(freesolv):
     # trained without stereochemistry, a model has no token for it: with isomeric=False a stereocentre is
     # read as its atom, not as an unknown token
-    model = CMIMTransformer(**FAST, isomeric=False).fit(freesolv[0])
+    model = CMIMTransformer(**FAST, input=SmilesInput(isomeric=False)).fit(freesolv[0])
     assert not any("@" in token for token in model.tokenizer_.token_to_id_)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no unknown-token warning
         Z = model.transform(["C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O", "CC(N)C(=O)O"])
     np.testing.assert_allclose(Z[:2], Z[[2, 2]], atol=1e-12)
     with pytest.warns(UserWarning, match="unknown tokens"):
-        model.set_params(isomeric=True).transform(["C[C@H](N)C(=O)O"])
+        model.set_params(input=SmilesInput(isomeric=True)).fit(["CCO", "CC(N)C(=O)O"]).transform(["C[C@H](N)C(=O)O"])
 
 
 def test_row_outputs_do_not_depend_on_the_batch(fitted, freesolv):
@@ -201,24 +211,32 @@ def test_long_smiles_are_never_truncated(fitted):
     Z = fitted.transform([long_chain, prefix])
     assert np.isfinite(Z).all() and not np.allclose(Z[0], Z[1])
     with pytest.raises(ValueError, match=r"Row 1 encodes to 12 tokens .* max_length=8"):
-        CMIMTransformer(**SMALL, max_length=8).fit(["CCO", "C" * 10])
+        CMIMTransformer(**SMALL, input=SmilesInput(max_length=8)).fit(["CCO", "C" * 10])
 
 
 def test_input_kind_can_be_forced_and_is_checked(freesolv):
     numeric = np.random.default_rng(0).random((10, 3))
     with pytest.raises(ValueError, match="Molecular input must hold strings"):
-        CMIMTransformer(**SMALL, input_kind="smiles").fit(numeric)
-    with pytest.raises(ValueError, match="expects a numeric matrix here, but X holds molecules"):
-        CMIMTransformer(**SMALL, input_kind="numeric").fit(np.asarray(freesolv[0][:10]).reshape(-1, 1))
-    with pytest.raises(ValueError, match="numeric matrices; SMILES models use a categorical"):
-        CMIMTransformer(**SMALL, likelihood="bernoulli").fit(freesolv[0][:10])
-    with pytest.raises(ValueError, match="likelihood='categorical' is for SMILES"):
-        CMIMTransformer(**SMALL, likelihood="categorical").fit(numeric)
+        CMIMTransformer(**SMALL, input=SmilesInput()).fit(numeric)
+    with pytest.raises(ValueError, match=r"reads numeric data \(input=NumericInput\(\)\), but X looks like smiles data"):
+        CMIMTransformer(**SMALL, input=NumericInput()).fit(np.asarray(freesolv[0][:10]).reshape(-1, 1))
+    with pytest.raises(ValueError, match="'likelihood' parameter of NumericInput must be a str among"):
+        CMIMTransformer(**SMALL, input=NumericInput(likelihood="categorical")).fit(numeric)
+
+
+def test_the_deprecated_flat_input_parameters_still_work_with_a_warning(freesolv):
+    with pytest.warns(FutureWarning, match=r"\['alphabet', 'input_kind'\] of CMIMTransformer moved to the input"):
+        model = CMIMTransformer(**SMALL, input_kind="smiles", alphabet="selfies").fit(freesolv[0][:20])
+    assert model.input_.alphabet == "selfies" and model.get_params()["input"] == "auto"
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="likelihood='categorical' is for molecules"):
+        CMIMTransformer(**SMALL, likelihood="categorical").fit(np.random.default_rng(0).random((10, 3)))
+    with pytest.raises(ValueError, match="set the input's options on the input object only"):
+        CMIMTransformer(**SMALL, input=SmilesInput(), canonical=False).fit(freesolv[0][:20])
 
 
 def test_a_model_fitted_on_numbers_refuses_molecules_and_vice_versa(fitted):
     numeric = MIMTransformer(n_components=2, hidden_layer_sizes=(8,), max_epochs=1).fit(np.random.rand(20, 3))
-    with pytest.raises(ValueError, match="holds molecules"):
+    with pytest.raises(ValueError, match="was fitted on numeric data, but X looks like smiles data"):
         numeric.transform(["CCO"])
     with pytest.raises(ValueError, match="Molecular input must hold strings"):
         fitted.transform(np.random.rand(3, 1))
@@ -236,7 +254,7 @@ def test_infonce_contrasts_random_smiles_of_each_molecule(freesolv, tmp_path):
     smiles = freesolv[0][:80]
     model = InfoNCETransformer(**SMALL, n_views=3).fit(smiles)
     assert model.input_kind_ == "smiles" and model.n_features_in_ == 1
-    rows = model.input_.training_input(list(smiles[:5]), model)
+    rows = model.input_.training_input(list(smiles[:5]), model, n_views=3)
     views = rows.take(np.arange(len(rows)))  # padded to the longest view
     assert views.shape[:2] == (5, 3)
     decoded = set(model.tokenizer_.decode(views[0]))
@@ -267,7 +285,7 @@ def test_warm_start_and_partial_fit_continue(freesolv):
     model.fit(smiles)
     assert model.n_iter_ == 4
     # the first chunk sets the vocabulary; max_length leaves room for longer SMILES later
-    chunked = CMIMTransformer(**SMALL, max_length=100)
+    chunked = CMIMTransformer(**SMALL, input=SmilesInput(max_length=100))
     for chunk in (smiles[:20], smiles[20:]):
         chunked.partial_fit(chunk)
     assert chunked.n_iter_ == 2 and chunked.transform(smiles).shape == (40, 4)

@@ -19,6 +19,7 @@ from conftest import (
     HAS_PANDAS,
     HAS_PYARROW,
     HAS_RDKIT,
+    SHARED_DATA,
     TRICKY,
     needs_pandas,
     needs_rdkit,
@@ -332,7 +333,7 @@ def test_round_trip_property(token_lists):
 
 @needs_zinc
 def test_round_trip_on_real_zinc():
-    smiles = load_zinc(300, split="test")
+    smiles = load_zinc(300, split="test", path=SHARED_DATA)
     tokenizer = SmilesTokenizer().fit(smiles)
     for text in smiles:
         assert "".join(tokenize_smiles(text)) == text

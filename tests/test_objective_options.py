@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -128,8 +130,10 @@ def test_mean_reconstruction_trains_a_smiles_model():
 
 def test_old_model_files_load_with_the_options_they_were_trained_with():
     # cMIM's defaults changed since 0.1; the file's model was trained without the options
-    with pytest.warns(FutureWarning):  # the 0.1 file sets the since-renamed 'temperature'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the file's since-renamed 'temperature' is read under its new name
         model = skcmim.load(Path(__file__).parent / "fixtures" / "numeric_v0_1.safetensors")
+    assert model.contrastive_temperature == 0.1 and model.temperature == "deprecated"
     assert isinstance(model, CMIMTransformer)
     assert (model.latent_scale, model.reconstruction, model.contrastive_on) == ("none", "sum", "z")
 

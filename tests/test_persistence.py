@@ -1,5 +1,6 @@
 """Pickle-free save/load: identical models, clear errors, no code execution."""
 
+import errno
 import json
 import os
 import pickle
@@ -134,7 +135,7 @@ def test_the_meta_build_of_a_load_leaves_other_threads_modules_initialised():
     # loads skip parameter initialisation on the meta device; a fit in another thread meanwhile must not
     import threading
 
-    from skcmim.estimators import _meta_build
+    from skcmim.training.fit import _meta_build
 
     torch.manual_seed(0)
     expected = torch.nn.Linear(4, 4).weight.detach().clone()
@@ -151,3 +152,55 @@ def test_the_meta_build_of_a_load_leaves_other_threads_modules_initialised():
         thread.join()
     assert meta.weight.device.type == "meta"
     assert torch.equal(built["weight"], expected)
+
+
+# ------------------------------------------------------------------ writing
+@pytest.fixture(scope="module")
+def fitted(data):
+    return CMIMTransformer(**FAST).fit(data)
+
+
+def test_save_into_a_missing_folder_is_an_os_error(tmp_path, fitted):
+    with pytest.raises(FileNotFoundError, match=r"Could not save the model to .*: There is no folder .*missing"):
+        fitted.save(tmp_path / "missing" / "m.safetensors")
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("failure", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()],
+                         ids=["disk-full", "interrupted"])
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_failed_save_leaves_no_partial_file_and_an_existing_one_unchanged(tmp_path, monkeypatch, fitted, failure,
+                                                                            existing):
+    path = tmp_path / "m.safetensors"
+    if existing:
+        path.write_bytes(b"the previous model")
+
+    def fail(descriptor):  # the data is written, the disk refuses it when flushed
+        raise failure
+
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(type(failure)) as raised:
+        fitted.save(path)
+    if isinstance(failure, OSError):
+        assert raised.value.errno == errno.ENOSPC and f"Could not save the model to {path}" in str(raised.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["m.safetensors"] if existing else [])
+    if existing:
+        assert path.read_bytes() == b"the previous model"
+
+
+def test_save_replaces_a_file_keeping_its_permissions_and_writes_through_a_link(tmp_path, data, fitted):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(b"old")
+    path.chmod(0o640)
+    fitted.save(path)
+    assert path.stat().st_mode & 0o777 == 0o640
+    link = tmp_path / "link.safetensors"
+    link.symlink_to(path)
+    fitted.save(link)
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["link.safetensors", "m.safetensors"]
+    np.testing.assert_array_equal(skcmim.load(link).transform(data), fitted.transform(data))
+    new = tmp_path / "new.safetensors"
+    fitted.save(new)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask

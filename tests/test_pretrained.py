@@ -3,6 +3,7 @@ the training script, on tiny models built here (never a fake shipped model)."""
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,12 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import load_file
 
-from conftest import FAST, TRICKY, needs_rdkit
+from conftest import FAST, SHARED_DATA, TRICKY, needs_rdkit, needs_zinc
 from skcmim import CMIMTransformer, MIMTransformer, pretrained
 from skcmim.generation_metrics import canonical_smiles, distribution_metrics, generation_metrics, reconstruction_accuracy
 
 REPO = Path(__file__).resolve().parent.parent
-ZINC_TEST = Path(os.environ.get("SKCMIM_SHARED_DATA", "/work/shared/data")) / "zinc_moses_test.csv.gz"
+ZINC_TEST = SHARED_DATA / "zinc_moses_test.csv.gz"
 MOLECULES = TRICKY + ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC", "O=C(O)c1ccccc1"]
 
 pytestmark = needs_rdkit
@@ -133,6 +134,73 @@ def test_a_malformed_registry_is_a_clear_error(tmp_path, text):
         pretrained.list_models(tmp_path)
 
 
+def test_load_parses_the_bytes_whose_checksum_it_checked(models, tmp_path, monkeypatch):
+    """A file swapped between the checksum and the parse is never parsed: the checked bytes are."""
+    _, model, _ = models
+    path = copy_of(models, tmp_path)
+    stand_in = MIMTransformer(**FAST).fit(MOLECULES).save(tmp_path / "stand-in.safetensors")
+    original = pretrained._digest
+
+    def digest_then_swap(data):
+        digest = original(data)
+        os.replace(stand_in, path)  # an attacker's file, in place once the checksum is done
+        return digest
+
+    monkeypatch.setattr(pretrained, "_digest", digest_then_swap)
+    loaded = pretrained.load("tiny-cmim", models_dir=tmp_path)
+    assert type(loaded) is CMIMTransformer
+    np.testing.assert_array_equal(loaded.transform(MOLECULES), model.transform(MOLECULES))
+
+
+def test_a_file_that_grew_is_refused_without_being_read_whole(models, tmp_path, monkeypatch):
+    path = copy_of(models, tmp_path)
+    size = path.stat().st_size
+    with open(path, "ab") as handle:
+        handle.truncate(size + (1 << 30))  # a sparse gigabyte more
+    reads = []
+    original = pretrained.persistence._read_file
+    monkeypatch.setattr(pretrained.persistence, "_read_file",
+                        lambda *args, **kwargs: reads.append(len(data := original(*args, **kwargs))) or data)
+    with pytest.raises(ValueError, match=f"has more than {size} bytes, but the model card"):
+        pretrained.load("tiny-cmim", models_dir=tmp_path)
+    assert max(reads) == size + 1
+
+
+def _registry_with(tmp_path, text):
+    (tmp_path / pretrained.REGISTRY_FILE).write_text(text)
+    return tmp_path
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("size_bytes", "big", "a non-negative integer"), ("size_bytes", True, "a non-negative integer"),
+    ("size_bytes", -1, "a non-negative integer"), ("sha256", 123, "64 lowercase hexadecimal digits"),
+    ("epochs", 2.5, "a non-negative integer"), ("training_data", ["zinc"], "a JSON object"),
+    ("metrics", None, "a JSON object"), ("estimator", ["CMIMTransformer"], "a class name"),
+])
+def test_a_card_field_of_the_wrong_type_names_the_file_and_field(models, tmp_path, field, value, expected):
+    copy_of(models, tmp_path)
+    registry = json.loads((tmp_path / pretrained.REGISTRY_FILE).read_text())
+    registry["models"][0][field] = value
+    _registry_with(tmp_path, json.dumps(registry))
+    message = rf"registry {re.escape(str(tmp_path / pretrained.REGISTRY_FILE))}: field '{field}' of the card " \
+              rf"'tiny-cmim' must be {expected}"
+    for function in (pretrained.list_models, lambda folder: pretrained.load("tiny-cmim", models_dir=folder)):
+        with pytest.raises(ValueError, match=message):
+            function(tmp_path)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"models": ' + "[" * 100_000 + "]" * 100_000 + "}", "nests too deeply"),
+    ('{"models": [{"name": "x", "metrics": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}]}", "nests deeper than 32"),
+    ('{"models": [{"name": "x"}, {"name": "x"}]}', "more than one card named 'x'"),
+    ("\udcff", "is not JSON text"),
+])
+def test_a_hostile_registry_is_a_value_error_naming_it(tmp_path, text, message):
+    (tmp_path / pretrained.REGISTRY_FILE).write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ValueError, match=f"registry {re.escape(str(tmp_path / pretrained.REGISTRY_FILE))} .*{message}"):
+        pretrained.list_models(tmp_path)
+
+
 def test_card_class_must_match_the_file(models, tmp_path):
     copy_of(models, tmp_path)
     registry = json.loads((tmp_path / pretrained.REGISTRY_FILE).read_text())
@@ -162,11 +230,11 @@ def test_shipped_registry_matches_its_files_and_is_package_data():
     total = 0
     for card in pretrained.list_models(folder):
         path = folder / card["file"]
-        pretrained._check_file(card, path)
+        pretrained._checked_bytes(card, path)
         assert {"training_data", "epochs", "hyperparameters", "training", "metrics"} <= set(card)
         total += card["size_bytes"]
         assert card["hyperparameters"]["isomeric"] is False
-        assert pretrained.load(card["name"]).isomeric is False
+        assert pretrained.load(card["name"]).input_.isomeric is False
     assert total <= 25_000_000
     tomllib = pytest.importorskip("tomllib")
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
@@ -292,7 +360,7 @@ def run_script(tmp_path, out, *extra):
     return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
 
 
-@pytest.mark.skipif(not ZINC_TEST.is_file(), reason="needs zinc_moses_test.csv.gz (set SKCMIM_SHARED_DATA)")
+@needs_zinc
 def test_training_script_is_deterministic_and_writes_model_cards(tmp_path):
     import gzip
 
@@ -314,7 +382,7 @@ def test_training_script_is_deterministic_and_writes_model_cards(tmp_path):
     card = cards["cmim-zinc"]
     assert card["training_data"]["n_molecules"] == 40 and card["epochs"] == 1
     assert card["hyperparameters"]["hidden_layer_sizes"] == [8] and card["hyperparameters"]["n_components"] == 2
-    assert card["hyperparameters"]["isomeric"] is False  # ZINC has no stereochemistry, so its models read none
+    assert card["hyperparameters"]["input"]["params"]["isomeric"] is False  # ZINC has no stereochemistry, so its models read none
     assert card["training"]["hardware"]["cpu_count"] == os.cpu_count() and card["training"]["seconds"] > 0
     assert card["training"]["hardware"]["gru"] in ("skcmim fused kernel", "torch")
     assert card["metrics"]["n_held_out"] == 5 and card["metrics"]["n_prior_samples"] == 10

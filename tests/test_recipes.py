@@ -1,7 +1,6 @@
 """The code of docs/recipes.rst, run as written, with a tiny model fitted
 here standing in for the pretrained ``cmim-zinc``."""
 
-import os
 import re
 from pathlib import Path
 
@@ -9,13 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import FAST, needs_pandas, needs_rdkit
+from conftest import FAST, SHARED_DATA, needs_pandas, needs_rdkit, needs_shared
 from skcmim import CMIMTransformer, pretrained
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("SKCMIM_SHARED_DATA", "/work/shared/data"))
-pytestmark = [needs_rdkit, needs_pandas, pytest.mark.skipif(
-    not (SHARED_DATA / "esol_delaney.csv").is_file(), reason="needs esol_delaney.csv (set SKCMIM_SHARED_DATA)")]
+
+pytestmark = [needs_rdkit, needs_pandas, needs_shared("esol_delaney.csv")]
 
 
 def recipe_blocks():

@@ -7,8 +7,8 @@ from conftest import FAST, TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skcmim import CMIMTransformer
-from skcmim.engine import DeviceTensorDataset, RaggedRows, TensorBatches
+from skcmim import CMIMTransformer, SmilesInput
+from skcmim.training import DeviceTensorDataset, RaggedRows, TensorBatches
 from skcmim.estimators import MAX_SAMPLES
 from skcmim.molecules import MAX_SMILES_LENGTH
 
@@ -16,7 +16,7 @@ from skcmim.molecules import MAX_SMILES_LENGTH
 @pytest.mark.parametrize("max_length", [MAX_SMILES_LENGTH + 3, 10**9, 2])
 def test_max_length_beyond_what_a_smiles_can_need_is_refused(max_length):
     with pytest.raises(ValueError, match="max_length"):
-        CMIMTransformer(**TINY, max_length=max_length).fit(["CCO", "CCN"])
+        CMIMTransformer(**TINY, input=SmilesInput(max_length=max_length)).fit(["CCO", "CCN"])
 
 
 @pytest.mark.parametrize("n_samples", [MAX_SAMPLES + 1, 10**9, 0, -3, 2.5, True])

@@ -23,10 +23,10 @@ from hypothesis import strategies as st  # noqa: E402
 from rdkit import Chem  # noqa: E402
 from test_hostile_model_files import SMILES as OLD_SMILES_FILE  # noqa: E402
 from test_hostile_model_files import _tokenizer, _variant  # noqa: E402
-from test_smiles_file import SHARED_DATA  # noqa: E402
+from conftest import SHARED_DATA, needs_zinc  # noqa: E402
 
 import skcmim  # noqa: E402
-from skcmim import CMIMTransformer, MIMTransformer  # noqa: E402
+from skcmim import CMIMTransformer, MIMTransformer, SmilesInput  # noqa: E402
 from skcmim.datasets import load_freesolv  # noqa: E402
 from skcmim.molecules import (  # noqa: E402
     SelfiesTokenizer,
@@ -37,10 +37,9 @@ from skcmim.molecules import (  # noqa: E402
     tokenizer_from_dict,
 )
 
-SELFIES = {**FAST, "max_epochs": 2, "alphabet": "selfies"}
+SELFIES = {**FAST, "max_epochs": 2, "input": SmilesInput(alphabet="selfies")}
 UNENCODABLE = "*CC*"  # a polymer's repeat unit: RDKit reads its dummy atoms, SELFIES cannot write them
-ZINC = None if SHARED_DATA is None else SHARED_DATA / "zinc_moses_test.csv.gz"
-needs_zinc = pytest.mark.skipif(ZINC is None or not ZINC.is_file(), reason="needs zinc_moses_test.csv.gz (SKCMIM_DATA)")
+ZINC = SHARED_DATA / "zinc_moses_test.csv.gz"
 
 
 def _zinc_rows(n_rows):
@@ -138,7 +137,7 @@ def test_fit_learns_selfies_symbols_and_max_length_counts_them(fitted, freesolv)
     assert all(token in ("<pad>", "<bos>", "<eos>", "<unk>", ".") or token.startswith("[")
                for token in fitted.tokenizer_.vocabulary_)
     with pytest.raises(ValueError, match=f"Row .* encodes to {longest + 2} tokens .*max_length={longest + 1}"):
-        CMIMTransformer(**{**SELFIES, "max_length": longest + 1}).fit(freesolv)
+        CMIMTransformer(**{**SELFIES, "input": SmilesInput(alphabet="selfies", max_length=longest + 1)}).fit(freesolv)
 
 
 def test_every_prior_sample_is_a_molecule_given_as_canonical_smiles(fitted):
@@ -177,7 +176,7 @@ def test_selfies_model_files_round_trip(fitted, freesolv, tmp_path):
     smiles = freesolv[:20]
     expected, samples = fitted.transform(smiles), fitted.sample(8, random_state=0)
     loaded = skcmim.load(fitted.save(tmp_path / "m.safetensors"))
-    assert loaded.alphabet == "selfies" and isinstance(loaded.tokenizer_, SelfiesTokenizer)
+    assert loaded.input_.alphabet == "selfies" and isinstance(loaded.tokenizer_, SelfiesTokenizer)
     assert loaded.tokenizer_.vocabulary_ == fitted.tokenizer_.vocabulary_
     np.testing.assert_array_equal(loaded.transform(smiles), expected)
     assert loaded.sample(8, random_state=0).tolist() == samples.tolist()
@@ -189,7 +188,7 @@ def test_old_model_files_load_as_smiles_models():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # an old file may warn about its versions
         model = skcmim.load(OLD_SMILES_FILE)
-    assert model.alphabet == "smiles" and type(model.tokenizer_) is SmilesTokenizer
+    assert model.input_.alphabet == "smiles" and type(model.tokenizer_) is SmilesTokenizer
 
 
 def test_a_model_file_with_an_unknown_alphabet_is_refused(tmp_path):
@@ -202,15 +201,15 @@ def test_continued_training_keeps_the_alphabet(freesolv):
     model = CMIMTransformer(**{**SELFIES, "max_epochs": 1, "warm_start": True}).fit(freesolv[:40])
     model.fit(freesolv[:40])
     assert model.n_iter_ == 2
-    with pytest.raises(ValueError, match="fitted with alphabet='selfies' and cannot continue training with "
-                                         "alphabet='smiles'"):
-        model.set_params(alphabet="smiles").fit(freesolv[:40])
+    with pytest.raises(ValueError, match=r"reads its data as SmilesInput\(alphabet='selfies'\), but input is now "
+                                         r"SmilesInput\(\)"):
+        model.set_params(input=SmilesInput()).fit(freesolv[:40])
     assert model.n_iter_ == 2  # the failed fit changed nothing
 
 
 def test_an_unknown_alphabet_is_a_parameter_error(freesolv):
-    with pytest.raises(ValueError, match="'alphabet' parameter of CMIMTransformer must be a str among"):
-        CMIMTransformer(**{**FAST, "alphabet": "inchi"}).fit(freesolv[:10])
+    with pytest.raises(ValueError, match="'alphabet' parameter of SmilesInput must be a str among"):
+        CMIMTransformer(**{**FAST, "input": SmilesInput(alphabet="inchi")}).fit(freesolv[:10])
 
 
 def test_the_vae_baselines_take_the_alphabet_too(freesolv):

@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skcmim import CMIMTransformer, MIMTransformer
+from skcmim import CMIMTransformer, MIMTransformer, NumericInput
 from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer
 
 CHECKED = dict(hidden_layer_sizes=(32, 32), max_epochs=10)
@@ -19,7 +19,7 @@ ESTIMATORS = [
     MIMTransformer(**CHECKED),
     CMIMTransformer(**CHECKED),
     CMIMTransformer(informative=True, **CHECKED),
-    MIMTransformer(likelihood="gaussian", informative=True, informative_layers=(1,), **CHECKED),
+    MIMTransformer(input=NumericInput(likelihood="gaussian"), informative=True, informative_layers=(1,), **CHECKED),
     VAETransformer(**CHECKED),
     CVAETransformer(informative=True, **CHECKED),
     InfoNCETransformer(**CHECKED),

@@ -11,20 +11,24 @@ from the shared data must read exactly as a plain reading of them does.
 import csv
 import gzip
 import io
-import os
 import re
+import struct
+import time
+import tracemalloc
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import SHARED_DATA, needs_shared
+from skcmim import streaming
 from skcmim.streaming import SmilesFile, smiles_lines
 
 REPO = Path(__file__).resolve().parent.parent
-_DATA_FOLDERS = [os.environ.get("SKCMIM_DATA"), REPO.parent / "shared" / "data", "/work/shared/data"]
-SHARED_DATA = next((Path(f) for f in _DATA_FOLDERS if f and (Path(f) / "esol_delaney.csv").is_file()), None)
-needs_shared_data = pytest.mark.skipif(SHARED_DATA is None, reason="needs the shared data (SKCMIM_DATA)")
+needs_shared_data = needs_shared("esol_delaney.csv", "zinc_moses_test.csv.gz", "zinc_moses_train.csv.gz")
 FILES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # SMILES never hold a comma, a quote or a blank; these are real ones with
@@ -57,7 +61,7 @@ def _case(data):
     n_columns = data.draw(st.integers(1, 4), label="columns")
     column = data.draw(st.integers(0, n_columns - 1), label="smiles column")
     name = data.draw(st.sampled_from(["smiles", "SMILES", "Smiles", " smiles "]))
-    others = data.draw(st.lists(FIELDS.filter(lambda f: f.strip().lower() != "smiles"),
+    others = data.draw(st.lists(FIELDS.filter(lambda f: streaming._header_key(f) not in streaming._SMILES_KEYS),
                                 min_size=n_columns - 1, max_size=n_columns - 1))
     header = others[:column] + [name] + others[column:]
     smiles = data.draw(st.lists(SMILES, max_size=12), label="smiles")
@@ -145,7 +149,7 @@ def test_a_gz_file_that_is_not_gzip_is_named(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('smiles,name\nCCO,"never closed\nCC,x\n', r"Line 3 of .* is not valid CSV"),
+        ('smiles,name\nCCO,"never closed\nCC,x\n', r"Line 2 of .* is not valid CSV.*opened there runs to line 3"),
         ('smiles,name\nCCO,"open\nCC,x"\nCCN,y\n', r"Lines 2-3 of .* form one CSV row"),
         ('smiles,name\n"CCO"x,1\n', r"Line 2 of .* is not valid CSV"),
     ],
@@ -191,3 +195,166 @@ def test_moleculenet_csv_gives_its_smiles_column(name, n_rows):
         expected = [row["smiles"].strip() for row in csv.DictReader(handle)]
     read = list(SmilesFile(path).lines())
     assert len(read) == n_rows and read == expected
+
+
+# ------------------------------------------------------------------ headers
+@pytest.mark.parametrize("name", ["canonical_smiles", "Isomeric_SMILES", "SMI", "CanonicalSMILES", "Canonical SMILES",
+                                  "smiles-string"])
+def test_common_smiles_headers_are_recognised(tmp_path, name):
+    path = _write(tmp_path / "mols.csv", f"id,{name},value\n1,CCO,2\n2,c1ccccc1O,3\n")
+    assert list(SmilesFile(path).lines()) == ["CCO", "c1ccccc1O"]  # the header is not read as a molecule
+
+
+def test_a_plain_smiles_column_is_preferred_to_other_smiles_headers(tmp_path):
+    path = _write(tmp_path / "mols.csv", "canonical_smiles,smiles\nCCO,OCC\n")
+    assert list(SmilesFile(path).lines()) == ["OCC"]
+
+
+def test_a_header_without_a_smiles_column_is_an_error_listing_its_columns(tmp_path):
+    path = _write(tmp_path / "mols.csv", "id,structure,weight\n1,CCO,46\n")
+    with pytest.raises(ValueError, match=r"^Line 1 of .* neither a header with a SMILES column nor a molecule; its "
+                                         r"fields are .*'id', 'structure', 'weight'.*smiles_column=NAME"):
+        list(SmilesFile(path).lines())
+    assert list(SmilesFile(path, smiles_column="Structure").lines()) == ["CCO"]
+    with pytest.raises(ValueError, match="has no column 'mol'"):
+        list(SmilesFile(path, smiles_column="mol").lines())
+    with pytest.raises(TypeError, match="smiles_column"):
+        SmilesFile(path, smiles_column=1)
+
+
+def test_a_file_without_a_header_must_start_with_a_molecule_unless_it_is_a_smi_file(tmp_path):
+    pytest.importorskip("rdkit")
+    assert list(SmilesFile(_write(tmp_path / "mols.csv", "CCO,1\nC1CC,2\n")).lines()) == ["CCO", "C1CC"]
+    with pytest.raises(ValueError, match="neither a header with a SMILES column nor a molecule"):
+        list(SmilesFile(_write(tmp_path / "bad.csv", "C1CC,1\nCCO,2\n")).lines())
+    # a .smi file has no header: its first line is data even when invalid (the estimator reports that row)
+    assert list(SmilesFile(_write(tmp_path / "mols.smi.gz", "C1CC x\nCCO y\n", compress=True)).lines()) == [
+        "C1CC x", "CCO y"]
+
+
+@pytest.mark.parametrize("terminator", ["\n", "\r\n", "\r"])
+def test_every_line_break_counts_one_line(tmp_path, terminator):
+    lines = ["id,smiles", "1,CCO", "", "2,CCN", "3"]
+    path = _write(tmp_path / "mols.csv", terminator.join(lines) + terminator)
+    with pytest.raises(ValueError, match=r"^Line 5 of .* has 1 field"):
+        list(SmilesFile(path).lines())
+    path = _write(tmp_path / "ok.csv", terminator.join(lines[:-1]))  # no break after the last line
+    assert list(SmilesFile(path).lines()) == ["CCO", "CCN"]
+
+
+# The reader works on pieces of bounded size: any cut of the file must read as Python's csv reads the whole text.
+LINE_BREAKS = st.sampled_from(["\n", "\r\n", "\r"])
+ROWS = st.lists(st.one_of(st.just(""), st.just("  "), st.tuples(SMILES, FIELDS).map(
+    lambda pair: _csv_text([pair], csv.QUOTE_MINIMAL, "").rstrip("\r\n"))), max_size=12)
+
+
+def _expected_rows(text):
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True, skipinitialspace=True)
+    return [(reader.line_num, row) for row in reader if len(row) > 1 or (row and row[0].strip())]
+
+
+@FILES
+@given(rows=ROWS, breaks=st.lists(LINE_BREAKS, min_size=12, max_size=12), bom=st.booleans(),
+       piece=st.integers(1, 9), final_break=st.booleans())
+def test_pieces_of_any_size_read_as_the_whole_text(monkeypatch, rows, breaks, bom, piece, final_break):
+    text = "\ufeff" * bom + "smiles,name" + "".join(brk + row for brk, row in zip(breaks, rows))
+    text += breaks[-1] if final_break else ""
+    monkeypatch.setattr(streaming, "_PIECE_BYTES", piece)
+    table = streaming.SmilesTable(_chunks(text.encode(), piece), "test")
+    assert [(number, fields) for number, fields in table.rows()] == _expected_rows(text)[1:]
+
+
+def _chunks(data, size):
+    return (data[start : start + size] for start in range(0, len(data), size))
+
+
+# ------------------------------------------------------------------ bounded work
+MB = 1 << 20
+
+
+def _gzip_of_repeats(path, head, unit, count):
+    """A gzip file that decompresses to ``head + unit * count``, built without compressing all of it.
+
+    After a full flush a deflate stream can be restarted, so the compressed
+    ``unit`` is repeated as is.  The trailer's checksum is left zero: every
+    reader of these files must stop long before it.
+    """
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    start = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    segment = compressor.compress(unit) + compressor.flush(zlib.Z_FULL_FLUSH)
+    with open(path, "wb") as handle:
+        handle.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + start)
+        handle.writelines(segment for _ in range(count))
+        handle.write(compressor.flush() + struct.pack("<II", 0, 0))
+    return path
+
+
+def _bounded(function, seconds=5, megabytes=None):
+    """Run ``function``, which must raise ValueError; its message.  It must take under ``seconds`` and, when
+    ``megabytes`` is given, allocate less (tracemalloc, which slows Python down, runs in a second call)."""
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as error:
+        function()
+    elapsed = time.perf_counter() - start
+    assert elapsed < seconds, elapsed
+    if megabytes is not None:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ValueError):
+                function()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < megabytes * MB, peak
+    return str(error.value)
+
+
+def test_a_giant_line_in_a_small_gz_file_fails_fast_without_being_read_whole(tmp_path):
+    # 2.7 GB in one line, 2.7 MB compressed
+    path = _gzip_of_repeats(tmp_path / "bomb.csv.gz", b"smiles\nCCO\n", b"C" * MB, 2700)
+    assert path.stat().st_size < 4 * MB
+    message = _bounded(lambda: list(SmilesFile(path).lines()), megabytes=16)
+    assert re.match(rf"^Line 3 of {re.escape(str(path))} is longer than 1,048,576 bytes", message)
+
+
+def test_a_long_line_is_named_in_a_plain_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(streaming, "MAX_LINE_BYTES", 100)
+    path = _write(tmp_path / "long.csv", "smiles\nCCO\n" + "C" * 100 + "\n\n" + "C" * 101 + "\nCCN\n")
+    with pytest.raises(ValueError, match=r"^Line 5 of .* is longer than 100 bytes"):
+        list(SmilesFile(path).lines())
+    monkeypatch.setattr(streaming, "_PIECE_BYTES", 7)  # the long line arrives in pieces
+    with pytest.raises(ValueError, match=r"^Line 5 of .* is longer than 100 bytes"):
+        list(SmilesFile(path).lines())
+    with pytest.raises(ValueError, match=r"^Line 2 of my stream is longer than 100 bytes"):
+        list(smiles_lines(io.StringIO("smiles\n" + "C" * 500), source="my stream"))
+
+
+def test_a_gz_file_of_blank_lines_fails_fast(tmp_path):
+    # 1.3 GB of line breaks in 1.3 MB
+    path = _gzip_of_repeats(tmp_path / "blank.csv.gz", b"smiles\nCCO\n", b"\n" * MB, 1300)
+    message = _bounded(lambda: list(SmilesFile(path).lines()))
+    assert re.match(rf"^Lines 3-100003 of {re.escape(str(path))} are blank, more than 100,000 blank lines", message)
+
+
+def test_blank_lines_below_the_limit_are_skipped(tmp_path):
+    path = _write(tmp_path / "gaps.smi", "CCO\n" + "\n" * streaming.MAX_BLANK_LINES + " \nCCN\n")
+    with pytest.raises(ValueError, match="blank"):  # a blank line of spaces counts
+        list(SmilesFile(path).lines())
+    path = _write(tmp_path / "gaps.smi", "CCO\n" + "\n" * streaming.MAX_BLANK_LINES + "CCN\n")
+    assert list(SmilesFile(path).lines()) == ["CCO", "CCN"]
+
+
+@pytest.mark.parametrize("unit", [b"CCO\n", b"CCO\n" + b"\n" * 9_999], ids=["molecules", "molecules-and-blanks"])
+def test_a_gz_file_that_expands_a_thousand_fold_is_a_bomb(tmp_path, unit):
+    path = _gzip_of_repeats(tmp_path / "bomb.smi.gz", b"smiles\n", unit * (MB // len(unit)), 1000)
+    message = _bounded(lambda: sum(1 for _ in SmilesFile(path).lines()))
+    assert "expands more than 100-fold when decompressed" in message and str(path) in message
+
+
+def test_real_gz_files_expand_far_less_than_the_limit(tmp_path):
+    rng = np.random.default_rng(0)
+    molecules = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "C[C@@H](N)C(=O)O", "CCN(CC)CC", "O=C(O)c1ccccc1"]
+    rows = [f"{molecules[i]},{value:.4f},ZINC{identifier:09d}\n" for i, value, identifier in
+            zip(rng.integers(0, len(molecules), 160_000), rng.normal(size=160_000), rng.integers(0, 10**9, 160_000))]
+    path = _write(tmp_path / "mols.csv.gz", "smiles,logp,id\n" + "".join(rows), compress=True)
+    assert sum(1 for _ in SmilesFile(path).lines()) == len(rows)  # 5.6 MB, beyond the ratio's free 4 MiB

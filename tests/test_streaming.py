@@ -6,6 +6,7 @@ keep memory bounded by the chunk rather than the data.
 """
 
 import gzip
+import re
 import tracemalloc
 
 import numpy as np
@@ -207,3 +208,37 @@ def test_load_zinc_streams(tmp_path):
     assert [s for chunk in source for s in chunk] == SMILES[:10]
     with pytest.raises(ValueError, match="random_state must be None"):
         load_zinc(n_samples=10, path=path, stream=True, random_state=0)
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (float("inf"), ValueError, "got inf"), (np.float64("nan"), ValueError, "got (np.float64\\()?nan"),
+    (10**30, ValueError, "is more SMILES than any file holds"), (1e300, ValueError, "is more SMILES"),
+    ([3], TypeError, r"got \[3\] \(list\)"), (True, TypeError, r"got True \(bool\)"), ("5", TypeError, "got '5'"),
+    (-1, ValueError, "got -1"), (2.5, ValueError, "got 2.5"),
+])
+def test_check_n_samples_names_the_parameter(value, error, message):
+    with pytest.raises(error, match=f"^n_samples.*{message}"):
+        skcmim.streaming.check_n_samples(value)
+    with pytest.raises(error, match=f"^n_samples.*{message}"):
+        SmilesFile(__file__, n_samples=value)
+
+
+def test_check_n_samples_accepts_whole_numbers():
+    values = (None, 0, 7, np.int64(5), 2.0, np.float32(3))
+    assert [skcmim.streaming.check_n_samples(v) for v in values] == [None, 0, 7, 5, 2, 3]
+    assert type(skcmim.streaming.check_n_samples(np.int64(5))) is int
+
+
+@pytest.mark.parametrize("chunk, shown", [({"a": [1.0, 2.0]}, "is a dict"), ("CCO", "is 'CCO'"), (None, "is None")])
+def test_a_chunk_that_is_not_rows_names_its_index(digits, chunk, shown):
+    X = digits[0]
+    source = IterableChunks([X[:50], X[50:100], chunk])
+    with pytest.raises(TypeError, match=rf"^Chunk 2 of IterableChunks\(<list>\) {re.escape(shown)}; a chunk is a 2-D "):
+        list(source)
+    with pytest.raises(TypeError, match=r"^Chunk 0 of IterableChunks\(<list>\) "):
+        MIMTransformer(**FAST).fit(IterableChunks([chunk, X[:50]]))
+
+
+def test_a_function_that_returns_no_iterator_is_named():
+    with pytest.raises(TypeError, match=r"the function returned int, not an iterator of chunks"):
+        list(IterableChunks(lambda: 3))

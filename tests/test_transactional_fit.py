@@ -8,9 +8,9 @@ import pytest
 from conftest import FAST
 from skorch.callbacks import Callback
 
-from skcmim import CMIMTransformer, MIMTransformer
+from skcmim import CMIMTransformer, MIMTransformer, NumericInput
 from skcmim.baselines import InfoNCETransformer
-from skcmim.engine import NonFiniteLossError
+from skcmim.exceptions import NonFiniteLossError
 from skcmim.streaming import IterableChunks
 
 
@@ -37,23 +37,23 @@ class TransformDuringFit(Callback):
 
 
 def _state(model, X):
-    fitted = {name: copy.deepcopy(value) for name, value in vars(model).items()
-              if name.endswith("_") and name not in ("net_",)}
+    # the fitted model is one object: the same object, with the same weights and inputs, is the same model
+    fitted = {name: value for name, value in vars(model).items() if name.endswith("_")}
+    arrays = {name: copy.deepcopy(getattr(model.input_, name)) for name in ("mean_", "scale_")
+              if hasattr(model.input_, name)}
     weights = {k: v.clone() for k, v in model.module_.state_dict().items()}
-    return model.get_params(deep=False), fitted, weights, model.transform(X), len(model.history_)
+    return model.get_params(deep=False), (fitted, arrays), weights, model.transform(X), len(model.history_)
 
 
 def _assert_same(before, after):
-    params_b, fitted_b, weights_b, Z_b, epochs_b = before
-    params_a, fitted_a, weights_a, Z_a, epochs_a = after
+    params_b, (fitted_b, arrays_b), weights_b, Z_b, epochs_b = before
+    params_a, (fitted_a, arrays_a), weights_a, Z_a, epochs_a = after
     assert params_a.keys() == params_b.keys()
     assert fitted_a.keys() == fitted_b.keys()
     for name in fitted_b:
-        a, b = fitted_a[name], fitted_b[name]
-        if isinstance(b, np.ndarray):
-            np.testing.assert_array_equal(a, b)
-        elif name != "input_":
-            assert a == b, name
+        assert fitted_a[name] is fitted_b[name] or np.array_equal(fitted_a[name], fitted_b[name]), name
+    for name in arrays_b:
+        np.testing.assert_array_equal(arrays_a[name], arrays_b[name])
     for key in weights_b:
         assert (weights_a[key] == weights_b[key]).all(), key
     np.testing.assert_array_equal(Z_a, Z_b)
@@ -97,11 +97,11 @@ def test_exception_mid_continued_fit_changes_nothing(digits_small):
 
 
 @pytest.mark.parametrize("change", [{"n_components": 6}, {"hidden_layer_sizes": (16,)},
-                                    {"likelihood": "gaussian"}])
+                                    {"input": NumericInput(likelihood="gaussian")}])
 def test_warm_start_refuses_another_network(fitted, change):
     model, X = fitted
     before = _state(model, X)
-    with pytest.raises(ValueError, match="another network"):
+    with pytest.raises(ValueError, match="another network|but input is now"):
         model.set_params(warm_start=True, **change).fit(X)
     model.set_params(warm_start=False, **{key: CMIMTransformer(**FAST).get_params()[key] for key in change})
     _assert_same(before, _state(model, X))

@@ -4,9 +4,9 @@
 // small operations (a gate split, a dozen element-wise operations and their
 // backward nodes per step); this kernel does each step's element-wise work in
 // one pass over the batch and takes the weight gradients of all steps in one
-// matrix product per weight (two for the recurrent one).  Each step's matrix
-// products call MKL's BLAS directly where torch exports it (Linux), ATen's
-// otherwise; the whole sequence's are ATen's.  The loops stream a sequence's gates through
+// matrix product per weight (two for the recurrent one).  Every matrix product
+// goes through ATen, so it runs on the BLAS that torch itself uses, whatever
+// other library the process has loaded.  The loops stream a sequence's gates through
 // memory, so the kernel keeps that traffic down: each step's input product is
 // taken just before its gate loop, which reads it from cache; the recurrent
 // side's gradient is stored only where it differs from the input side's (the
@@ -15,14 +15,19 @@
 // The gates follow torch.nn.GRU:  r = sigmoid(Wir x + bir + Whr h + bhr),
 // z = sigmoid(Wiz x + biz + Whz h + bhz), n = tanh(Win x + bin + r * (Whn h + bhn)),
 // h' = (1 - z) * n + z * h.
+//
+// skcmim.gru builds this file (skcmim.gru.build_kernel) with GCC or Clang; it
+// needs no compiler-specific flag: -fopenmp (or -fopenmp-simd) only where the
+// compiler takes it.
 
 #include <torch/extension.h>
-#include <ATen/Config.h>
+#include <ATen/CPUFunctions.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 using at::Tensor;
@@ -31,10 +36,12 @@ namespace {
 
 // Element-wise loops are compiled for AVX-512, AVX2 and the baseline, and
 // the best one the CPU has is picked when the library loads (GCC's function
-// multi-versioning), so the build never uses an instruction the CPU lacks.
-// Rows are spread over torch's threads (at::parallel_for): the loops stream
-// the step's gates through memory, and one core's bandwidth does not keep up.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+// multi-versioning, which needs glibc's ifunc), so the build never uses an
+// instruction the CPU lacks; other compilers and C libraries build the
+// baseline only.  Rows are spread over torch's threads (at::parallel_for):
+// the loops stream the step's gates through memory, and one core's bandwidth
+// does not keep up.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define SKCMIM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SKCMIM_CLONES
@@ -56,7 +63,9 @@ inline float exp_approx(float x) {
   p = p * r + 5.0000001201e-1f;
   const float e = p * r * r + r + 1.0f;
   const int32_t bits = (static_cast<int32_t>(k) + 127) << 23;
-  return e * __builtin_bit_cast(float, bits);
+  float scale;  // 2^k: memcpy is the portable bit cast (C++17), compiled to a register move
+  std::memcpy(&scale, &bits, sizeof scale);
+  return e * scale;
 }
 
 inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
@@ -140,46 +149,24 @@ void check_inputs(const Tensor& x, const Tensor& h0, const Tensor& w_ih, const T
   TORCH_CHECK(w_hh.dim() == 2 && w_hh.size(0) == 3 * H && w_hh.size(1) == H, "fused GRU: w_hh (3H, H)");
   TORCH_CHECK(b_ih.dim() == 1 && b_ih.size(0) == 3 * H && b_hh.dim() == 1 && b_hh.size(0) == 3 * H,
               "fused GRU: biases (3H,)");
-  TORCH_CHECK(x.size(1) <= INT32_MAX && x.size(2) <= INT32_MAX && 3 * H <= INT32_MAX,
-              "fused GRU: the BLAS takes 32-bit sizes");
 }
 
 constexpr int64_t kRowsPerTask = 16;
 
-#if AT_MKL_ENABLED() && defined(__ELF__) && !defined(SKCMIM_ATEN_PRODUCTS)
-// MKL's BLAS, which torch's library carries and exports on Linux (LP64: 32-bit sizes).  Weak, so that
-// where a torch lacks it this library loads all the same, and the products go through ATen.
-extern "C" void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
-                       const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
-                       const float* beta, float* c, const int* ldc) __attribute__((weak));
-#define SKCMIM_DIRECT_BLAS 1
-#endif
-
 // C (m x n) = A (m x k) M (+ C where accumulate), all row-major, M = B (k x n) or, with transpose_b, B^T
-// (B n x k).
-// Each step's products are small (a batch of rows by the gates): calling the BLAS directly skips ATen's
-// dispatch and the tensor views it needs (measured 1.04x to 1.29x on a layer with 2 threads).
+// (B n x k).  Through ATen's CPU kernels (at::cpu), which call torch's own BLAS: each step's products are
+// small (a batch of rows by the gates), so the views are made on the spot and the dispatcher is skipped.
 void gemm(bool transpose_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
           int64_t ldb, bool accumulate, float* c, int64_t ldc) {
-#ifdef SKCMIM_DIRECT_BLAS
-  if (sgemm_ != nullptr) {
-    // column-major BLAS: C^T = M^T A^T
-    const int rows = static_cast<int>(n), cols = static_cast<int>(m), inner = static_cast<int>(k);
-    const int ld_b = static_cast<int>(ldb), ld_a = static_cast<int>(lda), ld_c = static_cast<int>(ldc);
-    const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
-    sgemm_(transpose_b ? "T" : "N", "N", &rows, &cols, &inner, &alpha, b, &ld_b, a, &ld_a, &beta, c, &ld_c);
-    return;
-  }
-#endif
   const auto options = at::TensorOptions().dtype(at::kFloat);
   const Tensor a_t = at::from_blob(const_cast<float*>(a), {m, k}, {lda, 1}, options);
   const Tensor b_t = transpose_b ? at::from_blob(const_cast<float*>(b), {n, k}, {ldb, 1}, options).t()
                                  : at::from_blob(const_cast<float*>(b), {k, n}, {ldb, 1}, options);
   Tensor c_t = at::from_blob(c, {m, n}, {ldc, 1}, options);
   if (accumulate) {
-    c_t.addmm_(a_t, b_t);
+    at::cpu::addmm_(c_t, a_t, b_t);
   } else {
-    at::mm_out(c_t, a_t, b_t);
+    at::cpu::mm_out(c_t, a_t, b_t);
   }
 }
 

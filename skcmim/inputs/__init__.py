@@ -1,34 +1,70 @@
 """Input kinds: one object per kind of data an estimator can be fitted on.
 
-``fit`` decides the kind once (:func:`make_input`) and hands every data
-question to the resulting object, the estimator's ``input_``.  See
-:class:`~skcmim.inputs.base.DataInput` for the operations a kind provides.
+An estimator's ``input`` parameter is ``"auto"`` or an input object
+(:class:`NumericInput`, :class:`SmilesInput`, or a kind of your own); ``fit``
+clones it into the fitted ``input_`` and hands every data question to it.
+See :class:`~skcmim.inputs.base.DataInput` for the operations a kind
+provides.
 """
 
-from ..molecules import is_molecular_input
-from .base import DataInput, InferenceRows
+from sklearn.base import clone
+
+from .base import INPUT_KINDS, DataInput, InferenceRows, register_input_kind
 from .numeric import FeatureStats, NumericInput
 from .smiles import SmilesInput
 
 __all__ = ["INPUT_KINDS", "DataInput", "FeatureStats", "InferenceRows", "NumericInput", "SmilesInput",
-           "input_from_fitted_state", "make_input"]
+           "detect_kind", "input_from_file", "input_of_flat_parameters", "make_input", "recognised_kind", "register_input_kind"]
 
-#: The input kinds by name (the values of the ``input_kind`` parameter
-#: besides ``"auto"``).  A new kind registers here.
-INPUT_KINDS = {"numeric": NumericInput, "smiles": SmilesInput}
+# What input="auto" falls back to when no other kind accepts the data.
+_FALLBACK = NumericInput
+
+
+def recognised_kind(X):
+    """The input kind that recognises X (or a first chunk of it) as its own, or None."""
+    return next((cls for cls in INPUT_KINDS.values() if cls.accepts(X)), None)
 
 
 def detect_kind(X):
-    """The kind ``input_kind="auto"`` picks for X (or a first chunk of it)."""
-    return "smiles" if is_molecular_input(X) else "numeric"
+    """The input kind ``input="auto"`` picks for X: the one that recognises it, else numeric."""
+    return recognised_kind(X) or _FALLBACK
 
 
-def make_input(input_kind, X):
-    """A new, unfitted input object for ``input_kind`` (``"auto"``: decided from X)."""
-    kind = detect_kind(X) if input_kind == "auto" else input_kind
-    return INPUT_KINDS[kind]()
+def make_input(input, X):
+    """A new, unfitted input object: a clone of ``input``, or for ``"auto"`` the kind X holds."""
+    return detect_kind(X)() if isinstance(input, str) else clone(input)
 
 
-def input_from_fitted_state(arrays, fitted):
-    """The fitted input object stored in a model file."""
-    return INPUT_KINDS[fitted.get("input_kind_", "numeric")].from_fitted_state(arrays, fitted)
+def input_from_file(kind, params):
+    """The unfitted input of a model file: its kind by name and the input's parameters.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not a registered input kind or ``params`` are not
+        its parameters.
+    """
+    if kind not in INPUT_KINDS:
+        raise ValueError(f"input kind {kind!r} is not one skcmim knows ({', '.join(map(repr, INPUT_KINDS))}).")
+    cls = INPUT_KINDS[kind]
+    unknown = set(params) - set(cls().get_params(deep=False))
+    if unknown:
+        raise ValueError(f"input parameters {sorted(unknown)} are not parameters of {cls.__name__}.")
+    from .._parameters import validate_parameters
+
+    made = cls(**params)
+    validate_parameters(made)
+    return made
+
+
+def input_of_flat_parameters(flat, X):
+    """The input object that 0.1's flat parameters (``input_kind``, ``alphabet``...) describe for X."""
+    kind = flat.get("input_kind", "auto")
+    cls = detect_kind(X) if kind == "auto" else INPUT_KINDS.get(kind)
+    if cls is None:
+        raise ValueError(f"input_kind={kind!r} is not a kind of input; use one of {sorted(INPUT_KINDS)}.")
+    accepted = cls().get_params(deep=False)
+    options = {name: value for name, value in flat.items() if name in accepted}
+    if options.get("likelihood") == "categorical":
+        raise ValueError("likelihood='categorical' is for molecules; X is a numeric matrix.")
+    return cls(**options)

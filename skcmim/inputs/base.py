@@ -1,22 +1,54 @@
 """What every input kind provides: the contract between an estimator and its data.
 
-An estimator decides the kind of its training data once, in ``fit``
-(:func:`skcmim.inputs.make_input`), and from then on hands every data
-question to that object, its fitted ``input_``: validation, the statistics
-or vocabulary learnt from the training data, the network input of training
-and inference batches, the network to build, decoding codes back to data,
-and the fitted state written to model files.  The estimator itself never
-asks which kind of data it holds.
+An input kind is a small parameter object, like a scikit-learn estimator:
+``SmilesInput(alphabet="selfies")`` says what the data is and how it is
+read, and an estimator takes it as its ``input`` parameter (searchable as
+``input__alphabet``).  ``fit`` clones it into the fitted ``input_``, which
+learns from the training data (statistics, a vocabulary) and from then on
+answers every data question: validation, the network input of training and
+inference batches, the network to build, decoding codes back to data, the
+fitted state written to model files and the fingerprint that compares data
+across processes.  Neither the estimators nor the training engine, the model
+files or data parallelism ask which kind of data they hold.
 
-To add an input kind (graphs, protein sequences, images for a convolutional
-encoder), subclass :class:`DataInput` in a module of this package and
-register it in :data:`skcmim.inputs.INPUT_KINDS`; see "Extending skcmim" in
-the documentation.
+To add a kind (graphs, protein sequences...), subclass :class:`DataInput`
+and decorate it with :func:`register_input_kind`; see "Extending skcmim" in
+the documentation.  Its parameters are declared with
+:func:`skcmim._parameters.param` and the class with
+:func:`skcmim._parameters.parameters`, as the estimators' are.
 """
 
-import numpy as np
+from __future__ import annotations
 
-__all__ = ["DataInput", "InferenceRows"]
+import hashlib
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+__all__ = ["INPUT_KINDS", "DataInput", "InferenceRows", "register_input_kind"]
+
+#: The registered input kinds by name: what ``input="auto"`` chooses from and
+#: what a model file's ``input_kind_`` may name.
+INPUT_KINDS: dict[str, type[DataInput]] = {}
+
+
+def register_input_kind(cls: type[DataInput]) -> type[DataInput]:
+    """Class decorator: make an input kind known to ``input="auto"`` and to model files.
+
+    Parameters
+    ----------
+    cls : subclass of DataInput
+        With a unique ``kind`` name.
+
+    Returns
+    -------
+    cls
+    """
+    if not cls.kind or INPUT_KINDS.get(cls.kind, cls) is not cls:
+        raise ValueError(f"Input kind {cls.__name__} needs a kind name of its own; got {cls.kind!r}.")
+    INPUT_KINDS[cls.kind] = cls
+    return cls
 
 
 class InferenceRows:
@@ -24,13 +56,10 @@ class InferenceRows:
 
     Parameters
     ----------
-    batches : list of ndarray
+    batches : iterable of ndarray
         Network input, one array per forward pass.
     dtype : numpy dtype
-        Dtype of the outputs (the module computes in float64 for float64).
-    compute_dtype : numpy dtype or None
-        Dtype the module computes in when it differs from ``dtype`` (SMILES:
-        float32 for float64 outputs); None: as ``dtype`` says.
+        Dtype of the outputs.
     n_rows : int
         Rows of X.
     valid : ndarray of bool of shape (n_rows,) or None
@@ -38,6 +67,9 @@ class InferenceRows:
     order : ndarray of int or None
         Position, among the valid rows, of each row of the concatenated
         batches (they may be sorted, e.g. by length).  None: in order.
+    compute_dtype : numpy dtype or None
+        Dtype the module computes in when it differs from ``dtype``; None:
+        as ``dtype`` says.
     """
 
     def __init__(self, batches, dtype, n_rows, valid=None, order=None, compute_dtype=None):
@@ -71,13 +103,15 @@ class InferenceRows:
         return out
 
 
-class DataInput:
+class DataInput(BaseEstimator):
     """Base class of the input kinds (numeric matrices, SMILES, ...).
 
     Subclasses implement the methods below; the estimator calls nothing
-    else.  An input object is created unfitted by
-    :func:`skcmim.inputs.make_input` and fitted by :meth:`setup` or
-    :meth:`setup_stream`.
+    else.  The methods that read rows take ``owner``, the estimator whose
+    data it is (scikit-learn's :func:`~sklearn.utils.validation.validate_data`
+    records ``n_features_in_`` and ``feature_names_in_`` on it and names it
+    in errors), and the estimator's row options: ``on_invalid`` (what an
+    invalid row does) and ``n_jobs`` (worker processes).
 
     Attributes
     ----------
@@ -93,40 +127,63 @@ class DataInput:
         estimator shows as its own.
     """
 
-    kind: str = ""
-    default_hidden: tuple[int, ...] = ()
-    missing_codes = False
-    fitted_attributes: tuple[str, ...] = ()
+    kind: ClassVar[str] = ""
+    default_hidden: ClassVar[tuple[int, ...]] = ()
+    missing_codes: ClassVar[bool] = False
+    fitted_attributes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def accepts(cls, X: Any) -> bool:
+        """Whether ``input="auto"`` should read X (or a first chunk of it) as this kind."""
+        return False
 
     # -- training data -------------------------------------------------------
-    def setup(self, X, estimator, seed):
-        """Learn from the training data (first fit) and return its network input."""
+    def setup(self, X: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
+              on_invalid: str = "raise", n_jobs: int | None = None) -> Any:
+        """Learn from the training data (a new fit) and return its network input.
+
+        ``decoder`` says whether the network reconstructs the data (it
+        needs a likelihood); ``n_views`` is the number of augmented views
+        per row the data must hold (None: the rows themselves).
+        """
         raise NotImplementedError
 
-    def setup_stream(self, source, estimator, seed):
-        """Learn from a pass over a chunk source (first fit of a streamed fit); return its number of rows."""
+    def setup_stream(self, source: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
+                     on_invalid: str = "raise", n_jobs: int | None = None) -> int:
+        """Learn from one pass over a chunk source (a new streamed fit); return its number of rows."""
         raise NotImplementedError
 
-    def training_input(self, X, estimator):
-        """Network input of more training data for a fitted input (continued fits)."""
+    def training_input(self, X: Any, owner: Any, *, n_views: int | None = None, on_invalid: str = "raise",
+                       n_jobs: int | None = None) -> Any:
+        """Network input of more training data for a fitted input (continued fits, streamed chunks)."""
         raise NotImplementedError
 
     # -- inference -----------------------------------------------------------
-    def inference_rows(self, X, estimator, *, scoring=False):
+    def inference_rows(self, X: Any, owner: Any, *, on_invalid: str = "raise", n_jobs: int | None = None,
+                       scoring: bool = False) -> InferenceRows:
         """The rows of X as :class:`InferenceRows` for ``transform``, or with ``scoring`` for ``score``."""
         raise NotImplementedError
 
-    def log_density_offset(self):
+    def log_density_offset(self) -> float:
         """Added to the network's log-density to express it in the data's units."""
         return 0.0
 
+    def fingerprint(self, X: Any) -> str:
+        """A digest of X that two processes compare to check they hold the same data."""
+        digest = hashlib.sha256()
+        array = np.ascontiguousarray(np.asarray(X))
+        digest.update(repr((array.shape, str(array.dtype))).encode())
+        digest.update(array.tobytes() if array.dtype != object else repr(array.tolist()).encode())
+        return digest.hexdigest()
+
     # -- network -------------------------------------------------------------
-    def hidden_sizes(self, hidden_layer_sizes):
+    def hidden_sizes(self, hidden_layer_sizes: Any) -> tuple[int, ...]:
         """The hidden widths the network gets for the ``hidden_layer_sizes`` parameter."""
         sizes = self.default_hidden if isinstance(hidden_layer_sizes, str) else hidden_layer_sizes
         return check_hidden_layer_sizes(sizes)
 
-    def module_spec(self, role, n_components, hidden_layer_sizes, **options):
+    def module_spec(self, role: str, n_components: int, hidden_layer_sizes: tuple[int, ...],
+                    **options: Any) -> tuple[type, dict[str, Any]]:
         """``(module class, keyword arguments)`` of the network.
 
         ``role`` is ``"encoder_decoder"`` (MIM, cMIM, VAE, cVAE),
@@ -137,18 +194,24 @@ class DataInput:
         raise NotImplementedError
 
     # -- decoding ------------------------------------------------------------
-    def decode(self, Z, run_batches, *, sampling_temperature, random_state):
+    def decode(self, Z: Any, run_batches: Any, *, sampling_temperature: float, random_state: Any) -> Any:
         """Data for codes ``Z``, with ``run_batches(batches, fn, dtype)`` running the decoder."""
         raise NotImplementedError
 
     # -- fitted state --------------------------------------------------------
-    def fitted_state(self):
-        """``(arrays, values)`` for a model file: named arrays and JSON-able values."""
+    def fitted_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(arrays, values)`` for a model file: named float arrays and JSON-able values."""
         raise NotImplementedError
 
-    @classmethod
-    def from_fitted_state(cls, arrays, fitted, options):
-        """The fitted input of a model file (the inverse of :meth:`fitted_state`)."""
+    def restore_fitted_state(self, arrays: dict[str, Any], values: dict[str, Any], *, n_features_in: int,
+                             seed: int) -> DataInput:
+        """Take the fitted state of a model file (the inverse of :meth:`fitted_state`).
+
+        Called on an unfitted input with the file's parameters; checks every
+        value before using it and raises a ``ValueError`` that names the
+        value when one is out of place.  ``seed`` seeds whatever the input
+        draws at random should the model train again.  Returns ``self``.
+        """
         raise NotImplementedError
 
 
@@ -157,6 +220,6 @@ def check_hidden_layer_sizes(sizes):
     from numbers import Integral
 
     sizes = tuple(sizes)
-    if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
-        raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes!r}.")
+    if not sizes or not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
+        raise ValueError(f"hidden_layer_sizes must be one or more positive integers, got {sizes!r}.")
     return tuple(int(s) for s in sizes)

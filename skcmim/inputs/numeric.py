@@ -4,17 +4,19 @@ Gaussian models and the InfoNCE encoder see standardised features
 (``mean_``, ``scale_``); Bernoulli models see the raw values in [0, 1].
 """
 
+import hashlib
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 from sklearn.utils.validation import validate_data
 
-from ..engine import RowStore
-
-from ..molecules import is_molecular_input
+from .._parameters import StrOptions, param, parameters
 from ..networks import AugmentedEncoder, AugmentedEncoderDecoder, EncoderDecoder, augmentation_names
-from .base import DataInput, InferenceRows
+from ..training.data import RowStore
+from .base import DataInput, InferenceRows, register_input_kind
 
 __all__ = ["FeatureStats", "NumericInput", "SparseRows"]
 
@@ -117,6 +119,21 @@ def _check_column_dtypes(X, name):
             )
 
 
+def _check_array_kind(X, name):
+    """Arrays that are not numbers (dates, times) or that numpy cannot take (tensors needing gradients)."""
+    if isinstance(X, torch.Tensor) and X.requires_grad:
+        raise TypeError(
+            f"{name} got a torch tensor that requires gradients; pass X.detach() (skcmim trains its own network "
+            f"and never backpropagates into X)."
+        )
+    dtype = getattr(X, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "mM":
+        raise ValueError(
+            f"{name} expects a numeric matrix, but X has dtype {dtype} (dates or times). Convert them to numbers "
+            f"first (for example seconds since an origin), or drop them."
+        )
+
+
 def _is_missing_value(value):
     try:
         import pandas as pd
@@ -140,7 +157,7 @@ def _locate_bad_cell(X):
         try:
             if np.isfinite(float(value)):
                 continue
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             pass
         return row, column, value
     return None
@@ -190,38 +207,60 @@ class SparseRows(RowStore):
         return SparseRows(sp.vstack([part.X for part in parts], format="csr"), parts[0].to_network, parts[0].device)
 
 
+@register_input_kind
+@parameters
 class NumericInput(DataInput):
-    """A numeric matrix of shape (n_samples, n_features).
+    """A numeric matrix of shape (n_samples, n_features): tabular data, flattened images.
 
-    The estimator's ``likelihood`` parameter chooses the decoder likelihood
-    (``likelihood_``: Bernoulli for data in [0, 1], Gaussian otherwise);
-    an estimator without a decoder (InfoNCE) has no ``likelihood``
-    parameter, and its input is always standardised.
+    The features are float32 or float64 (the output follows X's dtype);
+    scipy sparse matrices are densified one batch at a time.  Models with
+    a decoder reconstruct X with a Bernoulli likelihood (data in [0, 1],
+    such as images scaled to it: the network sees the raw values) or a
+    Gaussian one with a noise scale per feature (the network sees
+    standardised features, ``mean_`` and ``scale_``); an encoder without a
+    decoder (InfoNCE) always sees standardised features.
+
+    Attributes
+    ----------
+    likelihood_ : str
+        Resolved likelihood, ``"bernoulli"`` or ``"gaussian"`` (models with
+        a decoder only).
+    mean_ : ndarray of shape (n_features,)
+        Feature means removed before the network (zeros for Bernoulli).
+    scale_ : ndarray of shape (n_features,)
+        Feature scales divided out before the network (ones for Bernoulli).
+
+    Examples
+    --------
+    >>> from skcmim import CMIMTransformer, NumericInput
+    >>> model = CMIMTransformer(input=NumericInput(likelihood="gaussian"))
     """
+
+    likelihood: str = param(
+        "auto", [StrOptions({"auto", "bernoulli", "gaussian"})], '{"auto", "bernoulli", "gaussian"}',
+        '``"auto"`` picks Bernoulli when all of the training data lies in [0, 1] and Gaussian otherwise.  '
+        "Models without a decoder ignore it.")
 
     kind = "numeric"
     default_hidden = (512, 512)
     fitted_attributes = ("mean_", "scale_", "likelihood_")
 
     # -- validation ------------------------------------------------------------
-    def validate(self, X, estimator, *, reset):
-        """X as a float32/float64 array, checked (and, with ``reset``, its width learnt)."""
-        name = type(estimator).__name__
-        if is_molecular_input(X):
-            raise ValueError(
-                f"{name} expects a numeric matrix here, but X holds molecules (SMILES "
-                f"strings or RDKit Mols). To train on molecules, fit with input_kind='auto' or 'smiles'."
-            )
+    def validate(self, X: Any, owner: Any, *, reset: bool) -> Any:
+        """X as a float32/float64 array, checked (and, with ``reset``, its width learnt on ``owner``)."""
+        name = type(owner).__name__
         X = _unmasked(X)
         _check_column_dtypes(X, name)
+        _check_array_kind(X, name)
         try:
-            X = validate_data(estimator, X, reset=reset, dtype=[np.float64, np.float32], accept_sparse="csr")
-        except (TypeError, ValueError) as exc:
+            X = validate_data(owner, X, reset=reset, dtype=[np.float64, np.float32], accept_sparse="csr")
+        except (TypeError, ValueError, OverflowError) as exc:
             ragged = _ragged_row(X) if "inhomogeneous" in str(exc) else None
             if ragged is not None:
                 raise ValueError(f"{name} expects a numeric matrix, but X is ragged: {ragged}.") from exc
             # only errors about a cell's value get its place; others (feature names, shapes) stand
-            about_a_value = isinstance(exc, TypeError) or any(word in str(exc) for word in ("convert", "NaN", "infinity"))
+            about_a_value = isinstance(exc, (TypeError, OverflowError)) or any(
+                word in str(exc) for word in ("convert", "NaN", "infinity"))
             cell = _locate_bad_cell(X) if about_a_value else None
             if cell is None:
                 raise
@@ -231,8 +270,9 @@ class NumericInput(DataInput):
                     f"{name} expects a numeric matrix without NaN or infinity, but row {row}, column {column} "
                     f"holds {value!r}. Impute missing values (e.g. sklearn.impute.SimpleImputer) or drop the row."
                 ) from exc
-            # the same type as the conversion's error (TypeError for objects, ValueError for strings)
-            raise type(exc)(
+            # the same type as the conversion's error (TypeError for objects, ValueError for strings and numbers
+            # beyond the float range)
+            raise (TypeError if isinstance(exc, TypeError) else ValueError)(
                 f"{name} expects a numeric matrix, but row {row}, column {column} holds {value!r} ({exc})"
             ) from exc
         if X.dtype == np.float64 and _abs_max(X) > _FLOAT32_MAX:
@@ -244,32 +284,34 @@ class NumericInput(DataInput):
         return X
 
     # -- set-up ----------------------------------------------------------------
-    def setup(self, X, estimator, seed):
-        X = self.validate(X, estimator, reset=True)
-        self._learn(FeatureStats.of(X), getattr(estimator, "likelihood", None))
+    def setup(self, X: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
+              on_invalid: str = "raise", n_jobs: int | None = None) -> Any:
+        X = self.validate(X, owner, reset=True)
+        self._learn(FeatureStats.of(X), decoder)
         return self._training_rows(X)
 
     def _training_rows(self, X):
         """The network input of validated rows: standardised float32, densified per batch if sparse."""
         return SparseRows(X, self.to_network) if sp.issparse(X) else self.to_network(X, np.float32)
 
-    def setup_stream(self, source, estimator, seed):
+    def setup_stream(self, source: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
+                     on_invalid: str = "raise", n_jobs: int | None = None) -> int:
         from ..streaming import chunk_errors
 
         stats = None
         for index, chunk in enumerate(source):
             with chunk_errors(index, source):
-                chunk_stats = FeatureStats.of(self.validate(chunk, estimator, reset=index == 0))
+                chunk_stats = FeatureStats.of(self.validate(chunk, owner, reset=index == 0))
             stats = chunk_stats if stats is None else stats.merge(chunk_stats)
         if stats is None:
             raise ValueError(f"{source!r} yielded no data to fit.")
-        self._learn(stats, getattr(estimator, "likelihood", None))
+        self._learn(stats, decoder)
         return stats.n
 
-    def _learn(self, stats, likelihood):
+    def _learn(self, stats, decoder):
         """Likelihood and feature scaling from the training data's statistics."""
         self.n_features_ = len(stats.mean)
-        resolved = _resolve_likelihood(likelihood, stats)
+        resolved = _resolve_likelihood(self.likelihood, stats) if decoder else None
         if resolved == "bernoulli":  # Bernoulli decoders see the raw values in [0, 1]
             self.mean_, self.scale_ = np.zeros(self.n_features_), np.ones(self.n_features_)
         else:
@@ -277,8 +319,9 @@ class NumericInput(DataInput):
         if resolved is not None:  # an encoder without a decoder has no likelihood_
             self.likelihood_ = resolved
 
-    def training_input(self, X, estimator):
-        X = self.validate(X, estimator, reset=False)
+    def training_input(self, X: Any, owner: Any, *, n_views: int | None = None, on_invalid: str = "raise",
+                       n_jobs: int | None = None) -> Any:
+        X = self.validate(X, owner, reset=False)
         self._check_bernoulli_range(X)
         return self._training_rows(X)
 
@@ -288,7 +331,7 @@ class NumericInput(DataInput):
             _check_unit_interval(*_value_range(X))
 
     # -- scaling ---------------------------------------------------------------
-    def to_network(self, X, dtype=None):
+    def to_network(self, X: Any, dtype: Any = None) -> Any:
         """Standardised network input, in ``dtype`` (default: X's own).
 
         Computed in float64: ``X - mean_`` of float32 values near the float32
@@ -300,14 +343,15 @@ class NumericInput(DataInput):
         with np.errstate(over="ignore"):  # an overflow to float32 is reported by the estimator, with its row
             return out.astype(dtype or X.dtype, copy=False)
 
-    def from_network(self, X, dtype):
+    def from_network(self, X: Any, dtype: Any) -> Any:
         """Undo the standardisation; values beyond ``dtype``'s range are clipped to it."""
         limit = np.finfo(dtype).max
         return np.clip(X.astype(np.float64) * self.scale_ + self.mean_, -limit, limit).astype(dtype)
 
     # -- inference -------------------------------------------------------------
-    def inference_rows(self, X, estimator, *, scoring=False):
-        X = self.validate(X, estimator, reset=False)
+    def inference_rows(self, X: Any, owner: Any, *, on_invalid: str = "raise", n_jobs: int | None = None,
+                       scoring: bool = False) -> InferenceRows:
+        X = self.validate(X, owner, reset=False)
         if scoring:
             self._check_bernoulli_range(X)
         # standardised (and densified) one batch at a time, as the forward passes ask for them
@@ -315,16 +359,28 @@ class NumericInput(DataInput):
         batches = (self.to_network(_dense(rows)) for rows in row_slices(X, size))
         return InferenceRows(batches, X.dtype, X.shape[0])
 
-    def log_density_offset(self):
+    def fingerprint(self, X: Any) -> str:
+        if not sp.issparse(X):
+            return super().fingerprint(X.to_numpy() if hasattr(X, "to_numpy") else X)
+        X = sp.csr_matrix(X)
+        digest = hashlib.sha256(repr((X.shape, str(X.dtype))).encode())
+        for part in (X.indptr, X.indices, X.data):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        return digest.hexdigest()
+
+    def log_density_offset(self) -> float:
         # the network sees x / scale_: densities in the original units divide by it
         return -float(np.log(self.scale_).sum())
 
     # -- network ---------------------------------------------------------------
-    def module_spec(self, role, n_components, hidden_layer_sizes, **options):
+    def module_spec(self, role: str, n_components: int, hidden_layer_sizes: tuple[int, ...],
+                    **options: Any) -> tuple[type, dict[str, Any]]:
         sizes = {"n_features": self.n_features_, "n_components": n_components,
                  "hidden_layer_sizes": hidden_layer_sizes}
         if role == "view_encoder":
             return AugmentedEncoder, {**sizes, **self._view_options(options)}
+        if not hasattr(self, "likelihood_"):
+            raise ValueError("fitted likelihood_ is missing; a numeric model with a decoder has one.")
         spec = {**sizes, "likelihood": self.likelihood_}
         if role == "view_encoder_decoder":
             return AugmentedEncoderDecoder, {**spec, **self._view_options(options)}
@@ -338,25 +394,46 @@ class NumericInput(DataInput):
                 "feature_scale": tuple(map(float, self.scale_))}
 
     # -- decoding --------------------------------------------------------------
-    def decode(self, Z, run_batches, *, sampling_temperature, random_state):
+    def decode(self, Z: Any, run_batches: Any, *, sampling_temperature: float, random_state: Any) -> Any:
         if sampling_temperature:
             raise ValueError("sampling_temperature applies to SMILES models only; numeric models decode E[x | z].")
         decoded = run_batches(row_slices(Z), _decode_mean, Z.dtype)
         return self.from_network(decoded, Z.dtype)
 
     # -- fitted state ------------------------------------------------------------
-    def fitted_state(self):
+    def fitted_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         values = {"likelihood_": self.likelihood_} if hasattr(self, "likelihood_") else {}
         return {"mean_": self.mean_, "scale_": self.scale_}, values
 
-    @classmethod
-    def from_fitted_state(cls, arrays, fitted):
-        self = cls()
+    def restore_fitted_state(self, arrays: dict[str, Any], values: dict[str, Any], *, n_features_in: int,
+                             seed: int) -> DataInput:
+        for name in ("mean_", "scale_"):
+            _check_fitted_vector(name, arrays.get(name), n_features_in)
+        bad = np.flatnonzero(arrays["scale_"] <= 0)
+        if bad.size:
+            raise ValueError(f"fitted scale_ holds {arrays['scale_'][bad[0]]} at index {bad[0]}; it must be positive.")
+        unexpected = set(arrays) - {"mean_", "scale_"} or set(values) - {"likelihood_"}
+        if unexpected:
+            raise ValueError(f"unexpected fitted state {sorted(unexpected)} for numeric input.")
+        likelihood = values.get("likelihood_")
+        if likelihood is not None and likelihood not in ("bernoulli", "gaussian"):
+            raise ValueError(f"fitted likelihood_ must be 'bernoulli' or 'gaussian' for numeric input, got "
+                             f"{likelihood!r}.")
         self.mean_, self.scale_ = arrays["mean_"], arrays["scale_"]
-        self.n_features_ = int(fitted["n_features_in_"])
-        if fitted.get("likelihood_") is not None:
-            self.likelihood_ = fitted["likelihood_"]
+        self.n_features_ = int(n_features_in)
+        if likelihood is not None:
+            self.likelihood_ = likelihood
         return self
+
+
+def _check_fitted_vector(name, array, n_features):
+    """A fitted array of a model file: a finite vector of ``n_features`` values."""
+    if array is None or array.shape != (n_features,):
+        found = "no such tensor" if array is None else f"shape {array.shape}"
+        raise ValueError(f"fitted {name} must be a vector of n_features_in_={n_features} values, got {found}.")
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        raise ValueError(f"fitted {name} holds {array[bad[0]]} at index {bad[0]}; it must be finite.")
 
 
 def _dense(rows):
@@ -402,17 +479,13 @@ def _standardisation(stats):
 def _check_unit_interval(low, high):
     if not _in_unit_interval(low, high):
         raise ValueError(
-            "likelihood='bernoulli' needs data in [0, 1]; scale X (for example with "
-            "MinMaxScaler) or use likelihood='gaussian'."
+            "NumericInput(likelihood='bernoulli') needs data in [0, 1]; scale X (for example with "
+            "MinMaxScaler) or use NumericInput(likelihood='gaussian')."
         )
 
 
 def _resolve_likelihood(likelihood, stats):
-    """The decoder likelihood for the ``likelihood`` parameter (None: no decoder)."""
-    if likelihood is None:
-        return None
-    if likelihood == "categorical":
-        raise ValueError("likelihood='categorical' is for SMILES input; X is a numeric matrix.")
+    """The decoder likelihood for the ``likelihood`` parameter."""
     if likelihood == "auto":
         return "bernoulli" if stats.in_unit_interval() else "gaussian"
     if likelihood == "bernoulli":

@@ -3,119 +3,171 @@
 Every row is validated (and by default canonicalised) by RDKit; invalid rows
 raise a ``ValueError`` naming the row, or with ``on_invalid="nan"`` are left
 out of training and get NaN rows in ``transform``.  The network sees token
-ids of the estimator's ``alphabet``: SMILES
+ids of the input's ``alphabet``: SMILES
 (:class:`~skcmim.molecules.SmilesTokenizer`) or SELFIES
 (:class:`~skcmim.molecules.SelfiesTokenizer`, each molecule written as
 SELFIES once per fit; decoded SELFIES are turned back into SMILES, so users
 see SMILES either way).  ``transform`` computes each distinct molecule once,
-in float32, over batches of similar length, and puts the rows back in their
-order as float64.
+in float32, over batches of similar length each padded to its own longest
+molecule, and puts the rows back in their order as float64.
 """
 
+import hashlib
+from typing import Any
 import itertools
 import warnings
+from numbers import Integral
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
 
+from .._parameters import Interval, StrOptions, param, parameters
 from .._warnings import find_stack_level
-from ..engine import RaggedRows
-from ..molecules import TOKENIZERS, randomized_smiles, selfies_to_smiles, to_selfies, to_smiles, tokenizer_from_dict
+from ..molecules import (
+    MAX_SMILES_LENGTH,
+    MIN_SEQUENCE_LENGTH,
+    SPECIAL_TOKENS,
+    TOKENIZERS,
+    _column_entries,
+    _shown,
+    is_molecular_input,
+    randomized_smiles,
+    selfies_to_smiles,
+    to_selfies,
+    to_smiles,
+    tokenizer_from_dict,
+)
 from ..networks import AugmentedSmilesEncoder, SmilesEncoderDecoder, augmentation_names
-from .base import DataInput, InferenceRows
+from ..training.data import RaggedRows
+from .base import DataInput, InferenceRows, register_input_kind
 from .numeric import row_slices
 
 __all__ = ["SmilesInput"]
 
 # Tokens (rows x padded length) per forward pass: bounds the memory of the
-# decoder states that informative embeddings read out (float32 states: the
-# bytes of 0.1.0's float64 bound of 1 << 17 tokens).
+# decoder states that informative embeddings read out.
 _INFERENCE_TOKENS = 1 << 18
-# Molecules per forward pass.  On the CPU the fused GRU kernel's gate loop
-# streams a step's gates (rows x 4 x hidden floats) through memory: 512 rows
-# of GRU 256 stay within the cache, 4096 do not (10,000 ZINC SMILES, 2
-# threads, benchmarks/smiles_inference.py: codes took 1.7 to 2.1 s at 512
-# rows, 2.4 to 3.2 s at 4096; informative embeddings 2.6 to 3.4 s against
-# 3.9 to 4.8 s).
+# Molecules per forward pass: on the CPU the GRU's per-step gates of this many
+# rows stay within the cache.
 INFERENCE_ROWS = 512
 
 
+@register_input_kind
+@parameters
 class SmilesInput(DataInput):
-    """SMILES strings or RDKit Mols, one molecule per row.
+    """Molecules, one per row: SMILES strings or RDKit ``Mol`` objects.
 
-    Reads the estimator's ``canonical``, ``isomeric``, ``on_invalid``,
-    ``max_length`` and ``alphabet`` parameters (an estimator without
-    ``alphabet`` uses SMILES); an estimator with ``n_views`` (InfoNCE)
-    trains on that many random SMILES of each molecule instead of the
-    molecule itself.
+    X is a list, 1-D array, pandas Series (pandas' string dtypes included) or
+    one-column DataFrame.  RDKit validates every row (and by default
+    canonicalises it); a tokenizer learns the vocabulary of the training
+    molecules; a bidirectional GRU encodes the tokens and an autoregressive
+    GRU decoder, conditioned on the code, reconstructs them.
+    ``inverse_transform`` and ``sample`` return SMILES strings.  An invalid
+    row raises a ``ValueError`` naming it, or with the estimator's
+    ``on_invalid="nan"`` gets a NaN row.
+
+    Attributes
+    ----------
+    tokenizer_ : SmilesTokenizer or SelfiesTokenizer
+        The tokenizer and the vocabulary learnt in ``fit``.
+    max_length_ : int
+        The longest sequence ``inverse_transform`` and ``sample`` generate.
+    likelihood_ : str
+        ``"categorical"`` (models with a decoder only).
+
+    Examples
+    --------
+    >>> from skcmim import CMIMTransformer, SmilesInput
+    >>> model = CMIMTransformer(input=SmilesInput(alphabet="selfies"))
     """
+
+    alphabet: str = param(
+        "smiles", [StrOptions({"smiles", "selfies"})], '{"smiles", "selfies"}',
+        'The token alphabet the network reads and writes.  ``"selfies"`` writes each (canonical) molecule as '
+        "SELFIES and learns a vocabulary of SELFIES symbols, so that every generated sequence is a valid "
+        "molecule; ``inverse_transform`` and ``sample`` still return canonical SMILES (None for a sequence "
+        "without atoms), and a molecule SELFIES cannot write is an invalid row.  ``max_length`` counts "
+        "tokens of this alphabet.")
+    canonical: bool = param(
+        True, ["boolean"], "bool",
+        "Canonicalise every molecule with RDKit first, so that different SMILES of one molecule get one code.")
+    isomeric: bool = param(
+        True, ["boolean"], "bool",
+        "Keep stereochemistry and isotopes (RDKit's ``isomericSmiles``).  False writes every molecule without "
+        "them, in ``fit`` and in ``transform``: a model trained on molecules without stereochemistry (such as "
+        "MOSES ZINC, and the pretrained models) has no tokens for it, and would read a stereocentre such as "
+        "``[C@@H]`` as an unknown token instead of a carbon.")
+    max_length: int | None = param(
+        None, [Interval(Integral, MIN_SEQUENCE_LENGTH, MAX_SMILES_LENGTH + 2, closed="both"), None], "int or None",
+        "The longest token sequence (``<bos>`` and ``<eos>`` included) to train on and to generate, at most "
+        f"``skcmim.molecules.MAX_SMILES_LENGTH + 2`` ({MAX_SMILES_LENGTH + 2:,}).  None: the longest training "
+        "molecule.  Longer training molecules are an error; ``transform`` encodes molecules of any length "
+        "(nothing is ever truncated).")
 
     kind = "smiles"
     default_hidden = (256,)
     missing_codes = True
     fitted_attributes = ("tokenizer_", "max_length_", "likelihood_")
 
+    @classmethod
+    def accepts(cls, X: Any) -> bool:
+        return is_molecular_input(X)
+
     # -- set-up ----------------------------------------------------------------
-    def setup(self, X, estimator, seed):
-        self._check_likelihood(estimator)
-        self._view_rng = np.random.RandomState(seed)
-        smiles = self._training_smiles(X, estimator, _alphabet(estimator))
-        views = self._views(smiles, estimator)
-        self._learn_vocabulary(smiles if views is None else _with_views(smiles, views), estimator)
+    def setup(self, X: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
+              on_invalid: str = "raise", n_jobs: int | None = None) -> Any:
+        self._start(owner, seed, decoder)
+        smiles = self._training_smiles(X, owner, on_invalid, n_jobs)
+        views = self._views(smiles, n_views)
+        self._learn_vocabulary(smiles if views is None else _with_views(smiles, views))
         return self._tokens(smiles if views is None else views)
 
-    def setup_stream(self, source, estimator, seed):
+    def setup_stream(self, source: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
+                     on_invalid: str = "raise", n_jobs: int | None = None) -> int:
         from ..streaming import chunk_errors
 
-        self._check_likelihood(estimator)
-        self._view_rng = np.random.RandomState(seed)
-
-        n_rows, alphabet = 0, _alphabet(estimator)
+        self._start(owner, seed, decoder)
+        n_rows = 0
 
         def vocabulary_chunks():
             nonlocal n_rows
             for index, chunk in enumerate(source):
                 with chunk_errors(index, source):
-                    smiles = self._training_smiles(chunk, estimator, alphabet)
-                    views = self._views(smiles, estimator)
+                    smiles = self._training_smiles(chunk, owner, on_invalid, n_jobs)
+                    views = self._views(smiles, n_views)
                 n_rows += len(smiles)
                 yield smiles if views is None else _with_views(smiles, views)
 
-        self._learn_vocabulary(itertools.chain.from_iterable(vocabulary_chunks()), estimator)
+        self._learn_vocabulary(itertools.chain.from_iterable(vocabulary_chunks()))
         return n_rows
 
-    def training_input(self, X, estimator):
-        alphabet = self.tokenizer_.alphabet
-        if _alphabet(estimator) != alphabet:
-            raise ValueError(
-                f"This model was fitted with alphabet={alphabet!r} and cannot continue training with "
-                f"alphabet={_alphabet(estimator)!r}; set warm_start=False to train a new model, or restore "
-                f"alphabet={alphabet!r}."
-            )
-        smiles = self._training_smiles(X, estimator, alphabet)
-        views = self._views(smiles, estimator)
+    def training_input(self, X: Any, owner: Any, *, n_views: int | None = None, on_invalid: str = "raise",
+                       n_jobs: int | None = None) -> Any:
+        smiles = self._training_smiles(X, owner, on_invalid, n_jobs)
+        views = self._views(smiles, n_views)
         return self._tokens(smiles if views is None else views)
 
-    def _check_likelihood(self, estimator):
-        likelihood = getattr(estimator, "likelihood", None)
-        if likelihood is None:  # an encoder without a decoder
-            return
-        if likelihood not in ("auto", "categorical"):
-            raise ValueError(
-                f"likelihood={likelihood!r} is for numeric matrices; SMILES models use a categorical "
-                f"likelihood over tokens (likelihood='auto' or 'categorical')."
-            )
-        self.likelihood_ = "categorical"
+    def _start(self, owner, seed, decoder):
+        """A new fit: the view generator, the likelihood, and scikit-learn's record of one input column."""
+        self._view_rng = np.random.RandomState(seed)
+        if decoder:
+            self.likelihood_ = "categorical"
+        _record_one_column(owner, reset=True)
 
-    def _learn_vocabulary(self, smiles, estimator):
-        self.tokenizer_ = TOKENIZERS[_alphabet(estimator)]().fit(smiles)
-        self.max_length_ = estimator.max_length or self.tokenizer_.max_length_
-        estimator.n_features_in_ = 1
+    def _learn_vocabulary(self, smiles):
+        self.tokenizer_ = TOKENIZERS[self.alphabet]().fit(smiles)
+        self.max_length_ = self.max_length or self.tokenizer_.max_length_
 
-    def _training_smiles(self, X, estimator, alphabet):
-        """Valid molecules of X in ``alphabet``; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
-        smiles, valid = _validated_smiles(X, estimator, alphabet)
+    def _validated(self, X, on_invalid, n_jobs):
+        """X in the input's alphabet, written as the input's parameters say."""
+        validate = to_selfies if self.alphabet == "selfies" else to_smiles
+        return validate(X, canonical=self.canonical, isomeric=self.isomeric, on_invalid=on_invalid, n_jobs=n_jobs)
+
+    def _training_smiles(self, X, owner, on_invalid, n_jobs):
+        """Valid molecules of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
+        smiles, valid = self._validated(X, on_invalid, n_jobs)
         if not valid.all():
             row = int(np.argmin(valid))
             warnings.warn(
@@ -126,12 +178,11 @@ class SmilesInput(DataInput):
             )
             smiles = [text for text in smiles if text is not None]
         if not smiles:
-            raise ValueError(f"{type(estimator).__name__} needs at least one valid molecule to fit; got none.")
+            raise ValueError(f"{type(owner).__name__} needs at least one valid molecule to fit; got none.")
         return smiles
 
-    def _views(self, smiles, estimator):
+    def _views(self, smiles, n_views):
         """``n_views`` random SMILES of every molecule, one list per view (None: no views)."""
-        n_views = getattr(estimator, "n_views", None)
         if n_views is None:
             return None
         return [randomized_smiles(smiles, self._view_rng) for _ in range(n_views)]
@@ -139,7 +190,7 @@ class SmilesInput(DataInput):
     def _tokens(self, smiles_or_views):
         """Token ids without padding: a row per SMILES, or per molecule with its ``n_views`` views.
 
-        Batches are padded one at a time (:class:`~skcmim.engine.RaggedRows`),
+        Batches are padded one at a time (:class:`~skcmim.training.data.RaggedRows`),
         so a very long SMILES costs memory for its own batch only.
         """
         views = smiles_or_views and isinstance(smiles_or_views[0], list)
@@ -151,7 +202,8 @@ class SmilesInput(DataInput):
         return RaggedRows(flat, lengths, self.tokenizer_.pad_index)
 
     # -- inference -------------------------------------------------------------
-    def inference_rows(self, X, estimator, *, scoring=False):
+    def inference_rows(self, X: Any, owner: Any, *, on_invalid: str = "raise", n_jobs: int | None = None,
+                       scoring: bool = False) -> InferenceRows:
         """Token-id batches of the distinct valid molecules of X; outputs float64, computed in float32.
 
         float32 is what the network trained in, and about twice as fast as
@@ -160,38 +212,49 @@ class SmilesInput(DataInput):
         :meth:`_length_batches`); next to other molecules it may differ from
         its output alone in the last float32 bits.
         """
-        smiles, valid = _validated_smiles(X, estimator, self.tokenizer_.alphabet)
+        _record_one_column(owner, reset=False)
+        smiles, valid = self._validated(X, on_invalid, n_jobs)
         batches, index = self._length_batches([text for text in smiles if text is not None])
         return _SharedOutputs(batches, len(smiles), valid, index)
 
     def _length_batches(self, smiles):
         """Token ids of the distinct ``smiles`` in batches of similar length, and where each SMILES' output lies.
 
-        Sorting by length keeps padding (and so memory) small when a few
-        SMILES are much longer than the rest.  Ties are broken by the tokens
-        themselves, so the batches (and the last bits of float32 results,
-        which depend on a batch's composition) are the same for any order of
-        the same SMILES; identical token rows are computed once.  The second
-        value gives, for each SMILES, its row in the batches' concatenation.
+        The distinct molecules are sorted by length, then by their text, so
+        the batches (and the last bits of float32 results, which depend on a
+        batch's composition) are the same for any order of the same
+        molecules.  Each batch is padded to its own longest molecule and
+        holds at most ``_INFERENCE_TOKENS`` padded tokens: one huge molecule
+        costs memory for its own batch only.  The second value gives, for
+        each SMILES, its row in the batches' concatenation.
         """
         if not smiles:
             return [], np.empty(0, dtype=np.intp)
-        ids = self.tokenizer_.encode(smiles)  # never truncates; warns once about unknown tokens
-        lengths = (ids != self.tokenizer_.pad_index).sum(axis=1)
-        distinct, index = _distinct_rows_by_length(ids, lengths)
-        batches, start = [], 0
-        while start < len(distinct):
-            stop = start + 1
-            while (stop < len(distinct) and stop - start < INFERENCE_ROWS
-                   and (stop - start + 1) * lengths[distinct[stop]] <= _INFERENCE_TOKENS):
+        distinct, inverse = np.unique(np.asarray(smiles, dtype=object), return_inverse=True)
+        flat, lengths = self.tokenizer_.encode_ragged(list(distinct))  # never truncates; warns about unknown tokens
+        order = np.argsort(lengths, kind="stable")  # distinct is sorted by text: ties keep that order
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        starts = np.cumsum(lengths) - lengths
+        batches, begin = [], 0
+        while begin < len(order):
+            stop = begin + 1
+            while (stop < len(order) and stop - begin < INFERENCE_ROWS
+                   and (stop - begin + 1) * lengths[order[stop]] <= _INFERENCE_TOKENS):
                 stop += 1
-            chosen = distinct[start:stop]
-            batches.append(ids[chosen, : int(lengths[chosen[-1]])])
-            start = stop
-        return batches, index
+            batches.append(_padded(flat, starts[order[begin:stop]], lengths[order[begin:stop]],
+                                   self.tokenizer_.pad_index))
+            begin = stop
+        return batches, rank[inverse.reshape(-1)]
+
+    def fingerprint(self, X: Any) -> str:
+        entries, _ = _column_entries(X)
+        digest = hashlib.sha256(str(len(entries) if entries is not None else -1).encode())
+        digest.update("\x00".join(_entry_text(value) for value in entries or ()).encode("utf-8", "replace"))
+        return digest.hexdigest()
 
     # -- network ---------------------------------------------------------------
-    def hidden_sizes(self, hidden_layer_sizes):
+    def hidden_sizes(self, hidden_layer_sizes: Any) -> tuple[int, ...]:
         sizes = super().hidden_sizes(hidden_layer_sizes)
         if len(set(sizes)) != 1:
             raise ValueError(
@@ -200,7 +263,8 @@ class SmilesInput(DataInput):
             )
         return sizes
 
-    def module_spec(self, role, n_components, hidden_layer_sizes, **options):
+    def module_spec(self, role: str, n_components: int, hidden_layer_sizes: tuple[int, ...],
+                    **options: Any) -> tuple[type, dict[str, Any]]:
         common = {
             "vocab_size": len(self.tokenizer_.vocabulary_),
             "n_components": n_components,
@@ -223,7 +287,7 @@ class SmilesInput(DataInput):
         return SmilesEncoderDecoder, {**common, "max_length": self.max_length_}
 
     # -- decoding --------------------------------------------------------------
-    def decode(self, Z, run_batches, *, sampling_temperature, random_state):
+    def decode(self, Z: Any, run_batches: Any, *, sampling_temperature: float, random_state: Any) -> Any:
         """One SMILES per code, decoded token by token.
 
         None for a code with NaNs, and with the SELFIES alphabet for tokens
@@ -243,22 +307,84 @@ class SmilesInput(DataInput):
         return out
 
     # -- fitted state ------------------------------------------------------------
-    def fitted_state(self):
+    def fitted_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         values = {"tokenizer_": self.tokenizer_.to_dict(), "max_length_": self.max_length_}
         if hasattr(self, "likelihood_"):
             values["likelihood_"] = self.likelihood_
         return {}, values
 
-    @classmethod
-    def from_fitted_state(cls, arrays, fitted):
-        self = cls()
-        self.tokenizer_ = tokenizer_from_dict(fitted["tokenizer_"])
-        self.max_length_ = fitted["max_length_"]
-        if fitted.get("likelihood_") is not None:
-            self.likelihood_ = fitted["likelihood_"]
-        # a loaded model that trains on draws views it has not drawn before
-        self._view_rng = np.random.RandomState(fitted["seed"] + fitted["n_iter_"])
+    def restore_fitted_state(self, arrays: dict[str, Any], values: dict[str, Any], *, n_features_in: int,
+                             seed: int) -> DataInput:
+        if arrays or set(values) - {"tokenizer_", "max_length_", "likelihood_"}:
+            raise ValueError(f"unexpected fitted state {sorted({*arrays, *values})} for SMILES input.")
+        longest = MAX_SMILES_LENGTH + 2
+        max_length = values.get("max_length_")
+        _require("max_length_", max_length, _in_range(max_length, 2, longest),
+                 f"an integer in [2, {longest}] (tokens plus <bos> and <eos>)")
+        _check_tokenizer_state(values.get("tokenizer_"), longest)
+        if values["tokenizer_"].get("alphabet", "smiles") != self.alphabet:
+            raise ValueError(f"the tokenizer's alphabet {values['tokenizer_'].get('alphabet')!r} is not the input's "
+                             f"alphabet {self.alphabet!r}.")
+        likelihood = values.get("likelihood_")
+        _require("likelihood_", likelihood, likelihood in (None, "categorical"), "'categorical' or absent")
+        _require("n_features_in_", n_features_in, n_features_in == 1, "1 for molecules")
+        self.tokenizer_ = tokenizer_from_dict(values["tokenizer_"])
+        self.max_length_ = max_length
+        if likelihood is not None:
+            self.likelihood_ = likelihood
+        # a loaded model that trains again draws views it has not drawn before
+        self._view_rng = np.random.RandomState(seed)
         return self
+
+
+def _require(field, value, ok, expected):
+    if not ok:
+        raise ValueError(f"fitted {field} must be {expected}, got {_shown(value)}.")
+
+
+def _in_range(value, low, high):
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_tokenizer_state(state, longest):
+    """The :meth:`SmilesTokenizer.to_dict` form: parameters, vocabulary, longest encoded length."""
+    _require("tokenizer_", state, isinstance(state, dict), "a JSON object")
+    vocabulary = state.get("vocabulary")
+    special = list(SPECIAL_TOKENS)
+    _require("tokenizer_ vocabulary", vocabulary,
+             isinstance(vocabulary, list) and all(isinstance(token, str) for token in vocabulary)
+             and vocabulary[: len(special)] == special and len(set(vocabulary)) == len(vocabulary),
+             f"a list of distinct strings starting with {special}")
+    _require("tokenizer_ max_length", state.get("max_length"), _in_range(state.get("max_length"), 2, longest),
+             f"an integer in [2, {longest}]")
+    minimum = state.get("min_frequency", 1)
+    _require("tokenizer_ min_frequency", minimum, _in_range(minimum, 1, np.iinfo(np.int64).max), "a positive integer")
+    alphabet = state.get("alphabet", "smiles")  # files written before SELFIES have none
+    _require("tokenizer_ alphabet", alphabet, alphabet in TOKENIZERS, f"one of {tuple(TOKENIZERS)}")
+
+
+def _record_one_column(owner, *, reset):
+    """scikit-learn's record of the input width on ``owner``: molecules are one column."""
+    validate_data(owner, np.empty((0, 1)), reset=reset, skip_check_array=True)
+
+
+def _padded(flat, starts, lengths, pad_index):
+    """Rows of ``flat`` (token ids concatenated) starting at ``starts``, padded to the longest of them."""
+    width = int(lengths.max())
+    steps = np.arange(width)
+    inside = steps < lengths[:, None]
+    return np.where(inside, flat[np.where(inside, starts[:, None] + steps, 0)], pad_index)
+
+
+def _entry_text(value):
+    """A molecule's text for a fingerprint: a string as is, a Mol as its SMILES."""
+    if isinstance(value, str):
+        return value
+    if type(value).__name__ == "Mol":
+        from rdkit import Chem
+
+        return Chem.MolToSmiles(value)
+    return repr(value)
 
 
 class _SharedOutputs(InferenceRows):
@@ -291,29 +417,6 @@ class _TokenDecoder:
         if self.seed is not None and self.generator is None:
             self.generator = torch.Generator(device=codes.device).manual_seed(self.seed)
         return module.decode(codes, temperature=self.temperature, generator=self.generator)
-
-
-def _distinct_rows_by_length(ids, lengths):
-    """The distinct rows of ``ids`` sorted by length, then by tokens; and each row's position among them."""
-    order = np.lexsort([*ids.T[::-1], lengths])  # the last key sorts first
-    first = np.ones(len(order), dtype=bool)  # the first of each run of identical rows
-    first[1:] = (ids[order[1:]] != ids[order[:-1]]).any(axis=1)
-    index = np.empty(len(order), dtype=np.intp)
-    index[order] = np.cumsum(first) - 1
-    return order[first], index
-
-
-def _alphabet(estimator):
-    """The estimator's ``alphabet`` parameter; estimators without one (InfoNCE) use SMILES."""
-    return getattr(estimator, "alphabet", "smiles")
-
-
-def _validated_smiles(X, estimator, alphabet):
-    """X in ``alphabet`` (``to_smiles`` or ``to_selfies``) with the estimator's ``canonical``, ``isomeric``,
-    ``on_invalid`` and ``n_jobs``."""
-    validate = to_selfies if alphabet == "selfies" else to_smiles
-    return validate(X, canonical=estimator.canonical, isomeric=estimator.isomeric, on_invalid=estimator.on_invalid,
-                    n_jobs=estimator.n_jobs)
 
 
 def _with_views(smiles, views):
