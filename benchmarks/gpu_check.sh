@@ -13,10 +13,12 @@
 # 2. Then, on the device: run(command="bash benchmarks/gpu_check.sh", carry=[".whl", ".gpu_data"],
 #    timeout_s=590). It runs the GPU tests, times pretrained.load + transform of 10,000 SMILES on the GPU
 #    for three batch sizes (skcmim.inputs.smiles.INFERENCE_ROWS), and SMILES training throughput on the
-#    GPU (estimator, hand-written loop, the 0.1 loop, bfloat16), each step under its own time limit, so
-#    that one failure leaves the others' results.
-# A dry run of the plumbing here, on the CPU and small:
-#     DEVICE=cpu ROWS=512 OUT=/tmp/gpu_check bash benchmarks/gpu_check.sh
+#    GPU (estimator, hand-written loop, the 0.1 loop), each step under its own time limit, so that one
+#    failure leaves the others' results.
+# A dry run of the plumbing here, on the CPU and small, without `prepare` (the hand-written loop trains with the
+# fused GRU kernel on the CPU, so it is left out unless `skcmim build-kernel` has run):
+#     DEVICE=cpu ROWS=256 SMILES=500 MODES=estimator,legacy DATA=../shared/data OUT=/tmp/gpu_check \
+#         bash benchmarks/gpu_check.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,9 +39,10 @@ if [ "${1:-}" = "prepare" ]; then
     exit 0
 fi
 
-OUT=${OUT:-gpu_check_out} DEVICE=${DEVICE:-cuda} ROWS=${ROWS:-16384}
+OUT=${OUT:-gpu_check_out} DEVICE=${DEVICE:-cuda} ROWS=${ROWS:-16384} SMILES=${SMILES:-10000}
+MODES=${MODES:-estimator,hand,legacy} DATA=$(realpath "${DATA:-.gpu_data}")
 mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1 SKCMIM_DATA=$PWD/.gpu_data
+export PYTHONUNBUFFERED=1 SKCMIM_DATA=$DATA
 export PYTHONPATH=$PWD
 if ! python3 -c "import rdkit, skorch, selfies" 2>/dev/null; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl \
@@ -55,20 +58,20 @@ fi
 } > "$OUT/environment.txt" 2>&1
 
 # the GPU tests, and the tests of the SMILES network and of the pretrained models on this machine
-timeout 120 python3 -m pytest -q -p no:cacheprovider tests/test_gpu.py tests/test_smiles_network.py \
+timeout 120 python3 -m pytest -q -p no:cacheprovider tests/test_gpu.py tests/test_networks_smiles.py \
     tests/test_pretrained.py > "$OUT/tests.txt" 2>&1
 echo "tests: exit $?" >> "$OUT/summary.txt"
 
-# pretrained.load + transform of 10,000 SMILES on the GPU, per batch size (the molecules are read on 8 processes)
+# pretrained.load + transform of $SMILES SMILES on the GPU, per batch size (the molecules are read on 8 processes)
 for rows in 512 4096 16384; do
-    timeout 80 python3 benchmarks/pretrained_speed.py --model cmim-zinc --device "$DEVICE" --batch-rows "$rows" \
-        --threads 8 --n-jobs 8 --data .gpu_data >> "$OUT/pretrained_speed_$DEVICE.jsonl" \
+    timeout 80 python3 benchmarks/speed/pretrained_speed.py --model cmim-zinc --device "$DEVICE" --batch-rows "$rows" \
+        --n-smiles "$SMILES" --threads 8 --n-jobs 8 --data "$DATA" >> "$OUT/pretrained_speed_$DEVICE.jsonl" \
         2>> "$OUT/pretrained_speed_errors.txt"
     echo "pretrained_speed --batch-rows $rows: exit $?" >> "$OUT/summary.txt"
 done
 
 # SMILES training on the GPU: the estimator against the hand-written loop with the same batching
-timeout 150 python3 benchmarks/smiles_speed.py --device "$DEVICE" --rows "$ROWS" --repeats 5 \
-    --modes estimator,hand,legacy,hand_bf16 --output "$OUT/smiles_speed_$DEVICE.md" > "$OUT/smiles_speed_log.txt" 2>&1
+timeout 150 python3 benchmarks/speed/smiles_speed.py --device "$DEVICE" --rows "$ROWS" --repeats 5 \
+    --modes "$MODES" --output "$OUT/smiles_speed_$DEVICE.md" > "$OUT/smiles_speed_log.txt" 2>&1
 echo "smiles_speed: exit $?" >> "$OUT/summary.txt"
 cat "$OUT/summary.txt"

@@ -19,6 +19,15 @@ Run from the repository root, for example::
     python scripts/pretrain_zinc.py --data ../shared/data --n-molecules 200000 --epochs 10
 
 
+MOSES ZINC has no charged atoms, no salts and no iodine; real assay data
+has all three.  Salts and charges with a neutral form are removed by the
+models' standardisation (``SmilesInput(standardize=True)``); to teach the
+models the tokens that remain, ``--augment`` rewrites a share of the training
+molecules with one chemical edit each (an aryl or alkyl iodide from a
+chloride or bromide, a nitro group, an N-oxide, a quaternary ammonium, a
+charge-separated sulfoxide, a boronic acid, a trimethylsilyl group, a
+selenophene), drawn with RDKit reactions from ``--seed``.
+
 A second stage continues models saved by a first run, one epoch per learning
 rate given (the same molecules, ``--seed`` and ``--n-molecules`` as the first
 run), and writes the continued models and their cards, which record both
@@ -97,6 +106,12 @@ def parse_args(argv=None):
                         help="which models to train (default: cmim mim)")
     parser.add_argument("--n-test", type=int, default=1000, help="held-out test SMILES (default: %(default)s)")
     parser.add_argument("--n-samples", type=int, default=1000, help="prior samples (default: %(default)s)")
+    parser.add_argument("--augment", type=float, default=0.25,
+                        help="share of the training molecules rewritten with one chemical edit that brings tokens "
+                             "MOSES ZINC lacks: charges, iodine, boron, silicon, selenium (default: %(default)s)")
+    parser.add_argument("--suffix", default="",
+                        help="appended to the model names, for models whose weights differ from a shipped one's "
+                             "(for example -v2)")
     parser.add_argument("--continue-from", default=None,
                         help="a models folder of an earlier run: continue its models instead of training new ones")
     parser.add_argument("--learning-rates", type=float, nargs="+", default=None,
@@ -114,6 +129,63 @@ def zinc_split(split, data, test_data):
     if data is None or Path(data).is_dir():
         return data
     return Path(data) if split == "train" else Path(data).with_name("zinc_moses_test.csv.gz")
+
+
+# Chemical edits that bring tokens MOSES ZINC lacks, as RDKit reaction SMARTS, with how often each is drawn
+# among those that apply (nitro groups, N-oxides and iodine are common in assay data; B, Si and Se rare).
+EDITS = {
+    "iodide": ("[c,C:1][Cl,Br:2]>>[*:1]I", 2.0),
+    "nitro": ("[cH:1]>>[c:1][N+](=O)[O-]", 3.0),
+    "aromatic N-oxide": ("[nX2;+0:1]>>[n+:1][O-]", 2.0),
+    "amine N-oxide": ("[NX3;H0;+0;!$(N~[!#6]);!$(N-[C,S]=[O,S,N]):1]>>[N+:1][O-]", 1.0),
+    "quaternary ammonium": ("[NX3;H0;+0;!$(N~[!#6]);!$(N-[C,S]=[O,S,N]):1]>>[N+:1]C", 1.0),
+    "charge-separated sulfoxide": ("[SX3;+0:1]=[O:2]>>[S+:1][O-:2]", 2.0),
+    "boronic acid": ("[cH:1]>>[c:1]B(O)O", 0.5),
+    "trimethylsilyl": ("[cH:1]>>[c:1][Si](C)(C)C", 0.5),
+    "selenophene": ("[s:1]>>[se:1]", 0.5),
+}
+
+
+def augmented(smiles, fraction, seed):
+    """``smiles`` with a ``fraction`` of them rewritten by one edit of :data:`EDITS` each; and the edits' counts.
+
+    The molecules to rewrite, the edit (weighted among those that apply) and
+    where it applies are drawn from ``seed``, so a continued run rewrites the
+    same molecules the same way.
+    """
+    from collections import Counter
+
+    import numpy as np
+    from rdkit import Chem, RDLogger
+    from rdkit.Chem import AllChem
+
+    RDLogger.DisableLog("rdApp.*")
+    reactions = {name: (AllChem.ReactionFromSmarts(smarts), weight) for name, (smarts, weight) in EDITS.items()}
+    rng = np.random.RandomState(seed)
+    chosen = rng.rand(len(smiles)) < fraction
+    out, counts = list(smiles), Counter()
+    for index in np.flatnonzero(chosen):
+        mol = Chem.MolFromSmiles(smiles[index])
+        options = {name: products for name, (reaction, _) in reactions.items()
+                   if (products := [p[0] for p in reaction.RunReactants((mol,)) if _sanitised(p[0])])}
+        if not options:
+            continue
+        names = sorted(options)
+        weights = np.array([reactions[name][1] for name in names])
+        name = names[rng.choice(len(names), p=weights / weights.sum())]
+        out[index] = Chem.MolToSmiles(options[name][rng.randint(len(options[name]))])
+        counts[name] += 1
+    return out, dict(sorted(counts.items()))
+
+
+def _sanitised(mol):
+    from rdkit import Chem
+
+    try:
+        Chem.SanitizeMol(mol)
+    except Exception:  # noqa: BLE001 - RDKit's own error types: an edit that makes no molecule is skipped
+        return False
+    return True
 
 
 def estimator(Model, args, log):
@@ -219,9 +291,10 @@ def continued(name, args, train):
     return model, model.max_epochs, {"seconds": round(total, 1), "stages": [*stages, stage]}
 
 
-def train_one(key, args, train, held_out, out):
+def train_one(key, args, train, held_out, out, edits):
     """Train (or continue), save, evaluate and register one model; its card."""
     name, Model = MODELS[key]
+    name += args.suffix
     if args.continue_from:
         model, epochs, training = continued(name, args, train)
     else:
@@ -233,7 +306,9 @@ def train_one(key, args, train, held_out, out):
         "estimator": Model.__name__,
         "description": f"{Model.__name__} pretrained on the MOSES ZINC training split",
         "training_data": {"source": "MOSES ZINC training split (zinc_moses_train.csv.gz)",
-                          "n_molecules": len(train), "subset": f"uniform random subset, seed {args.seed}"},
+                          "n_molecules": len(train), "subset": f"uniform random subset, seed {args.seed}",
+                          "augmentation": {"share": args.augment, "edits": edits,
+                                           "reactions": {name: smarts for name, (smarts, _) in EDITS.items()}}},
         "epochs": epochs,
         "hyperparameters": hyperparameters(model),
         "training": training,
@@ -255,7 +330,9 @@ def main(argv=None):
     train = fetch_zinc("train", n_samples=args.n_molecules, random_state=args.seed,
                        path=zinc_split("train", args.data, args.test_data))
     held_out = fetch_zinc("test", n_samples=args.n_test, path=zinc_split("test", args.data, args.test_data))
-    cards = [train_one(key, args, train, held_out, out) for key in args.models]
+    train, edits = augmented(train, args.augment, args.seed)
+    print(f"{sum(edits.values()):,} of {len(train):,} training molecules rewritten: {edits}", flush=True)
+    cards = [train_one(key, args, train, held_out, out, edits) for key in args.models]
     total = sum(path.stat().st_size for path in out.glob("*.safetensors"))
     print(f"{len(cards)} model(s) registered in {out / 'registry.json'}; model files {total / 1e6:.1f} MB in all")
     if total > MAX_TOTAL_BYTES:

@@ -96,7 +96,7 @@ def _shown(value):
 
 
 def _strings_of_chunk(entries, writing, alphabet):
-    """``(strings, problems)`` of ``entries``; ``writing`` is ``(canonical, isomeric)``."""
+    """``(strings, problems)`` of ``entries``; ``writing`` is ``(canonical, isomeric, standardize)``."""
     Chem, rdBase = _import_rdkit()
     strings, problems = [], []
     with rdBase.BlockLogs():
@@ -124,12 +124,19 @@ def _one_selfies(smiles):
 
 
 def _one_smiles(value, writing, Chem):
-    """``(smiles, None)`` for a valid row, ``(None, problem)`` otherwise; ``writing`` is ``(canonical, isomeric)``."""
-    canonical, isomeric = writing
+    """``(smiles, None)`` for a valid row, ``(None, problem)`` otherwise.
+
+    ``writing`` is ``(canonical, isomeric, standardize)``.
+    """
+    canonical, isomeric, standardize = writing
     mol, problem = _molecule(value, Chem)
     if problem is not None:
         return None, problem
-    if isinstance(value, str) and not canonical and isomeric:
+    if standardize:
+        mol, problem = _standardized(mol)
+        if problem is not None:
+            return None, problem
+    elif isinstance(value, str) and not canonical and isomeric:
         return value.split()[0], None  # within MAX_SMILES_LENGTH: checked by _molecule
     try:
         smiles = Chem.MolToSmiles(mol, canonical=canonical, isomericSmiles=isomeric)
@@ -139,6 +146,38 @@ def _one_smiles(value, writing, Chem):
         limit = _over("MAX_SMILES_LENGTH", MAX_SMILES_LENGTH)
         return None, f"holds a molecule whose SMILES has {len(smiles):,} characters, {limit}"
     return smiles, None
+
+
+class _Standardizers:
+    """RDKit's fragment chooser and uncharger, made once per process (they are not cheap to build)."""
+
+    chooser = uncharger = None
+
+    @classmethod
+    def get(cls):
+        if cls.chooser is None:
+            from rdkit.Chem.MolStandardize import rdMolStandardize
+
+            cls.chooser = rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
+            cls.uncharger = rdMolStandardize.Uncharger(canonicalOrder=True)
+        return cls.chooser, cls.uncharger
+
+
+def _standardized(mol):
+    """``(mol, None)``: the largest organic fragment, neutralised where a neutral form exists; or a problem.
+
+    A neutral molecule of one fragment, the usual case, is returned as it
+    is without RDKit's (slower) standardisers.
+    """
+    from rdkit import Chem
+
+    if len(Chem.GetMolFrags(mol)) == 1 and not any(atom.GetFormalCharge() for atom in mol.GetAtoms()):
+        return mol, None
+    chooser, uncharger = _Standardizers.get()
+    try:
+        return uncharger.uncharge(chooser.choose(mol)), None
+    except Exception as exc:  # RDKit raises its own error types
+        return None, f"holds a molecule that RDKit cannot standardise ({exc})"
 
 
 def _molecule(value, Chem):

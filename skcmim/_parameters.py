@@ -21,7 +21,7 @@ import dataclasses
 import inspect
 import textwrap
 from numbers import Integral
-from typing import Any
+from typing import Any, TypeVar
 
 from sklearn.utils._param_validation import (  # the one seam to scikit-learn's parameter validation
     Interval,
@@ -31,6 +31,8 @@ from sklearn.utils._param_validation import (  # the one seam to scikit-learn's 
 )
 
 __all__ = ["DEPRECATED", "Interval", "StrOptions", "param", "parameters", "validate_parameters"]
+
+_Class = TypeVar("_Class", bound=type)
 
 #: Default of a parameter kept for one release under an old name: unset unless a user passes it.
 DEPRECATED = "deprecated"
@@ -64,7 +66,7 @@ def param(default: Any, constraints: list[Any], type_text: str, doc: str, *, pos
     return dataclasses.field(default=default, kw_only=not positional, metadata=metadata)
 
 
-def parameters(cls: type) -> type:
+def parameters(cls: _Class) -> _Class:
     """Class decorator: the parameters declared with :func:`param` become ``__init__``'s.
 
     The class becomes a dataclass without ``__repr__`` and ``__eq__`` (the
@@ -75,13 +77,14 @@ def parameters(cls: type) -> type:
     nearest class that has one (attributes shared by a family of classes,
     written once).
     """
-    cls = dataclasses.dataclass(kw_only=True, repr=False, eq=False)(cls)
-    fields = dataclasses.fields(cls)
-    cls._parameter_constraints = {field.name: field.metadata["constraints"] for field in fields}
-    cls._runtime_parameters = frozenset(field.name for field in fields if not field.metadata["refit"])
-    if cls.__doc__:
-        cls.__doc__ = _composed_docstring(inspect.cleandoc(cls.__doc__), fields, getattr(cls, "_attributes_doc", ""))
-    return cls
+    target: Any = dataclasses.dataclass(kw_only=True, repr=False, eq=False)(cls)
+    fields = dataclasses.fields(target)
+    target._parameter_constraints = {field.name: field.metadata["constraints"] for field in fields}
+    target._runtime_parameters = frozenset(field.name for field in fields if not field.metadata["refit"])
+    if target.__doc__:
+        target.__doc__ = _composed_docstring(inspect.cleandoc(target.__doc__), fields,
+                                             getattr(target, "_attributes_doc", ""))
+    return target
 
 
 _SECTIONS = ("Attributes", "See Also", "Notes", "References", "Examples")

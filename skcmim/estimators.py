@@ -961,7 +961,7 @@ class BaseContrastiveEncoderDecoder(BaseLatentEncoderDecoder):
     contrastive_weight: float = param(
         10.0, [Interval(Real, 0, None, closed="left")], "float",
         "Weight ``w_c`` of the contrastive term.  The default was chosen on a validation split of the MNIST-5k "
-        "training half (``benchmarks/tuning.py``).")
+        "training half (``benchmarks/claims/tuning.py``).")
     contrastive_temperature: float = _contrastive_temperature_param()
     contrastive_on: str = param(
         "z", [StrOptions(set(CONTRASTIVE_CODES))], '{"z", "mu"}',
@@ -1001,8 +1001,8 @@ class MIMTransformer(BaseLatentEncoderDecoder):
     _objective = "amim"
 
 
-_CHOSEN = ("Chosen for cMIM on a validation split of the MNIST-5k training half (``benchmarks/tuning.py``, record in "
-           "``benchmarks/results/tuning.md``).")
+_CHOSEN = ("Chosen for cMIM on a validation split of the MNIST-5k training half (``benchmarks/claims/tuning.py``, record in "
+           "``benchmarks/results/tuning/tuning.md``).")
 
 
 @parameters

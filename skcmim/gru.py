@@ -33,7 +33,7 @@ training and in inference (``transform``, informative embeddings, scoring);
 without gradients it keeps no gates for a backward pass.  Elsewhere (a GPU,
 float64, autocast) torch's GRU runs.  Its results are those of torch's GRU to
 float32 rounding, not bit for bit (its sigmoid and tanh are polynomial
-approximations, and its sums run in another order): ``tests/test_gru_kernel.py``
+approximations, and its sums run in another order): ``tests/test_gru.py``
 holds codes, informative embeddings and one training step's gradients within
 a few times torch's own float32 rounding error.  To embed bit for bit as a
 model did when it was saved, or to rebuild bit for bit weights trained without

@@ -42,7 +42,7 @@ longest MOSES ZINC SMILES has 57 characters) and peptides (a random
 50-residue peptide from ``Chem.MolFromSequence`` has 417 heavy atoms, 14
 rings and a canonical SMILES of 988 characters; C60 has 31 rings).
 
-Measured with ``python benchmarks/molecule_limits.py`` (best of 3 per
+Measured with ``python benchmarks/studies/molecule_limits.py`` (best of 3 per
 shape, each in a subprocess, on a shared 2-core machine with a load average
 of 6 to 12, so the times are inflated): at the limits, :func:`to_smiles`
 takes at most 0.3 s on every string shape tried (a chain of 1,000 atoms
@@ -212,6 +212,7 @@ def to_smiles(
     isomeric: bool = True,
     on_invalid: str = "raise",
     n_jobs: int | None = None,
+    standardize: bool = False,
 ) -> tuple[list[str | None], NDArray[np.bool_]]:
     """Validate molecular input row by row and return SMILES strings.
 
@@ -251,6 +252,13 @@ def to_smiles(
         context, -1 is all cores).  The output is the same, in the same
         order, for any value; inputs under 2,048 rows are parsed in this
         process.
+    standardize : bool, default=False
+        Standardise each molecule as chemists do before it is written: keep
+        its largest organic fragment (salts, counter-ions and solvents are
+        stripped) and neutralise charges where a neutral form exists (a
+        carboxylate gets its proton back, a protonated amine loses it),
+        with RDKit's ``rdMolStandardize``.  Charges without a neutral form
+        (quaternary ammonium, nitro groups, N-oxides) stay.
 
     Returns
     -------
@@ -267,7 +275,7 @@ def to_smiles(
     ImportError
         If RDKit is not installed.
     """
-    return _validated_strings(X, canonical, isomeric, on_invalid, n_jobs, "smiles")
+    return _validated_strings(X, (canonical, isomeric, standardize), on_invalid, n_jobs, "smiles")
 
 
 def to_selfies(
@@ -277,6 +285,7 @@ def to_selfies(
     isomeric: bool = True,
     on_invalid: str = "raise",
     n_jobs: int | None = None,
+    standardize: bool = False,
 ) -> tuple[list[str | None], NDArray[np.bool_]]:
     """Validate molecular input row by row and return SELFIES strings.
 
@@ -302,6 +311,8 @@ def to_selfies(
     n_jobs : int or None, default=None
         Processes that parse, canonicalise and encode the rows, as for
         :func:`to_smiles`.
+    standardize : bool, default=False
+        Standardise each molecule first, as for :func:`to_smiles`.
 
     Returns
     -------
@@ -318,10 +329,10 @@ def to_selfies(
         If RDKit or selfies is not installed.
     """
     _import_selfies()
-    return _validated_strings(X, canonical, isomeric, on_invalid, n_jobs, "selfies")
+    return _validated_strings(X, (canonical, isomeric, standardize), on_invalid, n_jobs, "selfies")
 
 
-def _validated_strings(X, canonical, isomeric, on_invalid, n_jobs, alphabet):
+def _validated_strings(X, writing, on_invalid, n_jobs, alphabet):
     """``(strings, valid)`` of X in ``alphabet`` ("smiles" or "selfies"), or a ValueError naming a bad row."""
     if on_invalid not in ("raise", "nan"):
         raise ValueError(f"on_invalid must be 'raise' or 'nan', got {on_invalid!r}.")
@@ -337,7 +348,7 @@ def _validated_strings(X, canonical, isomeric, on_invalid, n_jobs, alphabet):
     if entries is None:
         raise ValueError(reason)
 
-    strings, problems = _strings_of_entries(entries, (canonical, isomeric), n_jobs, alphabet)
+    strings, problems = _strings_of_entries(entries, writing, n_jobs, alphabet)
     valid = np.array([problem is None for problem in problems], dtype=bool)
     n_invalid = int((~valid).sum())
     if n_invalid and on_invalid == "raise":
@@ -357,7 +368,7 @@ _PARALLEL_MIN_ROWS = 2048
 def _strings_of_entries(entries, writing, n_jobs, alphabet):
     """``(strings, problems)`` of every entry in ``alphabet``, in order, on ``n_jobs`` processes.
 
-    ``writing`` is ``(canonical, isomeric)``, as :func:`to_smiles` takes them.
+    ``writing`` is ``(canonical, isomeric, standardize)``, as :func:`to_smiles` takes them.
     """
     n_workers = check_n_jobs(n_jobs)
     if n_workers == 1 or len(entries) < _PARALLEL_MIN_ROWS:

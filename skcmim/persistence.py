@@ -315,8 +315,7 @@ def _estimator_class(path, name):
 #: Parameters added after files of format 1 were first written, with the value that reproduces how the models
 #: of those files were trained (a newer default, such as cMIM's, must not change an old model on load).
 _BEFORE_THE_PARAMETER_EXISTED = {"latent_scale": "none", "reconstruction": "sum", "contrastive_on": "z",
-                                 "alphabet": "smiles", "kl_warmup_epochs": 0, "free_bits": 0.0,
-                                 "isomeric": True}
+                                 "kl_warmup_epochs": 0, "free_bits": 0.0}
 #: Parameters renamed since format 1: old name -> new name.
 _RENAMED = {"temperature": "contrastive_temperature"}
 
@@ -326,19 +325,18 @@ def _legacy_params(cls, params, kind):
     from .inputs import input_of_flat_parameters
 
     known = cls().get_params(deep=False)
-    params = {**{k: v for k, v in _BEFORE_THE_PARAMETER_EXISTED.items() if k in known or k == "alphabet"}, **params}
+    params = {**{k: v for k, v in _BEFORE_THE_PARAMETER_EXISTED.items() if k in known}, **params}
     for old, new in _RENAMED.items():
         if old in params and new in known and new not in params:
             params[new] = params.pop(old)
     flat = {name: params.pop(name) for name in ("input_kind", "likelihood", "alphabet", "canonical", "isomeric",
                                                 "max_length") if name in params}
     flat["input_kind"] = kind
-    flat["likelihood"] = {"categorical": "auto"}.get(flat.get("likelihood"), flat.get("likelihood", "auto"))
     from .inputs import INPUT_KINDS
 
     if kind not in INPUT_KINDS:
         raise ValueError(f"input_kind_ must be one of {sorted(INPUT_KINDS)}, got {_shown(kind)}.")
-    return {**params, "input": input_of_flat_parameters(flat, None)}
+    return {**params, "input": input_of_flat_parameters(flat, None, format_1=True)}
 
 
 def _input_of_file(path, value):

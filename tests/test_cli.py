@@ -26,7 +26,7 @@ from conftest import FAST, needs_rdkit
 from skcmim import MIMTransformer, cli, pretrained
 from skcmim.__main__ import main
 from test_pretrained import MOLECULES, tiny_model_dir
-from test_smiles_file import _gzip_of_repeats
+from test_streaming_smiles_file import _gzip_of_repeats
 
 REPO = Path(__file__).resolve().parent.parent
 MB = 1 << 20

@@ -1,7 +1,7 @@
 """Molecular input: detection, validation (to_smiles) and the tokenizer.
 
-The sequence network is tested in test_smiles_network.py, the loaders in
-test_dataset_loaders.py.
+The sequence network is tested in test_networks_smiles.py, the loaders in
+test_datasets_loaders.py.
 
 RDKit and datamol are optional: the tests that need them are skipped when
 they are missing; the tokenizer tests need neither.

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import skcmim.streaming
 from skcmim import CMIMTransformer, MIMTransformer
-from skcmim.engine import DeviceTensorDataset, StreamDataset, TensorBatches
+from skcmim.training import DeviceTensorDataset, StreamDataset, TensorBatches
 from skcmim.inputs import FeatureStats
 from skcmim.streaming import ArrayChunks, IterableChunks, SmilesFile, as_chunk_source
 

@@ -12,8 +12,9 @@ instead.
 
 The model is ``cmim-zinc``, the cMIM that ships with skcmim
 (:mod:`skcmim.pretrained`): pretrained on ZINC molecules, it reads and
-writes SELFIES symbols (``alphabet="selfies"``), so every decoded sequence
-with atoms is a molecule.  Nothing is trained here: the example runs in
+writes SELFIES symbols (its input is a
+:class:`~skcmim.inputs.SmilesInput` with ``alphabet="selfies"``), so every
+decoded sequence with atoms is a molecule.  Nothing is trained here: the example runs in
 seconds.  Its model card (data, training cost, metrics) is on
 :doc:`/pretrained`.
 """
@@ -31,7 +32,7 @@ RDLogger.DisableLog("rdApp.*")  # RDKit would print a line for every invalid SMI
 
 model = pretrained.load("cmim-zinc")
 card = {c["name"]: c for c in pretrained.list_models()}["cmim-zinc"]
-print(type(model).__name__, "alphabet:", model.alphabet, "| code width:", model.n_components)
+print(type(model).__name__, "reading", model.input_, "| code width:", model.n_components)
 print("trained on", card["training_data"]["n_molecules"], "molecules of the", card["training_data"]["source"])
 smiles, _ = load_freesolv(return_X_y=True)
 

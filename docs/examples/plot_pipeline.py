@@ -14,8 +14,10 @@ held-out images.
 # %%
 # Data: the 8x8 digits, scaled to [0, 1]
 # --------------------------------------
-# Pixels in [0, 1] make the model choose a Bernoulli decoder
-# (``likelihood="auto"``).  Half of the images are held out.
+# Pixels in [0, 1] make the model choose a Bernoulli decoder: with the
+# default ``input="auto"`` the matrix is read by ``NumericInput()``, whose
+# ``likelihood="auto"`` picks Bernoulli for data in [0, 1].  Half of the
+# images are held out.
 from sklearn.model_selection import train_test_split
 
 from skcmim.datasets import load_digits_unit
@@ -48,7 +50,7 @@ print(f"held-out accuracy: {pipe.score(X_test, y_test):.3f}")
 # %%
 # The fitted transformer is an ordinary estimator with fitted attributes.
 cmim = pipe.named_steps["cmim"]
-print(f"likelihood: {cmim.likelihood_}, epochs: {cmim.n_iter_}, "
+print(f"input: {cmim.input_}, likelihood: {cmim.likelihood_}, epochs: {cmim.n_iter_}, "
       f"final training loss: {cmim.history_[-1, 'train_loss']:.2f}")
 
 # %%

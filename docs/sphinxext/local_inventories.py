@@ -98,6 +98,7 @@ NAMES = {
             ("sklearn.svm.SVR", "c"),
             ("sklearn.utils.estimator_checks.check_estimator", "f"),
             ("sklearn.utils.estimator_checks.parametrize_with_checks", "f"),
+            ("sklearn.utils.validation.validate_data", "f"),
         )
     }),
     "skorch": ("https://skorch.readthedocs.io/en/stable/", "skorch", "stable", {

@@ -57,14 +57,19 @@ def input_from_file(kind, params):
     return made
 
 
-def input_of_flat_parameters(flat, X):
-    """The input object that 0.1's flat parameters (``input_kind``, ``alphabet``...) describe for X."""
+def input_of_flat_parameters(flat, X, *, format_1=False):
+    """The input object that 0.1's flat parameters (``input_kind``, ``alphabet``...) describe for X.
+
+    With ``format_1``, the parameters of a model file of skcmim 0.1: options
+    added since then take the value that reproduces that model.
+    """
     kind = flat.get("input_kind", "auto")
     cls = detect_kind(X) if kind == "auto" else INPUT_KINDS.get(kind)
     if cls is None:
         raise ValueError(f"input_kind={kind!r} is not a kind of input; use one of {sorted(INPUT_KINDS)}.")
     accepted = cls().get_params(deep=False)
-    options = {name: value for name, value in flat.items() if name in accepted}
-    if options.get("likelihood") == "categorical":
+    options = {**(cls.format_1_options if format_1 else {}),
+               **{name: value for name, value in flat.items() if name in accepted}}
+    if options.get("likelihood") == "categorical":  # 0.1's name for the likelihood of molecules
         raise ValueError("likelihood='categorical' is for molecules; X is a numeric matrix.")
     return cls(**options)

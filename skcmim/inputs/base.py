@@ -125,12 +125,16 @@ class DataInput(BaseEstimator):
     fitted_attributes : tuple of str
         Public fitted attributes (``mean_``, ``tokenizer_``...) that the
         estimator shows as its own.
+    format_1_options : dict
+        Options added since model files of format 1 (skcmim 0.1), with the
+        value that reproduces how those models read their data.
     """
 
     kind: ClassVar[str] = ""
     default_hidden: ClassVar[tuple[int, ...]] = ()
     missing_codes: ClassVar[bool] = False
     fitted_attributes: ClassVar[tuple[str, ...]] = ()
+    format_1_options: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     def accepts(cls, X: Any) -> bool:

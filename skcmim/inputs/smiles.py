@@ -99,6 +99,13 @@ class SmilesInput(DataInput):
         "them, in ``fit`` and in ``transform``: a model trained on molecules without stereochemistry (such as "
         "MOSES ZINC, and the pretrained models) has no tokens for it, and would read a stereocentre such as "
         "``[C@@H]`` as an unknown token instead of a carbon.")
+    standardize: bool = param(
+        True, ["boolean"], "bool",
+        "Standardise every molecule as chemists do before the model reads it: keep its largest organic fragment "
+        "(salts, counter-ions and solvents are stripped) and neutralise charges where a neutral form exists (a "
+        "carboxylate gets its proton back, a protonated amine loses it), with RDKit's ``rdMolStandardize``.  "
+        "Charges without a neutral form (quaternary ammonium, nitro groups, N-oxides) stay.  False reads each "
+        "molecule as given.")
     max_length: int | None = param(
         None, [Interval(Integral, MIN_SEQUENCE_LENGTH, MAX_SMILES_LENGTH + 2, closed="both"), None], "int or None",
         "The longest token sequence (``<bos>`` and ``<eos>`` included) to train on and to generate, at most "
@@ -107,6 +114,7 @@ class SmilesInput(DataInput):
         "(nothing is ever truncated).")
 
     kind = "smiles"
+    format_1_options = {"standardize": False}  # models of skcmim 0.1 read molecules as given
     default_hidden = (256,)
     missing_codes = True
     fitted_attributes = ("tokenizer_", "max_length_", "likelihood_")
@@ -163,7 +171,8 @@ class SmilesInput(DataInput):
     def _validated(self, X, on_invalid, n_jobs):
         """X in the input's alphabet, written as the input's parameters say."""
         validate = to_selfies if self.alphabet == "selfies" else to_smiles
-        return validate(X, canonical=self.canonical, isomeric=self.isomeric, on_invalid=on_invalid, n_jobs=n_jobs)
+        return validate(X, canonical=self.canonical, isomeric=self.isomeric, on_invalid=on_invalid, n_jobs=n_jobs,
+                        standardize=self.standardize)
 
     def _training_smiles(self, X, owner, on_invalid, n_jobs):
         """Valid molecules of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""

@@ -63,7 +63,7 @@ class RowStore:
 class RaggedRows(RowStore):
     """Rows of token ids of different lengths, stored without padding.
 
-    Padding happens per batch (:meth:`take`), so one very long SMILES pads
+    Padding happens per batch (:meth:`take`), so one very long sequence pads
     only its own batch, not every training row.  Rows may hold several
     sequences each (InfoNCE's views): ``lengths`` then has shape
     ``(n_rows, n_views)``.
