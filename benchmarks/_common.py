@@ -191,5 +191,18 @@ def in_fresh_process(function, *args):
         return pool.apply(function, args)
 
 
-__all__ = ["DATASETS", "PeakMemory", "RESULTS", "embed_both", "fused_gru", "in_fresh_process", "linear_probe",
-           "machine", "np", "results_folder", "split", "synchronize", "timed"]
+__all__ = [
+    "DATASETS",
+    "PeakMemory",
+    "RESULTS",
+    "embed_both",
+    "fused_gru",
+    "in_fresh_process",
+    "linear_probe",
+    "machine",
+    "np",
+    "results_folder",
+    "split",
+    "synchronize",
+    "timed",
+]

@@ -31,10 +31,11 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 # matplotlib must not try to open windows on the machine that builds the docs.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import skcmim  # noqa: E402  (after the path set-up above)
 import torch  # noqa: E402
 from local_inventories import intersphinx_mapping as local_intersphinx_mapping  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402  (a scikit-learn dependency)
+
+import skcmim  # noqa: E402  (after the path set-up above)
 
 torch.set_num_threads(1)
 threadpool_limits(1)

@@ -61,8 +61,20 @@ MODELS = {"cmim": ("cmim-zinc", CMIMTransformer), "mim": ("mim-zinc", MIMTransfo
 #: Most bytes all model files of a models folder may take (they ship inside the package).
 MAX_TOTAL_BYTES = 25_000_000
 # Estimator parameters that say how, not what, a model was trained; not part of its card.
-_NOT_HYPERPARAMETERS = {"callbacks", "verbose", "device", "n_jobs", "random_state", "warm_start", "input_kind",
-                        "alphabet", "canonical", "isomeric", "max_length", "likelihood"}  # the last six: 0.1's names
+_NOT_HYPERPARAMETERS = {
+    "callbacks",
+    "verbose",
+    "device",
+    "n_jobs",
+    "random_state",
+    "warm_start",
+    "input_kind",
+    "alphabet",
+    "canonical",
+    "isomeric",
+    "max_length",
+    "likelihood",
+}  # the last six: 0.1's names
 
 
 class EpochLog(Callback):
@@ -76,19 +88,26 @@ class EpochLog(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         record = net.history[-1]
-        print(f"{self.name} epoch {record['epoch']}/{self.epochs}: train_loss {record['train_loss']:.4f}, "
-              f"{record['dur']:.1f} s ({self.n_molecules / record['dur']:,.0f} molecules/s), "
-              f"{(time.perf_counter() - self.start) / 60:.1f} min in all", flush=True)
+        print(
+            f"{self.name} epoch {record['epoch']}/{self.epochs}: train_loss {record['train_loss']:.4f}, "
+            f"{record['dur']:.1f} s ({self.n_molecules / record['dur']:,.0f} molecules/s), "
+            f"{(time.perf_counter() - self.start) / 60:.1f} min in all",
+            flush=True,
+        )
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=None,
-                        help="zinc_moses_train.csv.gz, or a folder holding it and zinc_moses_test.csv.gz "
-                             "(default: fetch_zinc's: the data home, $SKCMIM_DATA or ~/skcmim_data, downloaded there "
-                             "and checksummed if missing)")
-    parser.add_argument("--test-data", default=None,
-                        help="zinc_moses_test.csv.gz (default: beside --data, else the data home)")
+    parser.add_argument(
+        "--data",
+        default=None,
+        help="zinc_moses_train.csv.gz, or a folder holding it and zinc_moses_test.csv.gz "
+        "(default: fetch_zinc's: the data home, $SKCMIM_DATA or ~/skcmim_data, downloaded there "
+        "and checksummed if missing)",
+    )
+    parser.add_argument(
+        "--test-data", default=None, help="zinc_moses_test.csv.gz (default: beside --data, else the data home)"
+    )
     parser.add_argument("--n-molecules", type=int, default=200_000, help="training molecules (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=10, help="(default: %(default)s)")
     parser.add_argument("--hidden", type=int, default=256, help="GRU width (default: %(default)s)")
@@ -96,26 +115,51 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=128, help="(default: %(default)s)")
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="(default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="data subset and model seed (default: %(default)s)")
-    parser.add_argument("--alphabet", default="selfies",
-                        help="token alphabet of the SMILES models: 'selfies' or 'smiles' (default: %(default)s)")
-    parser.add_argument("--out", default=str(Path("skcmim", "models")),
-                        help="models folder to write the files and registry.json into (default: %(default)s)")
+    parser.add_argument(
+        "--alphabet",
+        default="selfies",
+        help="token alphabet of the SMILES models: 'selfies' or 'smiles' (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        default=str(Path("skcmim", "models")),
+        help="models folder to write the files and registry.json into (default: %(default)s)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--device", default="cpu", help="training device (default: %(default)s)")
-    parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=["cmim", "mim"],
-                        help="which models to train (default: cmim mim)")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=sorted(MODELS),
+        default=["cmim", "mim"],
+        help="which models to train (default: cmim mim)",
+    )
     parser.add_argument("--n-test", type=int, default=1000, help="held-out test SMILES (default: %(default)s)")
     parser.add_argument("--n-samples", type=int, default=1000, help="prior samples (default: %(default)s)")
-    parser.add_argument("--augment", type=float, default=0.25,
-                        help="share of the training molecules rewritten with one chemical edit that brings tokens "
-                             "MOSES ZINC lacks: charges, iodine, boron, silicon, selenium (default: %(default)s)")
-    parser.add_argument("--suffix", default="",
-                        help="appended to the model names, for models whose weights differ from a shipped one's "
-                             "(for example -v2)")
-    parser.add_argument("--continue-from", default=None,
-                        help="a models folder of an earlier run: continue its models instead of training new ones")
-    parser.add_argument("--learning-rates", type=float, nargs="+", default=None,
-                        help="with --continue-from: one continued epoch at each of these learning rates")
+    parser.add_argument(
+        "--augment",
+        type=float,
+        default=0.25,
+        help="share of the training molecules rewritten with one chemical edit that brings tokens "
+        "MOSES ZINC lacks: charges, iodine, boron, silicon, selenium (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--suffix",
+        default="",
+        help="appended to the model names, for models whose weights differ from a shipped one's (for example -v2)",
+    )
+    parser.add_argument(
+        "--continue-from",
+        default=None,
+        help="a models folder of an earlier run: continue its models instead of training new ones",
+    )
+    parser.add_argument(
+        "--learning-rates",
+        type=float,
+        nargs="+",
+        default=None,
+        help="with --continue-from: one continued epoch at each of these learning rates",
+    )
     args = parser.parse_args(argv)
     if (args.continue_from is None) != (args.learning_rates is None):
         parser.error("--continue-from and --learning-rates go together")
@@ -166,8 +210,11 @@ def augmented(smiles, fraction, seed):
     out, counts = list(smiles), Counter()
     for index in np.flatnonzero(chosen):
         mol = Chem.MolFromSmiles(smiles[index])
-        options = {name: products for name, (reaction, _) in reactions.items()
-                   if (products := [p[0] for p in reaction.RunReactants((mol,)) if _sanitised(p[0])])}
+        options = {
+            name: products
+            for name, (reaction, _) in reactions.items()
+            if (products := [p[0] for p in reaction.RunReactants((mol,)) if _sanitised(p[0])])
+        }
         if not options:
             continue
         names = sorted(options)
@@ -195,9 +242,17 @@ def estimator(Model, args, log):
     ZINC has none, so training is the same either way, and a user's molecules
     often have it, for which the model has no tokens.
     """
-    return Model(n_components=args.n_components, hidden_layer_sizes=(args.hidden,), max_epochs=args.epochs,
-                 batch_size=args.batch_size, learning_rate=args.learning_rate, device=args.device,
-                 input=SmilesInput(alphabet=args.alphabet, isomeric=False), random_state=args.seed, callbacks=[log])
+    return Model(
+        n_components=args.n_components,
+        hidden_layer_sizes=(args.hidden,),
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        device=args.device,
+        input=SmilesInput(alphabet=args.alphabet, isomeric=False),
+        random_state=args.seed,
+        callbacks=[log],
+    )
 
 
 def _json_value(value):
@@ -208,16 +263,26 @@ def _json_value(value):
 
 def hyperparameters(model):
     """The parameters that define the model, as JSON values."""
-    return {name: _json_value(value) for name, value in model.get_params(deep=False).items()
-            if name not in _NOT_HYPERPARAMETERS}
+    return {
+        name: _json_value(value)
+        for name, value in model.get_params(deep=False).items()
+        if name not in _NOT_HYPERPARAMETERS
+    }
 
 
 def hardware(device):
     """Where the model was trained: machine, threads, accelerator and software versions."""
-    found = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "device": device,
-             "python": platform.python_version(), "torch": torch.__version__, "scikit-learn": sklearn.__version__,
-             "skcmim": skcmim.__version__}
+    found = {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": device,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "skcmim": skcmim.__version__,
+    }
     if device.startswith("cuda") and torch.cuda.is_available():
         found["gpu"] = torch.cuda.get_device_name()
     # the fused kernel and torch's GRU round differently: a rebuild needs the same one (SKCMIM_FUSED_GRU)
@@ -232,12 +297,19 @@ def evaluate(model, held_out, training, n_samples, seed):
     metrics = {"reconstruction_exact": reconstruction_accuracy(model, held_out), "n_held_out": len(held_out)}
     sampled = model.sample(n_samples, random_state=seed)
     generated = generation_metrics(sampled, training=training)
-    metrics.update({"n_prior_samples": generated["n_generated"], "validity": generated["validity"],
-                    "uniqueness": generated["uniqueness"], "novelty": generated["novelty"],
-                    "evaluation_seconds": round(time.perf_counter() - start, 1)})
+    metrics.update(
+        {
+            "n_prior_samples": generated["n_generated"],
+            "validity": generated["validity"],
+            "uniqueness": generated["uniqueness"],
+            "novelty": generated["novelty"],
+            "evaluation_seconds": round(time.perf_counter() - start, 1),
+        }
+    )
     # a share without a denominator (no valid sample) is NaN, which strict JSON cannot hold
-    metrics = {key: None if isinstance(value, float) and not math.isfinite(value) else value
-               for key, value in metrics.items()}
+    metrics = {
+        key: None if isinstance(value, float) and not math.isfinite(value) else value for key, value in metrics.items()
+    }
     return metrics, sampled[:8].tolist()
 
 
@@ -255,8 +327,12 @@ def trained(Model, name, args, train):
 
 def training_record(n_seen, seconds, device):
     """The ``training`` entry of a card: time, speed, hardware and the command."""
-    return {"seconds": round(seconds, 1), "molecules_per_second": round(n_seen / seconds),
-            "hardware": hardware(device), "command": " ".join(["python", *sys.argv])}
+    return {
+        "seconds": round(seconds, 1),
+        "molecules_per_second": round(n_seen / seconds),
+        "hardware": hardware(device),
+        "command": " ".join(["python", *sys.argv]),
+    }
 
 
 def continued(name, args, train):
@@ -269,23 +345,36 @@ def continued(name, args, train):
     folder = Path(args.continue_from)
     earlier = next(card for card in list_models(folder) if card["name"] == name)
     if earlier["training_data"]["n_molecules"] != len(train):
-        raise SystemExit(f"{name} was trained on {earlier['training_data']['n_molecules']:,} molecules; "
-                         f"pass the same --n-molecules (and --seed) to continue it")
+        raise SystemExit(
+            f"{name} was trained on {earlier['training_data']['n_molecules']:,} molecules; "
+            f"pass the same --n-molecules (and --seed) to continue it"
+        )
     model = load(folder / earlier["file"])
-    print(f"{name}: continuing {earlier['epochs']} epochs on {len(train):,} molecules, "
-          f"learning rates {args.learning_rates}", flush=True)
+    print(
+        f"{name}: continuing {earlier['epochs']} epochs on {len(train):,} molecules, "
+        f"learning rates {args.learning_rates}",
+        flush=True,
+    )
     start = time.perf_counter()
     for rate in args.learning_rates:
         model.set_params(warm_start=True, max_epochs=1, learning_rate=rate)
         model.fit(train)
-        print(f"{name} epoch {model.n_iter_}: learning rate {rate:g}, train_loss "
-              f"{model.history_[-1]['train_loss']:.4f}, {(time.perf_counter() - start) / 60:.1f} min in all", flush=True)
+        print(
+            f"{name} epoch {model.n_iter_}: learning rate {rate:g}, train_loss "
+            f"{model.history_[-1]['train_loss']:.4f}, {(time.perf_counter() - start) / 60:.1f} min in all",
+            flush=True,
+        )
     # the card's hyper-parameters stay those of the first stage; the stages give the later learning rates
-    model.set_params(warm_start=False, max_epochs=earlier["epochs"] + len(args.learning_rates),
-                     learning_rate=earlier["hyperparameters"]["learning_rate"])
+    model.set_params(
+        warm_start=False,
+        max_epochs=earlier["epochs"] + len(args.learning_rates),
+        learning_rate=earlier["hyperparameters"]["learning_rate"],
+    )
     seconds = time.perf_counter() - start
-    stage = {**training_record(len(train) * len(args.learning_rates), seconds, args.device),
-             "learning_rates": args.learning_rates}
+    stage = {
+        **training_record(len(train) * len(args.learning_rates), seconds, args.device),
+        "learning_rates": args.learning_rates,
+    }
     stages = earlier["training"].get("stages", [earlier["training"]])
     total = sum(previous["seconds"] for previous in stages) + stage["seconds"]
     return model, model.max_epochs, {"seconds": round(total, 1), "stages": [*stages, stage]}
@@ -305,19 +394,30 @@ def train_one(key, args, train, held_out, out, edits):
         "name": name,
         "estimator": Model.__name__,
         "description": f"{Model.__name__} pretrained on the MOSES ZINC training split",
-        "training_data": {"source": "MOSES ZINC training split (zinc_moses_train.csv.gz)",
-                          "n_molecules": len(train), "subset": f"uniform random subset, seed {args.seed}",
-                          "augmentation": {"share": args.augment, "edits": edits,
-                                           "reactions": {name: smarts for name, (smarts, _) in EDITS.items()}}},
+        "training_data": {
+            "source": "MOSES ZINC training split (zinc_moses_train.csv.gz)",
+            "n_molecules": len(train),
+            "subset": f"uniform random subset, seed {args.seed}",
+            "augmentation": {
+                "share": args.augment,
+                "edits": edits,
+                "reactions": {name: smarts for name, (smarts, _) in EDITS.items()},
+            },
+        },
         "epochs": epochs,
         "hyperparameters": hyperparameters(model),
         "training": training,
-        "metrics": {**metrics, "held_out": f"first {len(held_out)} SMILES of zinc_moses_test.csv.gz",
-                    "prior_sample_seed": args.seed},
+        "metrics": {
+            **metrics,
+            "held_out": f"first {len(held_out)} SMILES of zinc_moses_test.csv.gz",
+            "prior_sample_seed": args.seed,
+        },
         "examples": examples,
     }
     card = register_model(path, card, out)
-    print(f"{name}: {training['seconds'] / 60:.1f} min, {card['size_bytes'] / 1e6:.1f} MB, metrics {metrics}", flush=True)
+    print(
+        f"{name}: {training['seconds'] / 60:.1f} min, {card['size_bytes'] / 1e6:.1f} MB, metrics {metrics}", flush=True
+    )
     return card
 
 
@@ -327,8 +427,9 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    train = fetch_zinc("train", n_samples=args.n_molecules, random_state=args.seed,
-                       path=zinc_split("train", args.data, args.test_data))
+    train = fetch_zinc(
+        "train", n_samples=args.n_molecules, random_state=args.seed, path=zinc_split("train", args.data, args.test_data)
+    )
     held_out = fetch_zinc("test", n_samples=args.n_test, path=zinc_split("test", args.data, args.test_data))
     train, edits = augmented(train, args.augment, args.seed)
     print(f"{sum(edits.values()):,} of {len(train):,} training molecules rewritten: {edits}", flush=True)
@@ -336,8 +437,10 @@ def main(argv=None):
     total = sum(path.stat().st_size for path in out.glob("*.safetensors"))
     print(f"{len(cards)} model(s) registered in {out / 'registry.json'}; model files {total / 1e6:.1f} MB in all")
     if total > MAX_TOTAL_BYTES:
-        print(f"warning: the model files take {total:,} bytes, over the {MAX_TOTAL_BYTES:,} the package may ship",
-              file=sys.stderr)
+        print(
+            f"warning: the model files take {total:,} bytes, over the {MAX_TOTAL_BYTES:,} the package may ship",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -34,8 +34,13 @@ __all__ = ["CMIMTransformer", "MIMTransformer", "NumericInput", "SmilesInput", "
 # they load on first use, so that a process that needs one light module (a
 # worker that reads molecules, the command line's `skcmim models`) does not
 # pay for them.
-_PUBLIC_OBJECTS = {"CMIMTransformer": "estimators", "MIMTransformer": "estimators", "NumericInput": "inputs",
-                   "SmilesInput": "inputs", "load": "persistence"}
+_PUBLIC_OBJECTS = {
+    "CMIMTransformer": "estimators",
+    "MIMTransformer": "estimators",
+    "NumericInput": "inputs",
+    "SmilesInput": "inputs",
+    "load": "persistence",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -23,8 +23,10 @@ def missing_extra_message(module: str, purpose: str) -> str:
     if extra is None:
         return f"{purpose} needs {module}: pip install {module}"
     packages = ", ".join(EXTRAS[extra])
-    return (f"{purpose} needs {module}, one of the packages of skcmim's '{extra}' extra ({packages}); install "
-            f"them all at once with: pip install 'skcmim[{extra}]'")
+    return (
+        f"{purpose} needs {module}, one of the packages of skcmim's '{extra}' extra ({packages}); install "
+        f"them all at once with: pip install 'skcmim[{extra}]'"
+    )
 
 
 def import_optional(module: str, purpose: str) -> ModuleType:

@@ -29,6 +29,8 @@ def check_n_jobs(n_jobs: int | None) -> int:
         For 0, a bool or anything that is not an integer or None.
     """
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs == 0):
-        raise ValueError(f"n_jobs must be None, a positive number of processes or a negative count from all "
-                         f"cores (-1: all); got {n_jobs!r}.")
+        raise ValueError(
+            f"n_jobs must be None, a positive number of processes or a negative count from all "
+            f"cores (-1: all); got {n_jobs!r}."
+        )
     return max(1, min(int(effective_n_jobs(None if n_jobs is None else int(n_jobs))), _cores()))

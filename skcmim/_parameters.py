@@ -38,8 +38,9 @@ _Class = TypeVar("_Class", bound=type)
 DEPRECATED = "deprecated"
 
 
-def param(default: Any, constraints: list[Any], type_text: str, doc: str, *, positional: bool = False,
-          refit: bool = True) -> Any:
+def param(
+    default: Any, constraints: list[Any], type_text: str, doc: str, *, positional: bool = False, refit: bool = True
+) -> Any:
     """Declare one estimator parameter.
 
     Parameters
@@ -82,8 +83,9 @@ def parameters(cls: _Class) -> _Class:
     target._parameter_constraints = {field.name: field.metadata["constraints"] for field in fields}
     target._runtime_parameters = frozenset(field.name for field in fields if not field.metadata["refit"])
     if target.__doc__:
-        target.__doc__ = _composed_docstring(inspect.cleandoc(target.__doc__), fields,
-                                             getattr(target, "_attributes_doc", ""))
+        target.__doc__ = _composed_docstring(
+            inspect.cleandoc(target.__doc__), fields, getattr(target, "_attributes_doc", "")
+        )
     return target
 
 
@@ -99,16 +101,18 @@ def _parameters_section(fields):
     # parameters kept under an old name for one release come last
     for field in sorted(fields, key=lambda field: field.default == DEPRECATED):
         lines.append(f"{field.name} : {field.metadata['type_text']}, default={_default_text(field.default)}")
-        lines.extend(textwrap.wrap(field.metadata["doc"], width=76, initial_indent="    ",
-                                   subsequent_indent="    ", break_on_hyphens=False))
+        lines.extend(
+            textwrap.wrap(
+                field.metadata["doc"], width=76, initial_indent="    ", subsequent_indent="    ", break_on_hyphens=False
+            )
+        )
     return "\n".join(lines)
 
 
 def _split_sections(doc):
     """``(introduction, {title: section text})`` of a cleaned numpydoc docstring."""
     lines = doc.splitlines()
-    starts = [i for i in range(len(lines) - 1)
-              if lines[i].strip() in _SECTIONS and set(lines[i + 1].strip()) == {"-"}]
+    starts = [i for i in range(len(lines) - 1) if lines[i].strip() in _SECTIONS and set(lines[i + 1].strip()) == {"-"}]
     intro = "\n".join(lines[: starts[0]] if starts else lines).rstrip()
     bounds = [*starts, len(lines)]
     sections = {lines[a].strip(): "\n".join(lines[a:b]).rstrip() for a, b in zip(bounds, bounds[1:])}

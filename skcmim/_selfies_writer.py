@@ -46,8 +46,12 @@ def _selfies_parts():
     if not selfies.__version__.startswith(_READ_VERSIONS):
         return None
     smiles_utils = importlib.import_module("selfies.utils.smiles_utils")
-    return _SelfiesParts(importlib.import_module("selfies.encoder"), smiles_utils.smiles_to_atom,
-                         smiles_utils.smiles_to_bond, importlib.import_module("selfies.mol_graph").MolecularGraph)
+    return _SelfiesParts(
+        importlib.import_module("selfies.encoder"),
+        smiles_utils.smiles_to_atom,
+        smiles_utils.smiles_to_bond,
+        importlib.import_module("selfies.mol_graph").MolecularGraph,
+    )
 
 
 _PARTS = _selfies_parts()
@@ -62,8 +66,11 @@ def encode(smiles: str) -> str:
     # the steps of selfies.encoder after it has read the SMILES (strict=True, attribute=False)
     encoder._check_bond_constraints(mol, smiles)
     for atom in mol.get_atoms():
-        if (atom.chirality is not None and mol.has_out_ring_bond(atom.index)
-                and encoder._should_invert_chirality(mol, atom)):
+        if (
+            atom.chirality is not None
+            and mol.has_out_ring_bond(atom.index)
+            and encoder._should_invert_chirality(mol, atom)
+        ):
             atom.invert_chirality()
     return ".".join("".join(_symbols(mol, None, root, encoder)) for root in mol.get_roots())
 
@@ -176,6 +183,12 @@ def _close_ring(mol, left_bond, left_atom, left_position, right_bond, right_atom
     right_order, right_stereo = smiles_to_bond(right_bond)
     if left_atom.is_aromatic and right_atom.is_aromatic and bonds == (None, None):
         left_order = right_order = 1.5  # implicit aromatic ring bond, as in "c1ccccc1"
-    mol.add_ring_bond(a=left_atom.index, a_stereo=left_stereo, a_pos=left_position, b=right_atom.index,
-                      b_stereo=right_stereo, order=max(left_order, right_order))
+    mol.add_ring_bond(
+        a=left_atom.index,
+        a_stereo=left_stereo,
+        a_pos=left_position,
+        b=right_atom.index,
+        b_stereo=right_stereo,
+        order=max(left_order, right_order),
+    )
     return True

@@ -41,15 +41,21 @@ class BaseVAE(BaseLatentEncoderDecoder):
     """The VAE's remedies for posterior collapse: KL warm-up and free bits (VAE, cVAE)."""
 
     kl_warmup_epochs: int = param(
-        0, [Interval(Integral, 0, None, closed="left")], "int",
+        0,
+        [Interval(Integral, 0, None, closed="left")],
+        "int",
         "Epochs over which the weight of the KL term rises linearly from 0 to 1 (epoch ``k`` uses "
         "``min(1, (k - 1) / kl_warmup_epochs)``, recorded as ``kl_weight`` in ``history_``; a continued fit "
-        "continues the ramp).  0: no warm-up.  Validation losses use the full weight.")
+        "continues the ramp).  0: no warm-up.  Validation losses use the full weight.",
+    )
     free_bits: float = param(
-        0.0, [Interval(Real, 0, None, closed="left")], "float",
+        0.0,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
         "Free bits (Kingma et al., 2016): each code dimension's KL, averaged over the batch, counts as at least "
         "this many nats, so the KL term is ``sum_d max(free_bits, mean_i KL_id)`` and the encoder gains nothing "
-        "by collapsing a dimension below it.  0: the plain KL.")
+        "by collapsing a dimension below it.  0: the plain KL.",
+    )
 
     _objective = "vae"
 
@@ -111,32 +117,53 @@ class BaseInfoNCE(BaseRepresentation):
 
     contrastive_temperature: float = _contrastive_temperature_param()
     noise_std: float = param(
-        0.5, [Interval(Real, 0, None, closed="left")], "float",
-        "Standard deviation of the ``\"noise\"`` views' Gaussian noise, in units of the network input "
-        "(standardised features, or values in [0, 1] for a Bernoulli decoder).")
-    feature_dropout: float = param(0.2, [Interval(Real, 0, 1, closed="left")], "float",
-                                   'Probability of zeroing a feature in a ``"noise"`` view.')
+        0.5,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
+        'Standard deviation of the ``"noise"`` views\' Gaussian noise, in units of the network input '
+        "(standardised features, or values in [0, 1] for a Bernoulli decoder).",
+    )
+    feature_dropout: float = param(
+        0.2, [Interval(Real, 0, 1, closed="left")], "float", 'Probability of zeroing a feature in a ``"noise"`` view.'
+    )
     augmentation: str | tuple[str, ...] = param(
-        "noise", [StrOptions(set(AUGMENTATIONS)), tuple, list], '{"noise", "scarf", "shift"} or tuple of them',
+        "noise",
+        [StrOptions(set(AUGMENTATIONS)), tuple, list],
+        '{"noise", "scarf", "shift"} or tuple of them',
         'How the two views of a sample are drawn; a tuple applies several in its order.  ``"noise"``: Gaussian '
         'noise of ``noise_std``, then ``feature_dropout``.  ``"scarf"`` (SCARF, Bahri et al. 2022): in each row '
         "a share ``corruption_rate`` of the features, drawn at random, takes the value of the same feature in "
         'another random row of the batch.  ``"shift"``: images (``image_shape``) translated by up to '
         "``max_shift`` pixels along each axis, with zero padding.  Numeric data only (molecules' views are "
-        "random SMILES).")
-    corruption_rate: float = param(0.6, [Interval(Real, 0, 1, closed="both")], "float",
-                                   'Share of the features of each row replaced in a ``"scarf"`` view.')
+        "random SMILES).",
+    )
+    corruption_rate: float = param(
+        0.6,
+        [Interval(Real, 0, 1, closed="both")],
+        "float",
+        'Share of the features of each row replaced in a ``"scarf"`` view.',
+    )
     image_shape: tuple[int, int] | None = param(
-        None, ["array-like", None], "tuple of int or None",
+        None,
+        ["array-like", None],
+        "tuple of int or None",
         '``(height, width)`` of each row as a row-major image; required with ``"shift"``, and '
-        "``height * width`` must be the number of features.")
-    max_shift: int = param(2, [Interval(Integral, 1, None, closed="left")], "int",
-                           'Largest translation of a ``"shift"`` view, in pixels, along each axis.')
+        "``height * width`` must be the number of features.",
+    )
+    max_shift: int = param(
+        2,
+        [Interval(Integral, 1, None, closed="left")],
+        "int",
+        'Largest translation of a ``"shift"`` view, in pixels, along each axis.',
+    )
     projection_head: Sequence[int] | None = param(
-        None, ["array-like", None], "tuple of int or None",
+        None,
+        ["array-like", None],
+        "tuple of int or None",
         "Hidden widths of a projection head (SimCLR): an MLP with ReLUs from the code to a projection of width "
         "``n_components``, on which NT-Xent is computed.  ``transform`` returns the code before the head.  "
-        "None: NT-Xent on the code itself.")
+        "None: NT-Xent on the code itself.",
+    )
 
     def _module_options(self):
         # molecules' views are random SMILES (n_views); the SMILES input refuses the numeric augmentations
@@ -177,9 +204,12 @@ class InfoNCETransformer(BaseInfoNCE):
 
     temperature: float | str = _temperature_param()
     n_views: int = param(
-        4, [Interval(Integral, 2, None, closed="left")], "int",
+        4,
+        [Interval(Integral, 2, None, closed="left")],
+        "int",
         "Molecules only: random SMILES drawn per molecule when fitting (by RDKit, from ``random_state``); every "
-        "batch contrasts two different ones of them.")
+        "batch contrasts two different ones of them.",
+    )
 
     _network_role = "view_encoder"
     _has_decoder = False
@@ -215,13 +245,17 @@ class InfoNCEAETransformer(BaseInfoNCE, BaseEncoderDecoder):
     """
 
     reconstruction_weight: float = param(
-        1.0, [Interval(Real, 0, None, closed="left")], "float",
-        "Weight of the reconstruction term ``-log p(x | mu(x))`` (summed over features) against the NT-Xent "
-        "term.")
+        1.0,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
+        "Weight of the reconstruction term ``-log p(x | mu(x))`` (summed over features) against the NT-Xent term.",
+    )
 
     _network_role = "view_encoder_decoder"
     _has_prior = False  # an auto-encoder: codes drawn from N(0, I) mean nothing to its decoder
 
     def _criterion_spec(self):
-        return NTXentReconstructionLoss, {"temperature": self.contrastive_temperature,
-                                          "reconstruction_weight": self.reconstruction_weight}
+        return NTXentReconstructionLoss, {
+            "temperature": self.contrastive_temperature,
+            "reconstruction_weight": self.reconstruction_weight,
+        }

@@ -152,8 +152,11 @@ def build_parser(prog="skcmim"):
     models.add_argument("--json", action="store_true", help="print the full model cards as JSON")
     models.set_defaults(run=run_models)
     _add_demo(commands)
-    kernel = commands.add_parser("build-kernel", help="compile the fused GRU kernel (optional, faster SMILES models)",
-                                 description=BUILD_KERNEL_DESCRIPTION)
+    kernel = commands.add_parser(
+        "build-kernel",
+        help="compile the fused GRU kernel (optional, faster SMILES models)",
+        description=BUILD_KERNEL_DESCRIPTION,
+    )
     kernel.add_argument("--force", action="store_true", help="build again even if this environment has a build")
     kernel.add_argument("--quiet", action="store_true", help="print only the result")
     kernel.set_defaults(run=run_build_kernel)
@@ -161,44 +164,77 @@ def build_parser(prog="skcmim"):
 
 
 def _add_embed(commands):
-    embed = commands.add_parser("embed", help="embed the molecules of a CSV or .smi file",
-                                description=EMBED_DESCRIPTION, formatter_class=_ParagraphsFormatter)
+    embed = commands.add_parser(
+        "embed",
+        help="embed the molecules of a CSV or .smi file",
+        description=EMBED_DESCRIPTION,
+        formatter_class=_ParagraphsFormatter,
+    )
     embed.add_argument("input", help="CSV or .smi file of molecules (may end in .gz)")
-    embed.add_argument("--model", default="cmim-zinc",
-                       help="a pretrained model's name (see 'skcmim models'), or the path of a model file written "
-                            "by estimator.save: a path holds a '/' or ends in .safetensors (./name for a file here) "
-                            "(default: %(default)s)")
-    embed.add_argument("-o", "--output", required=True,
-                       help="the CSV file to write (gzip'd if it ends in .gz); never the input")
-    embed.add_argument("--smiles-column", default=None, metavar="NAME",
-                       help="header of the SMILES column, any case (default: a recognised SMILES header, or the "
-                            "first field of a file without a header)")
-    embed.add_argument("--keep-columns", default=None, type=_column_names, metavar="A,B",
-                       help="input columns to copy to the output besides the SMILES column, comma-separated, '' "
-                            "for none (default: every input column)")
-    embed.add_argument("--informative", action="store_true",
-                       help="informative embeddings: the code followed by the decoder's hidden states")
-    embed.add_argument("--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE,
-                       help="molecules embedded per step (default: %(default)s)")
+    embed.add_argument(
+        "--model",
+        default="cmim-zinc",
+        help="a pretrained model's name (see 'skcmim models'), or the path of a model file written "
+        "by estimator.save: a path holds a '/' or ends in .safetensors (./name for a file here) "
+        "(default: %(default)s)",
+    )
+    embed.add_argument(
+        "-o", "--output", required=True, help="the CSV file to write (gzip'd if it ends in .gz); never the input"
+    )
+    embed.add_argument(
+        "--smiles-column",
+        default=None,
+        metavar="NAME",
+        help="header of the SMILES column, any case (default: a recognised SMILES header, or the "
+        "first field of a file without a header)",
+    )
+    embed.add_argument(
+        "--keep-columns",
+        default=None,
+        type=_column_names,
+        metavar="A,B",
+        help="input columns to copy to the output besides the SMILES column, comma-separated, '' "
+        "for none (default: every input column)",
+    )
+    embed.add_argument(
+        "--informative",
+        action="store_true",
+        help="informative embeddings: the code followed by the decoder's hidden states",
+    )
+    embed.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=DEFAULT_BATCH_SIZE,
+        help="molecules embedded per step (default: %(default)s)",
+    )
     embed.add_argument("--device", default="cpu", help="'cpu', 'cuda' or 'auto' (default: %(default)s)")
-    embed.add_argument("--n-jobs", type=int, default=None,
-                       help="processes that read the molecules (RDKit, SELFIES) of each step of 2,048 or more; -1: "
-                            "every core (default: this process only)")
+    embed.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="processes that read the molecules (RDKit, SELFIES) of each step of 2,048 or more; -1: "
+        "every core (default: this process only)",
+    )
     embed.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     embed.set_defaults(run=run_embed)
 
 
 def _add_demo(commands):
     demo = commands.add_parser(
-        "demo", description=DEMO_DESCRIPTION,
-        help="train MIM and cMIM on digits and compare them with PCA (--data, --n-components, --seed, --output)")
-    demo.add_argument("--data", choices=sorted(DEMO_DATASETS), default="digits",
-                      help="dataset to train on (default: %(default)s)")
-    demo.add_argument("--n-components", type=int, default=16,
-                      help="width of the codes and of the PCA baseline (default: %(default)s)")
+        "demo",
+        description=DEMO_DESCRIPTION,
+        help="train MIM and cMIM on digits and compare them with PCA (--data, --n-components, --seed, --output)",
+    )
+    demo.add_argument(
+        "--data", choices=sorted(DEMO_DATASETS), default="digits", help="dataset to train on (default: %(default)s)"
+    )
+    demo.add_argument(
+        "--n-components", type=int, default=16, help="width of the codes and of the PCA baseline (default: %(default)s)"
+    )
     demo.add_argument("--seed", type=int, default=0, help="seed of the split and of the models (default: %(default)s)")
-    demo.add_argument("--output", default="skcmim_codes.png",
-                      help="where to write the PNG of the 2-D code map (default: %(default)s)")
+    demo.add_argument(
+        "--output", default="skcmim_codes.png", help="where to write the PNG of the 2-D code map (default: %(default)s)"
+    )
     demo.set_defaults(run=run_demo)
 
 
@@ -206,8 +242,9 @@ class _ParagraphsFormatter(argparse.HelpFormatter):
     """Wraps each paragraph (lines separated by a blank line) of a description on its own."""
 
     def _fill_text(self, text, width, indent):
-        return "\n\n".join(super(_ParagraphsFormatter, self)._fill_text(paragraph, width, indent)
-                           for paragraph in text.split("\n\n"))
+        return "\n\n".join(
+            super(_ParagraphsFormatter, self)._fill_text(paragraph, width, indent) for paragraph in text.split("\n\n")
+        )
 
 
 def _positive_int(text):
@@ -298,8 +335,10 @@ def _output_file(name, source):
     """The real path to write, checked before anything is opened for writing."""
     target = Path(os.path.realpath(name))
     if target == Path(os.path.realpath(source)) or (target.exists() and os.path.samefile(target, source)):
-        raise ValueError(f"The output {name} is the input file {source}; writing it would destroy the input. "
-                         f"Choose another output name.")
+        raise ValueError(
+            f"The output {name} is the input file {source}; writing it would destroy the input. "
+            f"Choose another output name."
+        )
     if target.exists() and not target.is_file():
         raise ValueError(f"The output {name} exists and is not a regular file (a folder, device or pipe).")
     if not target.parent.is_dir():
@@ -332,19 +371,25 @@ class _Layout:
         width = None if table.header is None else len(table.header)
         for number, fields in table.rows():
             if width is not None and len(fields) > width:
-                raise ValueError(f"Line {number} of {source} has {len(fields)} fields, but its header has {width}; "
-                                 f"the extra fields would be lost.")
+                raise ValueError(
+                    f"Line {number} of {source} has {len(fields)} fields, but its header has {width}; "
+                    f"the extra fields would be lost."
+                )
             n_rows, n_fields = n_rows + 1, max(n_fields, len(fields))
-        names = table.header if table.header is not None else ["smiles"] + [
-            f"column_{index}" for index in range(2, n_fields + 1)]
+        names = (
+            table.header
+            if table.header is not None
+            else ["smiles"] + [f"column_{index}" for index in range(2, n_fields + 1)]
+        )
         kept = _kept_columns(names, table.column, keep_columns, source)
         return cls([names[index] for index in kept], kept, n_rows)
 
     def check_names(self, features):
         clash = sorted(set(self.header) & set(features))
         if clash:
-            raise ValueError(f"The input column {clash[0]!r} has the name of an embedding column; leave it out with "
-                             f"--keep-columns.")
+            raise ValueError(
+                f"The input column {clash[0]!r} has the name of an embedding column; leave it out with --keep-columns."
+            )
 
     def cells(self, fields):
         """The output's copied cells of one row (missing trailing fields are empty)."""
@@ -358,8 +403,9 @@ def _kept_columns(names, smiles_index, keep_columns, source):
     lowered = [name.lower() for name in names]
     missing = [name for name in keep_columns if name.lower() not in lowered]
     if missing:
-        raise ValueError(f"--keep-columns names {missing[0]!r}, but {source} has the columns "
-                         f"{', '.join(map(repr, names))}.")
+        raise ValueError(
+            f"--keep-columns names {missing[0]!r}, but {source} has the columns {', '.join(map(repr, names))}."
+        )
     wanted = {name.lower() for name in keep_columns}
     return [index for index, name in enumerate(lowered) if index == smiles_index or name in wanted]
 
@@ -388,8 +434,10 @@ def _load_model(model, device):
         return load(model, device=device), model
     names = [card["name"] for card in pretrained.list_models()]
     if model not in names and Path(model).is_file():
-        raise ValueError(f"There is no pretrained model named {model!r} (see 'skcmim models'); to use the file "
-                         f"{model} here, give it as a path: --model ./{model}")
+        raise ValueError(
+            f"There is no pretrained model named {model!r} (see 'skcmim models'); to use the file "
+            f"{model} here, give it as a path: --model ./{model}"
+        )
     return pretrained.load(model, device=device), model
 
 
@@ -397,8 +445,10 @@ def _configured(model, label, args):
     """``model`` set up to embed: NaN rows for invalid molecules, the informative embeddings asked for."""
     params = model.get_params(deep=False)
     if args.informative and "informative" not in params:
-        raise ValueError(f"The model {label} ({type(model).__name__}) has no decoder: --informative does not apply. "
-                         f"Run without --informative.")
+        raise ValueError(
+            f"The model {label} ({type(model).__name__}) has no decoder: --informative does not apply. "
+            f"Run without --informative."
+        )
     settings = {"on_invalid": "nan", "informative": args.informative, "n_jobs": args.n_jobs}
     model.set_params(**{name: value for name, value in settings.items() if name in params})
     return model
@@ -417,8 +467,11 @@ def _output_writer(target):
         with _replacing(target, "w", encoding="utf-8", newline="") as out:
             yield csv.writer(out)
         return
-    with _replacing(target, "wb") as raw, gzip.GzipFile(filename=target.stem, mode="wb", fileobj=raw) as compressed, \
-            io.TextIOWrapper(compressed, encoding="utf-8", newline="") as out:
+    with (
+        _replacing(target, "wb") as raw,
+        gzip.GzipFile(filename=target.stem, mode="wb", fileobj=raw) as compressed,
+        io.TextIOWrapper(compressed, encoding="utf-8", newline="") as out,
+    ):
         yield csv.writer(out)
 
 
@@ -470,12 +523,15 @@ def _headline(card):
     """One line per model: name, class, size, data, and the held-out metrics when measured."""
     data = card.get("training_data", {})
     metrics = card.get("metrics", {})
-    shown = ", ".join(f"{key} {value:.3f}" for key, value in metrics.items()
-                      if isinstance(value, float) and math.isfinite(value))
+    shown = ", ".join(
+        f"{key} {value:.3f}" for key, value in metrics.items() if isinstance(value, float) and math.isfinite(value)
+    )
     size = card.get("size_bytes", 0) / 1e6
-    return (f"{card['name']}: {card.get('estimator', '?')}, {size:.1f} MB, trained on "
-            f"{data.get('n_molecules', '?')} molecules of {data.get('source', '?')} for {card.get('epochs', '?')} "
-            f"epochs" + (f"; {shown}" if shown else ""))
+    return (
+        f"{card['name']}: {card.get('estimator', '?')}, {size:.1f} MB, trained on "
+        f"{data.get('n_molecules', '?')} molecules of {data.get('source', '?')} for {card.get('epochs', '?')} "
+        f"epochs" + (f"; {shown}" if shown else "")
+    )
 
 
 def run_models(args):
@@ -518,8 +574,10 @@ def run_demo(args):
 
     X, y = getattr(datasets, DEMO_DATASETS[args.data])()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=args.seed)
-    print(f"skcmim {__version__}: {args.data}, {X.shape[0]} samples x {X.shape[1]} features, "
-          f"50/50 stratified split, n_components={args.n_components}")
+    print(
+        f"skcmim {__version__}: {args.data}, {X.shape[0]} samples x {X.shape[1]} features, "
+        f"50/50 stratified split, n_components={args.n_components}"
+    )
 
     pca = PCA(args.n_components, random_state=args.seed).fit(X_train)
     rows = [(f"PCA-{args.n_components}", _probe(pca.transform(X_train), y_train, pca.transform(X_test), y_test), 0.0)]
@@ -529,8 +587,9 @@ def run_demo(args):
         seconds = time.perf_counter() - start
         rows.append((name, _probe(model.transform(X_train), y_train, model.transform(X_test), y_test), seconds))
     model.set_params(informative=True)
-    rows.append(("cMIM informative", _probe(model.transform(X_train), y_train, model.transform(X_test), y_test),
-                 seconds))
+    rows.append(
+        ("cMIM informative", _probe(model.transform(X_train), y_train, model.transform(X_test), y_test), seconds)
+    )
     model.set_params(informative=False)
 
     print(f"\n{'representation':<20} {'accuracy':>8} {'fit s':>7}")

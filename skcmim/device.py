@@ -44,26 +44,32 @@ def resolve_device(device: str | torch.device, *, name: str = "device") -> torch
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if not isinstance(device, (str, torch.device)):
-        raise ValueError(f"{name}={device!r} is not a torch device; use 'auto', 'cpu', 'cuda', 'cuda:<index>' or "
-                         f"'mps'.")
+        raise ValueError(
+            f"{name}={device!r} is not a torch device; use 'auto', 'cpu', 'cuda', 'cuda:<index>' or 'mps'."
+        )
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError, ValueError) as exc:
-        raise ValueError(f"{name}={device!r} is not a torch device; use 'auto', 'cpu', 'cuda', 'cuda:<index>' or "
-                         f"'mps'.") from exc
+        raise ValueError(
+            f"{name}={device!r} is not a torch device; use 'auto', 'cpu', 'cuda', 'cuda:<index>' or 'mps'."
+        ) from exc
     if resolved.type not in _KINDS:
         raise ValueError(f"{name}={device!r}: models run on 'cpu', 'cuda' or 'mps', not {resolved.type!r}.")
     if resolved.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0:
-            raise ValueError(f"{name}={device!r} was requested but CUDA is not available on this machine; use "
-                             f"'auto' or 'cpu'.")
+            raise ValueError(
+                f"{name}={device!r} was requested but CUDA is not available on this machine; use 'auto' or 'cpu'."
+            )
         if resolved.index is not None and resolved.index >= count:
-            raise ValueError(f"{name}={device!r}: there is no CUDA device {resolved.index}; this machine has "
-                             f"{count} (cuda:0 to cuda:{count - 1}).")
+            raise ValueError(
+                f"{name}={device!r}: there is no CUDA device {resolved.index}; this machine has "
+                f"{count} (cuda:0 to cuda:{count - 1})."
+            )
     if resolved.type == "mps" and not _mps_available():
-        raise ValueError(f"{name}={device!r} was requested but MPS is not available on this machine; use 'auto' or "
-                         f"'cpu'.")
+        raise ValueError(
+            f"{name}={device!r} was requested but MPS is not available on this machine; use 'auto' or 'cpu'."
+        )
     return resolved
 
 

@@ -69,7 +69,11 @@ def is_main_process() -> bool:
 
 
 def fit_data_parallel(
-    estimator: Any, X: Any, y: None = None, *, negatives: Literal["global", "local"] = "global",
+    estimator: Any,
+    X: Any,
+    y: None = None,
+    *,
+    negatives: Literal["global", "local"] = "global",
     backend: str | None = None,
 ) -> Any:
     """Fit an skcmim estimator data-parallel across the processes of a launch.
@@ -136,8 +140,9 @@ def _check_same_data(estimator, X):
     everyone = [None] * dist.get_world_size()
     dist.all_gather_object(everyone, mine)
     if any(other != mine for other in everyone):
-        shown = "; ".join(f"rank {rank}: {rows} rows, digest {digest[:12]}"
-                          for rank, (rows, digest) in enumerate(everyone))
+        shown = "; ".join(
+            f"rank {rank}: {rows} rows, digest {digest[:12]}" for rank, (rows, digest) in enumerate(everyone)
+        )
         raise ValueError(
             f"fit_data_parallel needs the same X in every process (each trains on its share of every global "
             f"batch of the same data), but the processes passed different data: {shown}."

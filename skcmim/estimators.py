@@ -32,16 +32,23 @@ from sklearn.utils import check_array, check_random_state, metadata_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ._parallel import check_n_jobs
 from ._parameters import DEPRECATED, Interval, StrOptions, param, parameters, validate_parameters
 from ._warnings import find_stack_level
-from .inputs import DataInput, input_of_flat_parameters, make_input, recognised_kind
+from .inputs import DataInput, Reading, input_of_flat_parameters, make_input, recognised_kind
 from .losses import CONTRASTIVE_CODES, LATENT_SCALES, RECONSTRUCTIONS, MIMLoss
 from .streaming import ChunkSource, as_chunk_source
-from ._parallel import check_n_jobs
 from .training import StreamDataset, draw_seed, train_net
 
-__all__ = ["BaseContrastiveEncoderDecoder", "BaseEncoderDecoder", "BaseLatentEncoderDecoder", "BaseRepresentation",
-           "CMIMTransformer", "Fitted", "MIMTransformer"]
+__all__ = [
+    "BaseContrastiveEncoderDecoder",
+    "BaseEncoderDecoder",
+    "BaseLatentEncoderDecoder",
+    "BaseRepresentation",
+    "CMIMTransformer",
+    "Fitted",
+    "MIMTransformer",
+]
 
 #: What a ``random_state`` parameter accepts.
 RandomStateLike = int | np.random.RandomState | None
@@ -86,7 +93,7 @@ class Fitted(NamedTuple):
 
 def _deprecated(name, replacement):
     """A parameter of 0.1 kept for one release: unset by default, used with a FutureWarning when set."""
-    return param(DEPRECATED, "no_validation", 'str', f'Deprecated since 0.2 (removed in 0.3): use {replacement}.')
+    return param(DEPRECATED, "no_validation", "str", f"Deprecated since 0.2 (removed in 0.3): use {replacement}.")
 
 
 @parameters
@@ -98,71 +105,118 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
     (``_embedding``).
     """
 
-    n_components: int = param(16, [Interval(Integral, 1, None, closed="left")], "int",
-                              "Width of the code (the latent space).", positional=True)
+    n_components: int = param(
+        16,
+        [Interval(Integral, 1, None, closed="left")],
+        "int",
+        "Width of the code (the latent space).",
+        positional=True,
+    )
     hidden_layer_sizes: str | Sequence[int] = param(
-        "auto", [StrOptions({"auto"}), "array-like"], '"auto" or tuple of int',
-        "Hidden widths.  Numeric data: the MLP encoder's layers (the decoder mirrors them); ``\"auto\"`` is "
-        "(512, 512).  Molecules: stacked GRU layers of one width in the encoder and the decoder; ``\"auto\"`` "
-        "is (256,).")
+        "auto",
+        [StrOptions({"auto"}), "array-like"],
+        '"auto" or tuple of int',
+        'Hidden widths.  Numeric data: the MLP encoder\'s layers (the decoder mirrors them); ``"auto"`` is '
+        '(512, 512).  Molecules: stacked GRU layers of one width in the encoder and the decoder; ``"auto"`` '
+        "is (256,).",
+    )
     input: str | DataInput = param(
-        "auto", [StrOptions({"auto"}), DataInput], '"auto" or input object',
+        "auto",
+        [StrOptions({"auto"}), DataInput],
+        '"auto" or input object',
         "The kind of data and how it is read: an input object (:class:`~skcmim.inputs.NumericInput`, "
         ":class:`~skcmim.inputs.SmilesInput` or a kind of your own) whose parameters are searchable as "
-        "``input__<name>``, or ``\"auto\"``: molecules (a list, 1-D array, pandas Series or one-column DataFrame "
+        '``input__<name>``, or ``"auto"``: molecules (a list, 1-D array, pandas Series or one-column DataFrame '
         "of SMILES strings or RDKit ``Mol`` objects) get ``SmilesInput()``, anything else ``NumericInput()``.  "
-        "A fitted model keeps the input it was fitted with (``input_``).")
+        "A fitted model keeps the input it was fitted with (``input_``).",
+    )
     max_epochs: int = param(50, [Interval(Integral, 1, None, closed="left")], "int", "Passes over the training data.")
     batch_size: int = param(128, [Interval(Integral, 1, None, closed="left")], "int", "Samples per optimiser step.")
     learning_rate: float = param(1e-3, [Interval(Real, 0, None, closed="neither")], "float", "Adam learning rate.")
     on_invalid: str = param(
-        "raise", [StrOptions({"raise", "nan"})], '{"raise", "nan"}',
+        "raise",
+        [StrOptions({"raise", "nan"})],
+        '{"raise", "nan"}',
         "What an invalid row (a molecule RDKit cannot read, an empty string, a missing value) does.  "
         '``"raise"``: a ``ValueError`` naming the row.  ``"nan"``: ``fit`` leaves the row out (with a warning) '
         "and ``transform``/``score_samples`` give it a NaN row, so rows stay aligned with y.  Numeric rows "
-        "with NaN or infinity always raise.  Takes effect without refitting.", refit=False)
+        "with NaN or infinity always raise.  Takes effect without refitting.",
+        refit=False,
+    )
     n_jobs: int | None = param(
-        None, [Integral, None], "int or None",
+        None,
+        [Integral, None],
+        "int or None",
         "Processes that read molecules with RDKit in ``fit``, ``transform`` and ``score`` (joblib's convention: "
         "None is 1, -1 all cores; at most the machine's cores are used).  The output is the same for any value; "
-        "inputs under 2,048 molecules stay in this process.  Takes effect without refitting.", refit=False)
+        "inputs under 2,048 molecules stay in this process.  Takes effect without refitting.",
+        refit=False,
+    )
     early_stopping: bool = param(
-        False, ["boolean"], "bool",
+        False,
+        ["boolean"],
+        "bool",
         "Hold out ``validation_fraction`` of the training data and stop when its loss has not improved by "
-        "``tol`` for ``n_iter_no_change`` epochs; the best weights are restored.")
+        "``tol`` for ``n_iter_no_change`` epochs; the best weights are restored.",
+    )
     validation_fraction: float = param(
-        0.1, [Interval(Real, 0, 1, closed="neither")], "float",
+        0.1,
+        [Interval(Real, 0, 1, closed="neither")],
+        "float",
         "Share of the training data held out for validation, with ``early_stopping`` or a callback that "
-        "monitors a validation score.")
-    n_iter_no_change: int = param(10, [Interval(Integral, 1, None, closed="left")], "int",
-                                  "Patience of early stopping, in epochs.")
-    tol: float = param(1e-4, [Interval(Real, 0, None, closed="left")], "float",
-                       "Minimum improvement of the validation loss that resets the patience.")
+        "monitors a validation score.",
+    )
+    n_iter_no_change: int = param(
+        10, [Interval(Integral, 1, None, closed="left")], "int", "Patience of early stopping, in epochs."
+    )
+    tol: float = param(
+        1e-4,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
+        "Minimum improvement of the validation loss that resets the patience.",
+    )
     warm_start: bool = param(
-        False, ["boolean"], "bool",
+        False,
+        ["boolean"],
+        "bool",
         "If True, ``fit`` on a fitted model continues training from its weights (``max_epochs`` more epochs) "
-        "instead of starting anew.")
+        "instead of starting anew.",
+    )
     device: str | torch.device = param(
-        "auto", [str, torch.device], "str or torch.device",
+        "auto",
+        [str, torch.device],
+        "str or torch.device",
         'Where to train and encode: ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``, '
-        '``"cuda:<index>"`` or ``"mps"``.')
-    mixed_precision: bool = param(False, ["boolean"], "bool",
-                                  "Run the training forward pass under bfloat16 autocast (useful on recent GPUs).")
+        '``"cuda:<index>"`` or ``"mps"``.',
+    )
+    mixed_precision: bool = param(
+        False, ["boolean"], "bool", "Run the training forward pass under bfloat16 autocast (useful on recent GPUs)."
+    )
     callbacks: Sequence[Any] | None = param(
-        None, [list, tuple, None], "list of skorch callbacks or (name, callback) tuples",
+        None,
+        [list, tuple, None],
+        "list of skorch callbacks or (name, callback) tuples",
         "Extra :mod:`skorch.callbacks` for the training loop (``LRScheduler``, ``Checkpoint``, "
         "``EarlyStopping``...).  A named callback's parameters are set as in skorch, "
         "``set_params(callbacks__<name>__<param>=value)``.  A callback that monitors a validation score "
         "(``valid_loss``...) gets a validation split of ``validation_fraction``.  They are copied at ``fit``; "
-        "the trained ones are in ``net_.callbacks_``.")
+        "the trained ones are in ``net_.callbacks_``.",
+    )
     random_state: RandomStateLike = param(
-        None, ["random_state"], "int, RandomState instance or None",
+        None,
+        ["random_state"],
+        "int, RandomState instance or None",
         "Seeds weight initialisation, shuffling and sampling.  The same value gives the same embeddings on the "
-        "same machine; the global torch RNG is left as it was.")
+        "same machine; the global torch RNG is left as it was.",
+    )
     verbose: int = param(
-        0, [Interval(Integral, 0, None, closed="left")], "int",
+        0,
+        [Interval(Integral, 0, None, closed="left")],
+        "int",
         "0: silent.  1: one progress bar for the whole fit, on stderr.  2 and more: also skorch's table of "
-        "per-epoch losses and times.", refit=False)
+        "per-epoch losses and times.",
+        refit=False,
+    )
     input_kind: str = _deprecated("input_kind", "``input=NumericInput()`` or ``input=SmilesInput()``")
     alphabet: str = _deprecated("alphabet", "``input=SmilesInput(alphabet=...)``")
     canonical: str = _deprecated("canonical", "``input=SmilesInput(canonical=...)``")
@@ -395,18 +449,17 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         )
         return input_of_flat_parameters(flat, X)
 
-    def _row_options(self):
-        return {"on_invalid": self.on_invalid, "n_jobs": self.n_jobs}
+    def _reading(self):
+        """How this estimator reads rows (:class:`~skcmim.inputs.Reading`)."""
+        return Reading(self._has_decoder, self._n_views(), self.on_invalid, self.n_jobs)
 
     def _training_data(self, X, source, input_, owner, seed, *, setup):
         """The network input of X: an array or row store, or a :class:`StreamDataset` for a chunk source."""
-        options = {"n_views": self._n_views(), **self._row_options()}
+        reading = self._reading()
         if source is None:
-            if setup:
-                return input_.setup(X, owner, seed, decoder=self._has_decoder, **options)
-            return input_.training_input(X, owner, **options)
-        n_rows = input_.setup_stream(source, owner, seed, decoder=self._has_decoder, **options) if setup else None
-        return StreamDataset(source, partial(input_.training_input, owner=owner, **options), n_rows=n_rows)
+            return input_.setup(X, owner, seed, reading) if setup else input_.training_input(X, owner, reading)
+        n_rows = input_.setup_stream(source, owner, seed, reading) if setup else None
+        return StreamDataset(source, partial(input_.training_input, owner=owner, reading=reading), n_rows=n_rows)
 
     def _restore_fitted(self, input_, net, *, seed, n_iter, n_features_in, feature_names_in):
         """Make this estimator the fitted model of a model file (:func:`skcmim.load`)."""
@@ -491,7 +544,7 @@ class BaseRepresentation(TransformerMixin, BaseEstimator):
         """
         check_n_jobs(self.n_jobs)
         _check_kind(self.input_, X, f"{type(self).__name__} was fitted on {self.input_.kind} data")
-        rows = self.input_.inference_rows(X, self, scoring=scoring, **self._row_options())
+        rows = self.input_.inference_rows(X, self, self._reading(), scoring=scoring)
         outputs = self._map_batches(rows.batches, fn, rows.dtype, rows.compute_dtype)
         finite = np.isfinite(outputs).all(axis=tuple(range(1, outputs.ndim)))  # per row; none for no rows
         if not finite.all():
@@ -629,8 +682,10 @@ def _check_input_features(view, input_features):
     if names is not None and not np.array_equal(input_features, names):
         raise ValueError("input_features is not equal to feature_names_in_")
     if len(input_features) != view.n_features_in_:
-        raise ValueError(f"input_features should have length equal to number of features ({view.n_features_in_}), "
-                         f"got {len(input_features)}")
+        raise ValueError(
+            f"input_features should have length equal to number of features ({view.n_features_in_}), "
+            f"got {len(input_features)}"
+        )
 
 
 def _named_callbacks(callbacks):
@@ -647,8 +702,10 @@ def _named_callbacks(callbacks):
 def _named_callback(callbacks, name):
     found = dict(_named_callbacks(callbacks))
     if name not in found:
-        raise ValueError(f"There is no callback named {name!r} in callbacks; the names are {sorted(found)}. Give a "
-                         f"callback a name with a (name, callback) tuple.")
+        raise ValueError(
+            f"There is no callback named {name!r} in callbacks; the names are {sorted(found)}. Give a "
+            f"callback a name with a (name, callback) tuple."
+        )
     return found[name]
 
 
@@ -671,8 +728,10 @@ def _check_kind(input_, X, what):
     """
     recognised = recognised_kind(X)
     if recognised is not None and recognised is not type(input_):
-        raise ValueError(f"{what}, but X looks like {recognised.kind} data; pass X of the kind the model reads, or "
-                         f"choose its input accordingly.")
+        raise ValueError(
+            f"{what}, but X looks like {recognised.kind} data; pass X of the kind the model reads, or "
+            f"choose its input accordingly."
+        )
 
 
 def _unfitted_copy(estimator):
@@ -697,8 +756,15 @@ def _fitted_state_of_0_1(state):
     net, input_ = state.pop("net_"), state.pop("input_")
     params = {name: value for name, value in state.items() if not name.endswith("_") and not name.startswith("_")}
     params.setdefault("input", "auto")
-    fitted = Fitted(input_, net, state.pop("_seed", 0), state.pop("n_iter_", len(net.history)), params,
-                    state.get("n_features_in_"), state.get("feature_names_in_"))
+    fitted = Fitted(
+        input_,
+        net,
+        state.pop("_seed", 0),
+        state.pop("n_iter_", len(net.history)),
+        params,
+        state.get("n_features_in_"),
+        state.get("feature_names_in_"),
+    )
     return {**state, "fitted_": fitted}
 
 
@@ -720,13 +786,21 @@ class BaseEncoderDecoder(BaseRepresentation):
     }
 
     informative: bool = param(
-        False, ["boolean"], "bool",
+        False,
+        ["boolean"],
+        "bool",
         "If True, ``transform`` returns informative embeddings: the code ``mu(x)`` followed by the decoder's "
-        "hidden activations at ``mu(x)``.  Takes effect without refitting.", refit=False)
+        "hidden activations at ``mu(x)``.  Takes effect without refitting.",
+        refit=False,
+    )
     informative_layers: str | Sequence[int] = param(
-        "all", [StrOptions({"all"}), "array-like"], '"all" or tuple of int',
+        "all",
+        [StrOptions({"all"}), "array-like"],
+        '"all" or tuple of int',
         "Which decoder hidden layers (0 = nearest the code) the informative embeddings include.  Takes effect "
-        "without refitting.", refit=False)
+        "without refitting.",
+        refit=False,
+    )
     likelihood: str = _deprecated("likelihood", "``input=NumericInput(likelihood=...)``")
 
     # ------------------------------------------------------------------ read-out
@@ -736,11 +810,13 @@ class BaseEncoderDecoder(BaseRepresentation):
             return None
         n_layers = len(self.module_.informative_widths())
         if not all(isinstance(i, Integral) and not isinstance(i, bool) for i in layers):
-            raise ValueError(f"informative_layers must be 'all' or a tuple of layer indices (integers), got "
-                             f"{layers!r}.")
+            raise ValueError(
+                f"informative_layers must be 'all' or a tuple of layer indices (integers), got {layers!r}."
+            )
         if any(i < -n_layers or i >= n_layers for i in layers):
-            raise ValueError(f"informative_layers={layers!r} is out of range for a decoder with {n_layers} hidden "
-                             f"layers.")
+            raise ValueError(
+                f"informative_layers={layers!r} is out of range for a decoder with {n_layers} hidden layers."
+            )
         return [int(i) for i in layers]
 
     def _embedding(self, module, batch):
@@ -760,8 +836,9 @@ class BaseEncoderDecoder(BaseRepresentation):
     # ------------------------------------------------------------------ decoding
     def _check_codes(self, X):
         # a NaN code (an invalid molecule's row) decodes to None
-        Z = check_array(X, dtype=[np.float64, np.float32],
-                        ensure_all_finite="allow-nan" if self.input_.missing_codes else True)
+        Z = check_array(
+            X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan" if self.input_.missing_codes else True
+        )
         n_components = self._fitted_param("n_components")
         widths = {n_components, self._n_features_out}
         if Z.shape[1] not in widths:
@@ -807,18 +884,37 @@ class BaseEncoderDecoder(BaseRepresentation):
 
     @available_if(lambda self: self._has_prior)
     def sample(
-        self, n_samples: int = 1, random_state: RandomStateLike = None, *, sampling_temperature: float = 0.0
+        self,
+        n_samples: int = 1,
+        random_state: RandomStateLike = None,
+        *,
+        sampling_temperature: float = 0.0,
+        like: ArrayLike | None = None,
     ) -> NDArray[Any]:
-        """Generate data by decoding codes drawn from the N(0, I) prior.
+        """Generate data by decoding codes drawn from the N(0, I) prior, or from the codes of data ``like``.
+
+        The prior is the model's own: its samples are new (for molecules:
+        valid and diverse), but a code space trained with an encoder as
+        confident as MIM's fills only part of the prior, so they need not
+        resemble the training data.  ``like=X`` draws from the aggregate
+        posterior of X instead, ``q(z) = mean_x q(z | x)``: a row of X at
+        random, then ``z ~ N(mu(x), sigma(x)^2)``.  Such samples resemble X
+        closely, and with the narrow posteriors MIM learns many of them are
+        the molecules (or rows) of X themselves; the documentation's
+        Pretrained models page measures both samplers.
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of samples to generate, at most 1,000,000 per call.
         random_state : int, RandomState instance or None, default=None
-            Seed of the prior draw (and of the token sampling).
+            Seed of the draws (and of the token sampling).
         sampling_temperature : float, default=0.0
             Molecule models only; see :meth:`inverse_transform`.
+        like : array-like or molecules, or None, default=None
+            Data of the kind the model reads whose aggregate posterior to
+            draw from (invalid rows under ``on_invalid="nan"`` are left
+            out); None: the N(0, I) prior.
 
         Returns
         -------
@@ -834,13 +930,33 @@ class BaseEncoderDecoder(BaseRepresentation):
             )
         rng = check_random_state(random_state)
         n_components = view._fitted_param("n_components")
+        posterior = None if like is None else view._posterior(like)
         # the codes of one batch at a time: memory for the output, not for all codes and decoder states at once
         sizes = [min(SAMPLE_BATCH, n_samples - start) for start in range(0, n_samples, SAMPLE_BATCH)]
-        return np.concatenate([
-            view.inverse_transform(rng.standard_normal((size, n_components)),
-                                   sampling_temperature=sampling_temperature, random_state=rng)
-            for size in sizes
-        ])
+        return np.concatenate(
+            [
+                view.inverse_transform(
+                    _draw_codes(rng, size, n_components, posterior),
+                    sampling_temperature=sampling_temperature,
+                    random_state=rng,
+                )
+                for size in sizes
+            ]
+        )
+
+    def _posterior(self, X):
+        """``(mu, sigma)`` of the posterior q(z | x) of each valid row of X (float64)."""
+        n_components = self._fitted_param("n_components")
+
+        def posterior(module, batch):
+            out = module(batch, sample=False)
+            return torch.cat([out.mu, out.log_sigma.exp()], dim=1)
+
+        moments = self._apply(X, posterior, width=2 * n_components).astype(np.float64)
+        moments = moments[np.isfinite(moments).all(axis=1)]
+        if not len(moments):
+            raise ValueError("like= holds no valid row to draw codes around.")
+        return moments[:, :n_components], moments[:, n_components:]
 
     # ------------------------------------------------------------------ scoring
     def score_samples(self, X: ArrayLike) -> NDArray[np.float64]:
@@ -898,21 +1014,39 @@ class BaseLatentEncoderDecoder(BaseEncoderDecoder):
     _objective = "amim"
 
     latent_scale: str = param(
-        "none", [StrOptions(set(LATENT_SCALES))], '{"none", "per_dimension"}',
+        "none",
+        [StrOptions(set(LATENT_SCALES))],
+        '{"none", "per_dimension"}',
         '``"per_dimension"`` divides the gradient of the latent terms (``log q(z|x)`` and ``log P(z)``: the A-MIM '
         "term ``(log q + log P) / 2``, the VAE's KL) by ``n_components`` and leaves the loss value unchanged, as "
         "the option ``normalize_gradient=True`` of ``compute_cmim_loss`` in NVIDIA's published cMIM code (KERMT, "
         "github.com/NVIDIA-Digital-Bio/KERMT) does.  It weakens the pull of the latent terms against a "
-        "reconstruction summed over many features.")
+        "reconstruction summed over many features.",
+    )
     reconstruction: str = param(
-        "sum", [StrOptions(set(RECONSTRUCTIONS))], '{"sum", "mean"}',
+        "sum",
+        [StrOptions(set(RECONSTRUCTIONS))],
+        '{"sum", "mean"}',
         '``"mean"`` averages ``log p(x|z)`` over the features (numeric data) or over the non-pad tokens '
         "(molecules) instead of summing it, so the reconstruction no longer outweighs the latent and "
-        "contrastive terms by the number of features.  ``score`` always reports the summed objective.")
+        "contrastive terms by the number of features.  ``score`` always reports the summed objective.",
+    )
 
     def _criterion_spec(self):
-        return MIMLoss, {"objective": self._objective, "latent_scale": self.latent_scale,
-                         "reconstruction": self.reconstruction}
+        return MIMLoss, {
+            "objective": self._objective,
+            "latent_scale": self.latent_scale,
+            "reconstruction": self.reconstruction,
+        }
+
+
+def _draw_codes(rng, size, n_components, posterior):
+    """``size`` codes from the N(0, I) prior, or from the mixture of the posteriors ``(mu, sigma)``."""
+    if posterior is None:
+        return rng.standard_normal((size, n_components))
+    mu, sigma = posterior
+    rows = rng.randint(len(mu), size=size)
+    return mu[rows] + sigma[rows] * rng.standard_normal((size, n_components))
 
 
 #: Largest ``sampling_temperature``: logits divided by more are all but equal (uniform sampling).
@@ -921,8 +1055,10 @@ MAX_SAMPLING_TEMPERATURE = 1e6
 
 def _check_sampling_temperature(value):
     if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value <= MAX_SAMPLING_TEMPERATURE:
-        raise ValueError(f"sampling_temperature must be a number from 0 (greedy) to {MAX_SAMPLING_TEMPERATURE:g} "
-                         f"(beyond it, sampling is uniform to float precision); got {value!r}.")
+        raise ValueError(
+            f"sampling_temperature must be a number from 0 (greedy) to {MAX_SAMPLING_TEMPERATURE:g} "
+            f"(beyond it, sampling is uniform to float precision); got {value!r}."
+        )
     return float(value)
 
 
@@ -940,15 +1076,22 @@ def _contrastive_temperature(estimator):
 
 
 def _contrastive_temperature_param():
-    return param(0.1, [Interval(Real, 0, None, closed="neither")], "float",
-                 "Temperature ``tau`` of the contrastive term's cosine-similarity softmax.")
+    return param(
+        0.1,
+        [Interval(Real, 0, None, closed="neither")],
+        "float",
+        "Temperature ``tau`` of the contrastive term's cosine-similarity softmax.",
+    )
 
 
 def _temperature_param():
-    return param(DEPRECATED, [Interval(Real, 0, None, closed="neither"), StrOptions({DEPRECATED})],
-                 'float or "deprecated"',
-                 "Deprecated name of ``contrastive_temperature`` (renamed in 0.2, removed in 0.3); when set, it is "
-                 "used, with a ``FutureWarning``.")
+    return param(
+        DEPRECATED,
+        [Interval(Real, 0, None, closed="neither"), StrOptions({DEPRECATED})],
+        'float or "deprecated"',
+        "Deprecated name of ``contrastive_temperature`` (renamed in 0.2, removed in 0.3); when set, it is "
+        "used, with a ``FutureWarning``.",
+    )
 
 
 @parameters
@@ -959,20 +1102,30 @@ class BaseContrastiveEncoderDecoder(BaseLatentEncoderDecoder):
     """
 
     contrastive_weight: float = param(
-        10.0, [Interval(Real, 0, None, closed="left")], "float",
+        10.0,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
         "Weight ``w_c`` of the contrastive term.  The default was chosen on a validation split of the MNIST-5k "
-        "training half (``benchmarks/claims/tuning.py``).")
+        "training half (``benchmarks/claims/tuning.py``).",
+    )
     contrastive_temperature: float = _contrastive_temperature_param()
     contrastive_on: str = param(
-        "z", [StrOptions(set(CONTRASTIVE_CODES))], '{"z", "mu"}',
+        "z",
+        [StrOptions(set(CONTRASTIVE_CODES))],
+        '{"z", "mu"}',
         "The codes whose cosine similarities make the contrastive term: the sampled code ``z`` or the posterior "
-        "mean ``mu`` (which ``transform`` returns).")
+        "mean ``mu`` (which ``transform`` returns).",
+    )
     temperature: float | str = _temperature_param()
 
     def _criterion_spec(self):
         loss, params = super()._criterion_spec()
-        return loss, {**params, "contrastive_weight": self.contrastive_weight,
-                      "temperature": _contrastive_temperature(self), "contrastive_on": self.contrastive_on}
+        return loss, {
+            **params,
+            "contrastive_weight": self.contrastive_weight,
+            "temperature": _contrastive_temperature(self),
+            "contrastive_on": self.contrastive_on,
+        }
 
 
 @parameters
@@ -1001,8 +1154,10 @@ class MIMTransformer(BaseLatentEncoderDecoder):
     _objective = "amim"
 
 
-_CHOSEN = ("Chosen for cMIM on a validation split of the MNIST-5k training half (``benchmarks/claims/tuning.py``, record in "
-           "``benchmarks/results/tuning/tuning.md``).")
+_CHOSEN = (
+    "Chosen for cMIM on a validation split of the MNIST-5k training half (``benchmarks/claims/tuning.py``, record in "
+    "``benchmarks/results/tuning/tuning.md``)."
+)
 
 
 @parameters
@@ -1033,13 +1188,19 @@ class CMIMTransformer(BaseContrastiveEncoderDecoder):
     """
 
     latent_scale: str = param(
-        "per_dimension", [StrOptions(set(LATENT_SCALES))], '{"none", "per_dimension"}',
+        "per_dimension",
+        [StrOptions(set(LATENT_SCALES))],
+        '{"none", "per_dimension"}',
         '``"per_dimension"`` divides the gradient of the latent terms (``log q(z|x)`` and ``log P(z)``) by '
         "``n_components`` and leaves the loss value unchanged (the option ``normalize_gradient=True`` of "
-        "NVIDIA's published cMIM code, KERMT).  " + _CHOSEN)
+        "NVIDIA's published cMIM code, KERMT).  " + _CHOSEN,
+    )
     contrastive_on: str = param(
-        "mu", [StrOptions(set(CONTRASTIVE_CODES))], '{"z", "mu"}',
+        "mu",
+        [StrOptions(set(CONTRASTIVE_CODES))],
+        '{"z", "mu"}',
         "The codes whose cosine similarities make the contrastive term: the sampled code ``z`` or the posterior "
-        "mean ``mu``, which ``transform`` returns.  " + _CHOSEN)
+        "mean ``mu``, which ``transform`` returns.  " + _CHOSEN,
+    )
 
     _objective = "amim"

@@ -85,8 +85,12 @@ def generation_metrics(generated: Iterable[Any], training: Iterable[str] | None 
     if training is not None:
         known = {text for text in canonical_smiles(training) if text is not None}
         novelty = _share(len(distinct - known), len(distinct))
-    return {"n_generated": len(canonical), "validity": _share(len(valid), len(canonical)),
-            "uniqueness": _share(len(distinct), len(valid)), "novelty": novelty}
+    return {
+        "n_generated": len(canonical),
+        "validity": _share(len(valid), len(canonical)),
+        "uniqueness": _share(len(distinct), len(valid)),
+        "novelty": novelty,
+    }
 
 
 def reconstruction_accuracy(model: Any, smiles: Iterable[str]) -> float:
@@ -94,8 +98,9 @@ def reconstruction_accuracy(model: Any, smiles: Iterable[str]) -> float:
 
     A molecule counts when ``model.inverse_transform(model.transform(x))``
     is the same molecule (equal canonical SMILES), however it is spelled,
-    and as the model reads molecules: without stereochemistry for a model
-    with ``isomeric=False``.
+    and as the model reads molecules (its fitted ``input_``): without
+    stereochemistry for ``isomeric=False``, standardised for
+    ``standardize=True``.
 
     Parameters
     ----------
@@ -112,8 +117,9 @@ def reconstruction_accuracy(model: Any, smiles: Iterable[str]) -> float:
     smiles = list(smiles)
     if not smiles:
         return float("nan")
+    reading = model.input_
     decoded = canonical_smiles(model.inverse_transform(model.transform(smiles)))
-    expected = canonical_smiles(smiles, isomeric=getattr(model, "isomeric", True))
+    expected, _ = to_smiles(smiles, isomeric=reading.isomeric, standardize=reading.standardize, on_invalid="nan")
     return float(np.mean([got is not None and got == wanted for got, wanted in zip(decoded, expected)]))
 
 
@@ -161,8 +167,12 @@ def distribution_metrics(generated: Iterable[Any], reference: Iterable[str]) -> 
     result: dict[str, Any] = {"n_valid": len(generated_mols)}
     if not generated_mols or not reference_mols:
         nan = float("nan")
-        return {**result, **dict.fromkeys(("snn", "frag", "scaf", "int_div", "pains_free", "pains_free_reference",
-                                           "logp", "qed", "weight"), nan)}
+        return {
+            **result,
+            **dict.fromkeys(
+                ("snn", "frag", "scaf", "int_div", "pains_free", "pains_free_reference", "logp", "qed", "weight"), nan
+            ),
+        }
     from rdkit import DataStructs
     from scipy.stats import wasserstein_distance
 
@@ -178,8 +188,9 @@ def distribution_metrics(generated: Iterable[Any], reference: Iterable[str]) -> 
         pains_free_reference=_pains_free(reference_mols),
     )
     for name, prop in _PROPERTIES.items():
-        result[name] = float(wasserstein_distance([prop(mol) for mol in generated_mols],
-                                                  [prop(mol) for mol in reference_mols]))
+        result[name] = float(
+            wasserstein_distance([prop(mol) for mol in generated_mols], [prop(mol) for mol in reference_mols])
+        )
     return result
 
 

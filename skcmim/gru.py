@@ -109,8 +109,11 @@ def _build_key(source=None):
     facts = {
         "source": hashlib.sha256(source).hexdigest(),
         "recipe": [RECIPE_VERSION, BASE_FLAGS, OPENMP_FLAGS],
-        "torch": [torch.__version__, getattr(torch.version, "git_version", None),
-                  bool(getattr(torch._C, "_GLIBCXX_USE_CXX11_ABI", False))],
+        "torch": [
+            torch.__version__,
+            getattr(torch.version, "git_version", None),
+            bool(getattr(torch._C, "_GLIBCXX_USE_CXX11_ABI", False)),
+        ],
         "python": [sys.implementation.cache_tag, sysconfig.get_config_var("EXT_SUFFIX"), getattr(sys, "abiflags", "")],
         "platform": [sys.platform, platform.machine(), platform.libc_ver()],
         "prefix": os.path.realpath(sys.prefix),
@@ -157,7 +160,7 @@ def _load(path):
 
 
 def _choose():
-    """"fused" where a built kernel for this environment loads, else "torch"; never builds, never waits."""
+    """ "fused" where a built kernel for this environment loads, else "torch"; never builds, never waits."""
     global _extension
     if _switched_off():
         return "torch"
@@ -168,16 +171,23 @@ def _choose():
         return "torch"
     if not built:
         if os.environ.get("SKCMIM_FUSED_GRU", "").strip().lower() in ("1", "true", "yes", "on"):
-            warnings.warn(f"SKCMIM_FUSED_GRU asks for skcmim's fused GRU kernel, but none is built for this "
-                          f"environment ({path} is absent); SMILES models use torch's GRU. Build it with "
-                          f"`skcmim build-kernel`.", RuntimeWarning, stacklevel=find_stack_level())
+            warnings.warn(
+                f"SKCMIM_FUSED_GRU asks for skcmim's fused GRU kernel, but none is built for this "
+                f"environment ({path} is absent); SMILES models use torch's GRU. Build it with "
+                f"`skcmim build-kernel`.",
+                RuntimeWarning,
+                stacklevel=find_stack_level(),
+            )
         return "torch"
     try:
         _extension = _extension or _load(path)
     except Exception as exc:  # a damaged or foreign file: the user built it, so say so once
-        warnings.warn(f"skcmim could not load its fused GRU kernel {path} ({type(exc).__name__}: {exc}); SMILES "
-                      f"models use torch's GRU. Rebuild it with `skcmim build-kernel --force`.", RuntimeWarning,
-                      stacklevel=find_stack_level())
+        warnings.warn(
+            f"skcmim could not load its fused GRU kernel {path} ({type(exc).__name__}: {exc}); SMILES "
+            f"models use torch's GRU. Rebuild it with `skcmim build-kernel --force`.",
+            RuntimeWarning,
+            stacklevel=find_stack_level(),
+        )
         return "torch"
     return "fused"
 
@@ -229,8 +239,10 @@ def use_backend(name):
     if name == "fused" and _extension is None:
         path = kernel_path()
         if not path.is_file():
-            raise FileNotFoundError(f"no fused GRU kernel is built for this environment ({path} is absent); "
-                                    f"build it with skcmim.gru.build_kernel() or `skcmim build-kernel`.")
+            raise FileNotFoundError(
+                f"no fused GRU kernel is built for this environment ({path} is absent); "
+                f"build it with skcmim.gru.build_kernel() or `skcmim build-kernel`."
+            )
         _extension = _load(path)
     before, _override = _override, name
     try:
@@ -266,8 +278,9 @@ class _FusedGRU(torch.autograd.Function):
     def forward(ctx, inputs, initial, w_ih, w_hh, b_ih, b_hh, keep_gates, extension):
         # inputs arrive transposed to time-major: copied once here, and that copy saved for the backward
         inputs, w_ih, w_hh = inputs.contiguous(), w_ih.contiguous(), w_hh.contiguous()
-        states, gates = extension.forward(inputs, initial.contiguous(), w_ih, w_hh, b_ih.contiguous(),
-                                          b_hh.contiguous(), keep_gates)
+        states, gates = extension.forward(
+            inputs, initial.contiguous(), w_ih, w_hh, b_ih.contiguous(), b_hh.contiguous(), keep_gates
+        )
         if keep_gates:
             ctx.save_for_backward(inputs, states, gates, w_ih, w_hh)
             ctx.extension = extension
@@ -277,8 +290,9 @@ class _FusedGRU(torch.autograd.Function):
     def backward(ctx, grad_outputs, grad_last):
         # autograd passes zeros, not None, for an output that was not used (materialize_grads)
         inputs, states, gates, w_ih, w_hh = ctx.saved_tensors
-        grads = ctx.extension.backward(grad_outputs.contiguous(), grad_last.contiguous(), inputs, states, gates,
-                                       w_ih, w_hh)
+        grads = ctx.extension.backward(
+            grad_outputs.contiguous(), grad_last.contiguous(), inputs, states, gates, w_ih, w_hh
+        )
         return (*grads, None, None)
 
 
@@ -316,22 +330,36 @@ def _toolchain():
     from torch.utils import cpp_extension
 
     if sys.platform not in BUILD_PLATFORMS:
-        raise KernelBuildError(f"skcmim builds its fused GRU kernel on Linux and macOS only (this is {sys.platform}); "
-                               f"SMILES models use torch's GRU here.")
+        raise KernelBuildError(
+            f"skcmim builds its fused GRU kernel on Linux and macOS only (this is {sys.platform}); "
+            f"SMILES models use torch's GRU here."
+        )
     compiler = shlex.split(cpp_extension.get_cxx_compiler())
     if not compiler or shutil.which(compiler[0]) is None:
-        raise KernelBuildError(f"no C++ compiler found ({' '.join(compiler) or 'none'}, from $CXX or c++): install "
-                               f"GCC or Clang to build skcmim's fused GRU kernel.")
+        raise KernelBuildError(
+            f"no C++ compiler found ({' '.join(compiler) or 'none'}, from $CXX or c++): install "
+            f"GCC or Clang to build skcmim's fused GRU kernel."
+        )
     version = _run([*compiler, "--version"], timeout=60).stdout.lower()
-    if "clang" not in version and "gcc" not in version and "g++" not in version \
-            and "free software foundation" not in version:
-        raise KernelBuildError(f"{compiler[0]} is neither GCC nor Clang ({version.splitlines()[0] if version else '?'}"
-                               f"); skcmim's fused GRU kernel builds with those two. Set CXX to one of them.")
+    if (
+        "clang" not in version
+        and "gcc" not in version
+        and "g++" not in version
+        and "free software foundation" not in version
+    ):
+        raise KernelBuildError(
+            f"{compiler[0]} is neither GCC nor Clang ({version.splitlines()[0] if version else '?'}"
+            f"); skcmim's fused GRU kernel builds with those two. Set CXX to one of them."
+        )
     if not cpp_extension.is_ninja_available():
-        raise KernelBuildError("ninja is not installed (`pip install ninja`); torch needs it to build skcmim's fused "
-                               "GRU kernel.")
-    openmp = [flag for flag in OPENMP_FLAGS if (flag != "-fopenmp" or torch.backends.openmp.is_available())
-              and _compiles(compiler, flag)]
+        raise KernelBuildError(
+            "ninja is not installed (`pip install ninja`); torch needs it to build skcmim's fused GRU kernel."
+        )
+    openmp = [
+        flag
+        for flag in OPENMP_FLAGS
+        if (flag != "-fopenmp" or torch.backends.openmp.is_available()) and _compiles(compiler, flag)
+    ]
     return compiler, [*BASE_FLAGS, *openmp[:1]]
 
 
@@ -343,8 +371,9 @@ def _compiles(compiler, flag):
     """Whether ``compiler`` compiles a loop under an OpenMP pragma with ``flag``."""
     with tempfile.TemporaryDirectory() as folder:
         probe = Path(folder, "probe.cpp")
-        probe.write_text("void twice(float* a, int n) {\n#pragma omp simd\n"
-                         "  for (int i = 0; i < n; ++i) a[i] *= 2;\n}\n")
+        probe.write_text(
+            "void twice(float* a, int n) {\n#pragma omp simd\n  for (int i = 0; i < n; ++i) a[i] *= 2;\n}\n"
+        )
         return _run([*compiler, flag, "-c", str(probe), "-o", str(Path(folder, "probe.o"))], timeout=60).returncode == 0
 
 
@@ -366,8 +395,10 @@ def _build_lock(path, timeout):
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"another process has been building skcmim's fused GRU kernel for more than "
-                                       f"{timeout:g} s (it holds {path}).") from None
+                    raise TimeoutError(
+                        f"another process has been building skcmim's fused GRU kernel for more than "
+                        f"{timeout:g} s (it holds {path})."
+                    ) from None
                 time.sleep(0.2)
         yield
     finally:
@@ -396,16 +427,26 @@ torch.testing.assert_close(states, expected, rtol=1e-4, atol=1e-5)
 
 def _compile(source, folder, flags, verbose, timeout):
     """Build ``source`` into ``folder``/``MODULE_NAME``.so in a fresh interpreter; the built file."""
-    command = [sys.executable, "-c", _BUILD_SCRIPT, MODULE_NAME, str(source), str(folder), json.dumps(flags),
-               "1" if verbose else "0"]
+    command = [
+        sys.executable,
+        "-c",
+        _BUILD_SCRIPT,
+        MODULE_NAME,
+        str(source),
+        str(folder),
+        json.dumps(flags),
+        "1" if verbose else "0",
+    ]
     try:
         done = subprocess.run(command, capture_output=not verbose, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise KernelBuildError(f"building skcmim's fused GRU kernel took more than {timeout:g} s; stopped.") from None
     if done.returncode:
         log = "" if verbose else "\n".join((done.stdout + done.stderr).strip().splitlines()[-40:])
-        raise KernelBuildError(f"building skcmim's fused GRU kernel failed (exit status {done.returncode})"
-                               + (f":\n{log}" if log else "; its output is above."))
+        raise KernelBuildError(
+            f"building skcmim's fused GRU kernel failed (exit status {done.returncode})"
+            + (f":\n{log}" if log else "; its output is above.")
+        )
     built = Path(folder) / f"{MODULE_NAME}.so"
     if not built.is_file():
         raise KernelBuildError(f"building skcmim's fused GRU kernel left no {built.name} in {folder}.")
@@ -477,8 +518,19 @@ def build_kernel(*, force=False, verbose=False, timeout=900):
             say(f"Building skcmim's fused GRU kernel with {' '.join(compiler)} {' '.join(flags)} (about 30 s) ...")
             built = _compile(copy, folder, flags, verbose, timeout)
             card = folder / "build.json"
-            card.write_text(json.dumps({"compiler": compiler, "flags": flags, "torch": torch.__version__,
-                                        "python": sys.version, "prefix": sys.prefix, "key": key}, indent=1))
+            card.write_text(
+                json.dumps(
+                    {
+                        "compiler": compiler,
+                        "flags": flags,
+                        "torch": torch.__version__,
+                        "python": sys.version,
+                        "prefix": sys.prefix,
+                        "key": key,
+                    },
+                    indent=1,
+                )
+            )
             os.replace(card, target.with_suffix(".json"))
             os.replace(built, target)
         finally:

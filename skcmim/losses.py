@@ -217,8 +217,10 @@ class NTXentReconstructionLoss(nn.Module):
         """Loss of each sample: the mean of its two views' NT-Xent terms plus the weighted reconstruction."""
         reconstruction = self.score_per_sample(output)
         contrastive = nt_xent_loss(*output.views, temperature=self.temperature).view(2, -1).mean(0)
-        self.last_terms = {"reconstruction": reconstruction.detach().float().mean(),
-                           "contrastive": contrastive.detach().float().mean()}
+        self.last_terms = {
+            "reconstruction": reconstruction.detach().float().mean(),
+            "contrastive": contrastive.detach().float().mean(),
+        }
         return contrastive + self.reconstruction_weight * reconstruction
 
     def score_per_sample(self, output):
@@ -292,8 +294,17 @@ class MIMLoss(nn.Module):
         ``contrastive`` (``-log p(k=1|z,x)``) when its weight is positive.
     """
 
-    def __init__(self, objective="amim", contrastive_weight=0.0, temperature=0.1, *, latent_scale="none",
-                 reconstruction="sum", contrastive_on="z", free_bits=0.0):
+    def __init__(
+        self,
+        objective="amim",
+        contrastive_weight=0.0,
+        temperature=0.1,
+        *,
+        latent_scale="none",
+        reconstruction="sum",
+        contrastive_on="z",
+        free_bits=0.0,
+    ):
         super().__init__()
         if objective not in _OBJECTIVES:
             raise ValueError(f"objective must be one of {sorted(_OBJECTIVES)}, got {objective!r}")
@@ -301,8 +312,9 @@ class MIMLoss(nn.Module):
         _check_option("reconstruction", reconstruction, RECONSTRUCTIONS)
         _check_option("contrastive_on", contrastive_on, CONTRASTIVE_CODES)
         if free_bits and objective != "vae":
-            raise ValueError(f"free_bits applies to the VAE's KL term only, got free_bits={free_bits!r} with "
-                             f"objective={objective!r}")
+            raise ValueError(
+                f"free_bits applies to the VAE's KL term only, got free_bits={free_bits!r} with objective={objective!r}"
+            )
         self.objective = objective
         self.contrastive_weight = contrastive_weight
         self.temperature = temperature

@@ -61,7 +61,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -72,7 +72,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._parallel import check_n_jobs
 from ._molecule_rows import (
     MAX_ATOMS,
     MAX_RINGS,
@@ -86,6 +85,7 @@ from ._molecule_rows import (
     _shown,
     _strings_of_chunk,
 )
+from ._parallel import check_n_jobs
 
 __all__ = [
     "BOS_TOKEN",
@@ -155,8 +155,7 @@ def _column_entries(X):
         if X.ndim == 2 and X.shape[1] == 1:
             return X[:, 0].tolist(), True
         return None, (
-            f"Molecular input must be one column of SMILES strings or RDKit Mols; got an array of "
-            f"shape {X.shape}."
+            f"Molecular input must be one column of SMILES strings or RDKit Mols; got an array of shape {X.shape}."
         )
     if isinstance(X, (list, tuple)):
         return list(X), False
@@ -567,7 +566,10 @@ class SmilesTokenizer(BaseEstimator):
         return ids
 
     def encode_ragged(
-        self, smiles: Sequence[str], max_length: int | None = None
+        self,
+        smiles: Sequence[str],
+        max_length: int | None = None,
+        on_unknown: Callable[[dict[int, list[str]]], None] | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Token ids of every SMILES, concatenated without padding, and their lengths.
 
@@ -580,6 +582,11 @@ class SmilesTokenizer(BaseEstimator):
         smiles : sequence of str
         max_length : int or None, default=None
             A SMILES longer than ``max_length - 2`` tokens is an error.
+        on_unknown : callable or None, default=None
+            Called with ``{row: [unknown tokens]}`` when some SMILES hold
+            tokens outside the vocabulary (mapped to ``<unk>``), instead of
+            the warning this method gives by default, so that a caller can
+            name the rows as its user knows them.
 
         Returns
         -------
@@ -611,30 +618,19 @@ class SmilesTokenizer(BaseEstimator):
                 )
         lookup, unk = self.token_to_id_, self.unk_index
         flat = np.empty(int(lengths.sum()), dtype=np.int64)
-        examples: Counter[str] = Counter()
-        n_unknown, unknown_rows, start = 0, 0, 0
-        for tokens, length in zip(rows, lengths):
+        unknown: dict[int, list[str]] = {}
+        start = 0
+        for row, (tokens, length) in enumerate(zip(rows, lengths)):
             encoded = [lookup.get(token, unk) for token in tokens]
             missing = [token for token, index in zip(tokens, encoded) if index == unk and token != UNK_TOKEN]
             if missing:
-                n_unknown += len(missing)
-                unknown_rows += 1
-                examples.update(missing)
+                unknown[row] = missing
             flat[start] = self.bos_index
             flat[start + 1 : start + length - 1] = encoded
             flat[start + length - 1] = self.eos_index
             start += length
-        if n_unknown:
-            # imported here: this module also loads on its own, without the package (RDKit-only uses)
-            from ._warnings import find_stack_level
-
-            shown = ", ".join(repr(token) for token, _ in examples.most_common(5))
-            warnings.warn(
-                f"{n_unknown} unknown tokens in {unknown_rows} SMILES were mapped to {UNK_TOKEN} "
-                f"(most common: {shown}); they were not in the vocabulary learnt by fit.",
-                UserWarning,
-                stacklevel=find_stack_level(),
-            )
+        if unknown:
+            (on_unknown or _warn_unknown_tokens)(unknown)
         return flat, lengths
 
     def decode(self, ids: Any) -> list[str]:
@@ -688,6 +684,21 @@ class SmilesTokenizer(BaseEstimator):
         tokenizer._set_vocabulary(state["vocabulary"])
         tokenizer.max_length_ = int(state["max_length"])
         return tokenizer
+
+
+def _warn_unknown_tokens(unknown):
+    """One warning for the rows of ``{row: [unknown tokens]}``: how many, the commonest tokens."""
+    # imported here: this module also loads on its own, without the package (RDKit-only uses)
+    from ._warnings import find_stack_level
+
+    examples = Counter(token for tokens in unknown.values() for token in tokens)
+    shown = ", ".join(repr(token) for token, _ in examples.most_common(5))
+    warnings.warn(
+        f"{sum(examples.values())} unknown tokens in {len(unknown)} SMILES were mapped to {UNK_TOKEN} "
+        f"(most common: {shown}); they were not in the vocabulary learnt by fit.",
+        UserWarning,
+        stacklevel=find_stack_level(),
+    )
 
 
 def tokenize_selfies(selfies: str) -> list[str]:

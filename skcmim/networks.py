@@ -260,8 +260,9 @@ class ScarfCorruption(nn.Module):
         chosen = torch.rand(rows, n_features, device=x.device).argsort(dim=1)[:, :n_corrupted]
         corrupted = torch.zeros(rows, n_features, dtype=torch.bool, device=x.device).scatter_(1, chosen, True)
         # an offset in [1, rows) never lands on the row itself
-        donors = (torch.arange(rows, device=x.device)[:, None]
-                  + torch.randint(1, rows, (rows, n_features), device=x.device)) % rows
+        donors = (
+            torch.arange(rows, device=x.device)[:, None] + torch.randint(1, rows, (rows, n_features), device=x.device)
+        ) % rows
         return torch.where(corrupted, x.gather(0, donors), x)
 
 
@@ -321,8 +322,9 @@ def augmentation_names(augmentation):
     """An ``augmentation`` argument as a tuple of names from :data:`AUGMENTATIONS`, or a clear ValueError."""
     names = (augmentation,) if isinstance(augmentation, str) else tuple(augmentation)
     if not names or any(not isinstance(name, str) or name not in AUGMENTATIONS for name in names):
-        raise ValueError(f"augmentation must be one of {AUGMENTATIONS} or a non-empty tuple of them, "
-                         f"got {augmentation!r}.")
+        raise ValueError(
+            f"augmentation must be one of {AUGMENTATIONS} or a non-empty tuple of them, got {augmentation!r}."
+        )
     return names
 
 
@@ -367,8 +369,18 @@ class ViewAugmentation(nn.Module):
         Of ``"shift"``: the standardisation of the network input.
     """
 
-    def __init__(self, n_features, augmentation, noise_std, feature_dropout, corruption_rate=0.6, image_shape=None,
-                 max_shift=2, feature_mean=None, feature_scale=None):
+    def __init__(
+        self,
+        n_features,
+        augmentation,
+        noise_std,
+        feature_dropout,
+        corruption_rate=0.6,
+        image_shape=None,
+        max_shift=2,
+        feature_mean=None,
+        feature_scale=None,
+    ):
         super().__init__()
         names = augmentation_names(augmentation)
         check_image_shape(image_shape, n_features, names)
@@ -455,13 +467,34 @@ class AugmentedEncoder(ContrastiveViews, nn.Module):
         The standardisation of the input, which ``"shift"`` undoes.
     """
 
-    def __init__(self, n_features, hidden_layer_sizes, n_components, noise_std, feature_dropout, augmentation="noise",
-                 corruption_rate=0.6, image_shape=None, max_shift=2, projection_head=None, feature_mean=None,
-                 feature_scale=None):
+    def __init__(
+        self,
+        n_features,
+        hidden_layer_sizes,
+        n_components,
+        noise_std,
+        feature_dropout,
+        augmentation="noise",
+        corruption_rate=0.6,
+        image_shape=None,
+        max_shift=2,
+        projection_head=None,
+        feature_mean=None,
+        feature_scale=None,
+    ):
         super().__init__()
         self.encoder = GaussianEncoder(n_features, tuple(hidden_layer_sizes), n_components)
-        self.augment = ViewAugmentation(n_features, augmentation, noise_std, feature_dropout, corruption_rate,
-                                        image_shape, max_shift, feature_mean, feature_scale)
+        self.augment = ViewAugmentation(
+            n_features,
+            augmentation,
+            noise_std,
+            feature_dropout,
+            corruption_rate,
+            image_shape,
+            max_shift,
+            feature_mean,
+            feature_scale,
+        )
         self.projection = projection_mlp(n_components, projection_head)
 
     def forward(self, x):
@@ -502,16 +535,40 @@ class AugmentedEncoderDecoder(ContrastiveViews, EncoderDecoder):
     ----------
     n_features, n_components, hidden_layer_sizes, likelihood
         As for :class:`EncoderDecoder`.
-    noise_std, feature_dropout, augmentation, corruption_rate, image_shape, max_shift, projection_head, feature_mean, feature_scale
+    noise_std, feature_dropout, augmentation, corruption_rate, image_shape, max_shift, projection_head
+        As for :class:`AugmentedEncoder`.
+    feature_mean, feature_scale
         As for :class:`AugmentedEncoder`.
     """
 
-    def __init__(self, n_features, n_components, hidden_layer_sizes, likelihood, noise_std, feature_dropout,
-                 augmentation="noise", corruption_rate=0.6, image_shape=None, max_shift=2, projection_head=None,
-                 feature_mean=None, feature_scale=None):
+    def __init__(
+        self,
+        n_features,
+        n_components,
+        hidden_layer_sizes,
+        likelihood,
+        noise_std,
+        feature_dropout,
+        augmentation="noise",
+        corruption_rate=0.6,
+        image_shape=None,
+        max_shift=2,
+        projection_head=None,
+        feature_mean=None,
+        feature_scale=None,
+    ):
         super().__init__(n_features, n_components, hidden_layer_sizes, likelihood)
-        self.augment = ViewAugmentation(n_features, augmentation, noise_std, feature_dropout, corruption_rate,
-                                        image_shape, max_shift, feature_mean, feature_scale)
+        self.augment = ViewAugmentation(
+            n_features,
+            augmentation,
+            noise_std,
+            feature_dropout,
+            corruption_rate,
+            image_shape,
+            max_shift,
+            feature_mean,
+            feature_scale,
+        )
         self.projection = projection_mlp(n_components, projection_head)
 
     def forward(self, x, sample=True):
@@ -551,8 +608,9 @@ class SmilesEncoder(nn.Module):
         Dropout between stacked GRU layers (used when ``num_layers > 1``).
     """
 
-    def __init__(self, vocab_size, n_components, embedding_dim=64, hidden_size=256, num_layers=1, pad_index=0,
-                 dropout=0.0):
+    def __init__(
+        self, vocab_size, n_components, embedding_dim=64, hidden_size=256, num_layers=1, pad_index=0, dropout=0.0
+    ):
         super().__init__()
         self.vocab_size = vocab_size
         self.n_components = n_components
@@ -560,8 +618,14 @@ class SmilesEncoder(nn.Module):
         self.num_layers = num_layers
         self.pad_index = pad_index
         self.encoder_embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
-        self.encoder_rnn = nn.GRU(embedding_dim, hidden_size, num_layers, batch_first=True, bidirectional=True,
-                                  dropout=dropout if num_layers > 1 else 0.0)
+        self.encoder_rnn = nn.GRU(
+            embedding_dim,
+            hidden_size,
+            num_layers,
+            batch_first=True,
+            bidirectional=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
         self.encoder_head = nn.Linear(2 * hidden_size, 2 * n_components)
 
     def _prepare(self, x):
@@ -609,11 +673,13 @@ class SmilesEncoder(nn.Module):
         last = lengths - 1
         reverse = _reversal_index(lengths, inputs.shape[1])
         initial = inputs.new_zeros(inputs.shape[0], rnn.hidden_size)
+        forward = backward = None  # the states of the layer below, from the second layer on
         for layer in range(rnn.num_layers):
             if layer:
                 # a layer reads both directions' states at each position, as nn.GRU's stacked layers do
-                inputs = F.dropout(torch.cat([forward, _reordered(backward, reverse)], dim=-1), rnn.dropout,
-                                   self.training)
+                inputs = F.dropout(
+                    torch.cat([forward, _reordered(backward, reverse)], dim=-1), rnn.dropout, self.training
+                )
             forward = _gru_direction(rnn, layer, "", inputs, initial)
             backward = _gru_direction(rnn, layer, "_reverse", _reordered(inputs, reverse), initial)
         return torch.cat([forward[rows, last], backward[rows, last]], dim=-1)

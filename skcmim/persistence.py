@@ -39,7 +39,6 @@ import struct
 import tempfile
 import warnings
 from numbers import Integral
-
 from typing import Any
 
 import numpy as np
@@ -139,15 +138,21 @@ def _header_length(data, source):
     """The safetensors header length (the first 8 bytes, little-endian), checked against the
     bound and the file's size before anything parses the header."""
     if len(data) < 8:
-        raise ValueError(f"{source} is not a readable skcmim model file: {len(data)} bytes, fewer than the "
-                         f"8 of a safetensors header length.")
+        raise ValueError(
+            f"{source} is not a readable skcmim model file: {len(data)} bytes, fewer than the "
+            f"8 of a safetensors header length."
+        )
     (length,) = struct.unpack("<Q", data[:8])
     if length > _MAX_HEADER_BYTES:
-        raise ValueError(f"{source} is not a readable skcmim model file: its header claims {length} bytes, more "
-                         f"than the {_MAX_HEADER_BYTES} a model file may have.")
+        raise ValueError(
+            f"{source} is not a readable skcmim model file: its header claims {length} bytes, more "
+            f"than the {_MAX_HEADER_BYTES} a model file may have."
+        )
     if 8 + length > len(data):
-        raise ValueError(f"{source} is not a readable skcmim model file (truncated): its header claims {length} "
-                         f"bytes, but the file has {len(data)}.")
+        raise ValueError(
+            f"{source} is not a readable skcmim model file (truncated): its header claims {length} "
+            f"bytes, but the file has {len(data)}."
+        )
     return length
 
 
@@ -259,11 +264,14 @@ def _json_field(path, metadata, field, kind, default=None):
     except ValueError as exc:
         raise ValueError(f"{path}: damaged skcmim metadata: the {field!r} field is not JSON ({exc}).") from exc
     if not isinstance(value, kind):
-        raise ValueError(f"{path}: damaged skcmim metadata: the {field!r} field must be a JSON "
-                         f"{'object' if kind is dict else 'array'}, got {_shown(value)}.")
+        raise ValueError(
+            f"{path}: damaged skcmim metadata: the {field!r} field must be a JSON "
+            f"{'object' if kind is dict else 'array'}, got {_shown(value)}."
+        )
     if _json_depth(value) > _MAX_JSON_DEPTH:
-        raise ValueError(f"{path}: damaged skcmim metadata: the {field!r} field nests deeper than "
-                         f"{_MAX_JSON_DEPTH} levels.")
+        raise ValueError(
+            f"{path}: damaged skcmim metadata: the {field!r} field nests deeper than {_MAX_JSON_DEPTH} levels."
+        )
     return value
 
 
@@ -271,8 +279,10 @@ def _format_version(path, metadata):
     try:
         version = int(metadata.get("format_version", ""))
     except ValueError as exc:
-        raise ValueError(f"{path}: damaged skcmim metadata: format_version "
-                         f"{_shown(metadata.get('format_version'))} is not an integer.") from exc
+        raise ValueError(
+            f"{path}: damaged skcmim metadata: format_version "
+            f"{_shown(metadata.get('format_version'))} is not an integer."
+        ) from exc
     if version < 1:
         raise ValueError(f"{path}: damaged skcmim metadata: format_version {version} does not exist.")
     return version
@@ -293,8 +303,7 @@ def _check_param_values(path, params):
     for name, value in params.items():
         items = value if isinstance(value, list) else [value]
         if not all(_is_json_scalar(item) for item in items):
-            raise ValueError(f"{path}: parameter {name}={_shown(value)} is not a finite JSON scalar or a list of "
-                             f"them.")
+            raise ValueError(f"{path}: parameter {name}={_shown(value)} is not a finite JSON scalar or a list of them.")
     if params.get("callbacks") is not None:
         # save never stores callbacks (training-time objects)
         raise ValueError(f"{path}: parameter callbacks={_shown(params['callbacks'])}; a model file holds none.")
@@ -307,15 +316,21 @@ def _check_param_values(path, params):
 
 def _estimator_class(path, name):
     if not isinstance(name, str) or name not in _ESTIMATOR_MODULES:
-        raise ValueError(f"{path} names an unknown estimator class {_shown(name)}; known: "
-                         f"{sorted(_ESTIMATOR_MODULES)}.")
+        raise ValueError(
+            f"{path} names an unknown estimator class {_shown(name)}; known: {sorted(_ESTIMATOR_MODULES)}."
+        )
     return getattr(importlib.import_module(_ESTIMATOR_MODULES[name]), name)
 
 
 #: Parameters added after files of format 1 were first written, with the value that reproduces how the models
 #: of those files were trained (a newer default, such as cMIM's, must not change an old model on load).
-_BEFORE_THE_PARAMETER_EXISTED = {"latent_scale": "none", "reconstruction": "sum", "contrastive_on": "z",
-                                 "kl_warmup_epochs": 0, "free_bits": 0.0}
+_BEFORE_THE_PARAMETER_EXISTED = {
+    "latent_scale": "none",
+    "reconstruction": "sum",
+    "contrastive_on": "z",
+    "kl_warmup_epochs": 0,
+    "free_bits": 0.0,
+}
 #: Parameters renamed since format 1: old name -> new name.
 _RENAMED = {"temperature": "contrastive_temperature"}
 
@@ -329,8 +344,11 @@ def _legacy_params(cls, params, kind):
     for old, new in _RENAMED.items():
         if old in params and new in known and new not in params:
             params[new] = params.pop(old)
-    flat = {name: params.pop(name) for name in ("input_kind", "likelihood", "alphabet", "canonical", "isomeric",
-                                                "max_length") if name in params}
+    flat = {
+        name: params.pop(name)
+        for name in ("input_kind", "likelihood", "alphabet", "canonical", "isomeric", "max_length")
+        if name in params
+    }
     flat["input_kind"] = kind
     from .inputs import INPUT_KINDS
 
@@ -344,12 +362,14 @@ def _input_of_file(path, value):
     from .inputs import input_from_file
 
     if not (isinstance(value, dict) and isinstance(value.get("kind"), str) and isinstance(value.get("params"), dict)):
-        raise ValueError(f"{path}: parameter input must be a JSON object with a 'kind' and 'params', got "
-                         f"{_shown(value)}.")
+        raise ValueError(
+            f"{path}: parameter input must be a JSON object with a 'kind' and 'params', got {_shown(value)}."
+        )
     _check_param_values(path, value["params"])
     try:
-        return input_from_file(value["kind"], {k: tuple(v) if isinstance(v, list) else v
-                                               for k, v in value["params"].items()})
+        return input_from_file(
+            value["kind"], {k: tuple(v) if isinstance(v, list) else v for k, v in value["params"].items()}
+        )
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{path}: {exc}") from exc
 
@@ -405,8 +425,10 @@ def _split_tensors(path, tensors, prefix):
                 raise ValueError(f"{path}: fitted {name} must be float32 or float64, got {tensor.dtype}.")
             arrays[name] = tensor.numpy()
         else:
-            raise ValueError(f"{path}: unexpected tensor {_shown(key)}; a model file holds only module.* weights "
-                             f"and the input's {prefix}.* arrays.")
+            raise ValueError(
+                f"{path}: unexpected tensor {_shown(key)}; a model file holds only module.* weights "
+                f"and the input's {prefix}.* arrays."
+            )
     return arrays, weights
 
 
@@ -418,20 +440,34 @@ def _check_fitted(path, fitted, version):
     n_features = fitted["n_features_in_"]
     _require(path, "n_features_in_", n_features, _is_int(n_features) and n_features >= 1, "a positive integer")
     names = fitted["feature_names_in_"]
-    _require(path, "feature_names_in_", names,
-             names is None or (isinstance(names, list) and len(names) == n_features
-                               and all(isinstance(n, str) for n in names)),
-             f"null or a list of n_features_in_={n_features} strings")
-    _require(path, "n_iter_", fitted["n_iter_"], _is_int(fitted["n_iter_"]) and fitted["n_iter_"] >= 0,
-             "a non-negative integer")
+    _require(
+        path,
+        "feature_names_in_",
+        names,
+        names is None
+        or (isinstance(names, list) and len(names) == n_features and all(isinstance(n, str) for n in names)),
+        f"null or a list of n_features_in_={n_features} strings",
+    )
+    _require(
+        path,
+        "n_iter_",
+        fitted["n_iter_"],
+        _is_int(fitted["n_iter_"]) and fitted["n_iter_"] >= 0,
+        "a non-negative integer",
+    )
     _require(path, "seed", fitted["seed"], _in_range(fitted["seed"], 0, _MAX_SEED), f"an integer in [0, {_MAX_SEED}]")
     if version == 1:  # the input's fitted values stood beside the estimator's
         return None, {key: value for key, value in fitted.items() if key not in _FITTED_FIELDS}
     unexpected = set(fitted) - set(_FITTED_FIELDS)
     _require(path, "fields", sorted(unexpected), not unexpected, f"among {_FITTED_FIELDS}")
     value = fitted.get("input")
-    _require(path, "input", value, isinstance(value, dict) and set(value) == {"params", "state"}
-             and isinstance(value["state"], dict), "a JSON object with 'params' and 'state'")
+    _require(
+        path,
+        "input",
+        value,
+        isinstance(value, dict) and set(value) == {"params", "state"} and isinstance(value["state"], dict),
+        "a JSON object with 'params' and 'state'",
+    )
     return value["params"], value["state"]
 
 
@@ -446,8 +482,9 @@ def _restored_input(path, estimator, arrays, input_params, values, fitted):
         input_ = _input_of_file(path, {"kind": kind, "params": input_params})
     _require(path, "input_kind_", kind, kind == input_.kind, f"{input_.kind!r}, the kind of the input parameter")
     try:
-        return input_.restore_fitted_state(arrays, values, n_features_in=fitted["n_features_in_"],
-                                           seed=fitted["seed"] + fitted["n_iter_"])
+        return input_.restore_fitted_state(
+            arrays, values, n_features_in=fitted["n_features_in_"], seed=fitted["seed"] + fitted["n_iter_"]
+        )
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{path}: {exc}") from exc
 
@@ -465,8 +502,10 @@ def _check_layer_count(path, params, weights):
     # (empty) meta layers would still cost gigabytes of Python objects.
     sizes = params.get("hidden_layer_sizes")
     if isinstance(sizes, list) and len(sizes) > len(weights):
-        raise ValueError(f"{path}: hidden_layer_sizes names {len(sizes)} layers, but the file holds only "
-                         f"{len(weights)} weight tensors.")
+        raise ValueError(
+            f"{path}: hidden_layer_sizes names {len(sizes)} layers, but the file holds only "
+            f"{len(weights)} weight tensors."
+        )
 
 
 def _restore(estimator, input_, weights, history, fitted, device):
@@ -474,8 +513,14 @@ def _restore(estimator, input_, weights, history, fitted, device):
     from .training import restore_net
 
     net = restore_net(estimator, input_, weights, history, seed=fitted["seed"], device=device)
-    estimator._restore_fitted(input_, net, seed=fitted["seed"], n_iter=fitted["n_iter_"],
-                              n_features_in=fitted["n_features_in_"], feature_names_in=fitted.get("feature_names_in_"))
+    estimator._restore_fitted(
+        input_,
+        net,
+        seed=fitted["seed"],
+        n_iter=fitted["n_iter_"],
+        n_features_in=fitted["n_features_in_"],
+        feature_names_in=fitted.get("feature_names_in_"),
+    )
 
 
 def _dry_run(path, estimator, input_, weights, history, fitted):
@@ -491,13 +536,16 @@ def _dry_run(path, estimator, input_, weights, history, fitted):
             warnings.filterwarnings("ignore", message=".*meta parameter.*", category=UserWarning)
             _restore(probe, input_, weights, history, fitted, _META)
     except Exception as exc:  # noqa: BLE001 - whatever fails to build, the file does not describe a model
-        raise ValueError(f"{path}: weights or fitted state do not match {type(estimator).__name__} "
-                         f"({type(exc).__name__}: {exc}).") from exc
+        raise ValueError(
+            f"{path}: weights or fitted state do not match {type(estimator).__name__} ({type(exc).__name__}: {exc})."
+        ) from exc
     expected = probe.module_.state_dict()
     for name, tensor in weights.items():
         if tensor.dtype != expected[name].dtype:
-            raise ValueError(f"{path}: weights or fitted state do not match {type(estimator).__name__}: tensor "
-                             f"module.{name} is {tensor.dtype}, the network's is {expected[name].dtype}.")
+            raise ValueError(
+                f"{path}: weights or fitted state do not match {type(estimator).__name__}: tensor "
+                f"module.{name} is {tensor.dtype}, the network's is {expected[name].dtype}."
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -569,15 +617,20 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> str:
     arrays, values = estimator.input_.fitted_state()
     tensors.update({f"input.{k}": torch.as_tensor(np.ascontiguousarray(v)) for k, v in arrays.items()})
     names = getattr(estimator, "feature_names_in_", None)
-    fitted = {"n_features_in_": int(estimator.n_features_in_),
-              "feature_names_in_": None if names is None else [str(n) for n in names],
-              "n_iter_": int(estimator.n_iter_), "seed": int(estimator.fitted_.seed),
-              "input_kind_": estimator.input_kind_,
-              "input": {"params": _json_param("input", estimator.input_)["params"], "state": values}}
+    fitted = {
+        "n_features_in_": int(estimator.n_features_in_),
+        "feature_names_in_": None if names is None else [str(n) for n in names],
+        "n_iter_": int(estimator.n_iter_),
+        "seed": int(estimator.fitted_.seed),
+        "input_kind_": estimator.input_kind_,
+        "input": {"params": _json_param("input", estimator.input_)["params"], "state": values},
+    }
     bad = _non_finite(tensors)
     if bad is not None:
-        raise ValueError(f"{type(estimator).__name__} has NaN or infinite values in {bad}; load would refuse "
-                         f"the file, so save does not write it.")
+        raise ValueError(
+            f"{type(estimator).__name__} has NaN or infinite values in {bad}; load would refuse "
+            f"the file, so save does not write it."
+        )
     metadata = {
         "format": _MAGIC,
         "format_version": str(FORMAT_VERSION),
@@ -585,14 +638,22 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> str:
         "params": json.dumps(params),
         "fitted": json.dumps(fitted),
         "history": json.dumps(estimator.history_.to_list()),
-        "versions": json.dumps({"skcmim": __version__, "torch": torch.__version__, "scikit-learn": sklearn.__version__,
-                                "python": platform.python_version()}),
+        "versions": json.dumps(
+            {
+                "skcmim": __version__,
+                "torch": torch.__version__,
+                "scikit-learn": sklearn.__version__,
+                "python": platform.python_version(),
+            }
+        ),
     }
     # the header also lists each tensor's name, dtype, shape and offsets
     header_bytes = len(json.dumps({"__metadata__": metadata})) + 200 * len(tensors)
     if header_bytes > _MAX_HEADER_BYTES:
-        raise ValueError(f"The model's metadata takes about {header_bytes} bytes (mostly its training history), "
-                         f"more than the {_MAX_HEADER_BYTES} a model file may hold.")
+        raise ValueError(
+            f"The model's metadata takes about {header_bytes} bytes (mostly its training history), "
+            f"more than the {_MAX_HEADER_BYTES} a model file may hold."
+        )
     data = tensors_to_bytes(tensors, metadata=metadata)
     try:
         with _replacing(path) as handle:
@@ -604,8 +665,10 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> str:
 
 def _save_error(exc, path):
     """``exc`` (same class and errno) with a message that names ``path`` and says nothing was written."""
-    message = (f"Could not save the model to {path}: {exc.strerror or exc}; nothing was written (a file already at "
-               f"that path is unchanged).")
+    message = (
+        f"Could not save the model to {path}: {exc.strerror or exc}; nothing was written (a file already at "
+        f"that path is unchanged)."
+    )
     return type(exc)(exc.errno, message) if exc.errno is not None else type(exc)(message)
 
 

@@ -104,8 +104,7 @@ def plot_codes(
     n_left_out = int((~has_code).sum())
     shown = all_codes[has_code]
     if len(shown) == 0:
-        raise ValueError(f"None of the {n_left_out} rows of codes has a code (every row holds NaN); "
-                         "nothing to plot.")
+        raise ValueError(f"None of the {n_left_out} rows of codes has a code (every row holds NaN); nothing to plot.")
     _check_finite(shown, np.flatnonzero(has_code))
     points = _project(shown, reducer, random_state)
 
@@ -131,16 +130,17 @@ def _check_labels(labels: ArrayLike | None, n_rows: int) -> np.ndarray | None:
         return None
     labels = np.asarray(labels)
     if labels.ndim != 1 or len(labels) != n_rows:
-        raise ValueError(f"labels must hold one value per row of codes ({n_rows} rows), "
-                         f"got shape {labels.shape}.")
+        raise ValueError(f"labels must hold one value per row of codes ({n_rows} rows), got shape {labels.shape}.")
     return labels
 
 
 def _check_finite(codes, row_numbers):
     bad = np.flatnonzero(~np.isfinite(codes).all(axis=1))
     if len(bad):
-        raise ValueError(f"Row {row_numbers[bad[0]]} of codes holds an infinite value; codes must be finite "
-                         "or, for a row without a code, NaN.")
+        raise ValueError(
+            f"Row {row_numbers[bad[0]]} of codes holds an infinite value; codes must be finite "
+            "or, for a row without a code, NaN."
+        )
 
 
 def _project(codes, reducer, random_state):
@@ -153,15 +153,19 @@ def _project(codes, reducer, random_state):
         from sklearn.decomposition import PCA
 
         if len(codes) < 2:
-            raise ValueError(f"Projecting codes of {codes.shape[1]} columns to 2-D with PCA needs at least 2 "
-                             f"rows with a code, got {len(codes)}.")
+            raise ValueError(
+                f"Projecting codes of {codes.shape[1]} columns to 2-D with PCA needs at least 2 "
+                f"rows with a code, got {len(codes)}."
+            )
         reducer = PCA(2, random_state=random_state)
     if not callable(getattr(reducer, "fit_transform", None)):
         raise TypeError(f"reducer must have a fit_transform method, got {type(reducer).__name__}.")
     points = np.asarray(reducer.fit_transform(codes), dtype=float)
     if points.shape != (len(codes), 2):
-        raise ValueError(f"reducer.fit_transform returned shape {points.shape}; plot_codes needs "
-                         f"({len(codes)}, 2), one 2-D point per row with a code.")
+        raise ValueError(
+            f"reducer.fit_transform returned shape {points.shape}; plot_codes needs "
+            f"({len(codes)}, 2), one 2-D point per row with a code."
+        )
     return points
 
 
@@ -173,8 +177,9 @@ def _is_continuous(labels):
 
 
 def _scatter_continuous(ax, points, values, label_name):
-    scatter = ax.scatter(points[:, 0], points[:, 1], c=values, s=6,
-                         cmap=_viridis_with_grey_for_missing(), plotnonfinite=True)
+    scatter = ax.scatter(
+        points[:, 0], points[:, 1], c=values, s=6, cmap=_viridis_with_grey_for_missing(), plotnonfinite=True
+    )
     ax.figure.colorbar(scatter, ax=ax, label=label_name)
 
 

@@ -76,8 +76,10 @@ def _registry(folder):
         return []
     data = persistence._read_file(path, limit=_MAX_REGISTRY_BYTES)
     if len(data) > _MAX_REGISTRY_BYTES:
-        raise ValueError(f"The model registry {path} is larger than {_MAX_REGISTRY_BYTES:,} bytes; a registry holds "
-                         f"a few kB per model.")
+        raise ValueError(
+            f"The model registry {path} is larger than {_MAX_REGISTRY_BYTES:,} bytes; a registry holds "
+            f"a few kB per model."
+        )
     try:
         registry = json.loads(data.decode("utf-8"))
     except RecursionError as exc:
@@ -87,10 +89,13 @@ def _registry(folder):
     if persistence._json_depth(registry) > _MAX_REGISTRY_DEPTH:
         raise ValueError(f"The model registry {path} nests deeper than {_MAX_REGISTRY_DEPTH} levels.")
     cards = registry.get("models") if isinstance(registry, dict) else None
-    if not isinstance(cards, list) or not all(isinstance(card, dict) and isinstance(card.get("name"), str)
-                                              for card in cards):
-        raise ValueError(f"The model registry {path} must be a JSON object whose 'models' is a list of model "
-                         f"cards, each with a 'name'.")
+    if not isinstance(cards, list) or not all(
+        isinstance(card, dict) and isinstance(card.get("name"), str) for card in cards
+    ):
+        raise ValueError(
+            f"The model registry {path} must be a JSON object whose 'models' is a list of model "
+            f"cards, each with a 'name'."
+        )
     for card in cards:
         _check_card(card, path)
     names = [card["name"] for card in cards]
@@ -112,8 +117,10 @@ def _is_plain_file_name(name):
 _CARD_FIELDS = {
     "file": (_is_plain_file_name, "a plain file name inside the models folder"),
     "size_bytes": (_is_count, "a non-negative integer"),
-    "sha256": (lambda value: isinstance(value, str) and _SHA256.fullmatch(value) is not None,
-               "64 lowercase hexadecimal digits"),
+    "sha256": (
+        lambda value: isinstance(value, str) and _SHA256.fullmatch(value) is not None,
+        "64 lowercase hexadecimal digits",
+    ),
     "estimator": (lambda value: isinstance(value, str), "a class name (string)"),
     "description": (lambda value: isinstance(value, str), "a string"),
     "epochs": (_is_count, "a non-negative integer"),
@@ -128,8 +135,10 @@ def _check_card(card, path):
     """Each field skcmim reads has the type it expects; the message names the registry, card and field."""
     for field, (is_valid, expected) in _CARD_FIELDS.items():
         if field in card and not is_valid(card[field]):
-            raise ValueError(f"The model registry {path}: field {field!r} of the card {card['name']!r} must be "
-                             f"{expected}, got {persistence._shown(card[field])}.")
+            raise ValueError(
+                f"The model registry {path}: field {field!r} of the card {card['name']!r} must be "
+                f"{expected}, got {persistence._shown(card[field])}."
+            )
 
 
 def list_models(models_dir: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
@@ -157,8 +166,9 @@ def list_models(models_dir: str | os.PathLike[str] | None = None) -> list[dict[s
         described above (the message names the file, the card and the
         field), nesting at most 32 levels, at most 16 MiB.
     """
-    return sorted((copy.deepcopy(card) for card in _registry(get_models_dir(models_dir))),
-                  key=lambda card: card["name"])
+    return sorted(
+        (copy.deepcopy(card) for card in _registry(get_models_dir(models_dir))), key=lambda card: card["name"]
+    )
 
 
 def _card(name, folder):
@@ -184,22 +194,29 @@ def _checked_bytes(card, path):
     """
     for field in ("size_bytes", "sha256"):
         if field not in card:
-            raise ValueError(f"The model card of {card['name']!r} gives no {field!r} of {path}, so the file cannot be "
-                             f"checked.")
+            raise ValueError(
+                f"The model card of {card['name']!r} gives no {field!r} of {path}, so the file cannot be checked."
+            )
     size = card["size_bytes"]
     try:
         data = persistence._read_file(path, limit=size)
     except FileNotFoundError as exc:
-        raise FileNotFoundError(f"The file of pretrained model {card['name']!r}, {path}, is missing; reinstall "
-                                f"skcmim or check {MODELS_DIR_ENV}.") from exc
+        raise FileNotFoundError(
+            f"The file of pretrained model {card['name']!r}, {path}, is missing; reinstall "
+            f"skcmim or check {MODELS_DIR_ENV}."
+        ) from exc
     if len(data) != size:
         found = f"more than {size}" if len(data) > size else f"{len(data)}"
-        raise ValueError(f"{path} has {found} bytes, but the model card of {card['name']!r} says {size!r}: the file "
-                         f"is damaged or was replaced.")
+        raise ValueError(
+            f"{path} has {found} bytes, but the model card of {card['name']!r} says {size!r}: the file "
+            f"is damaged or was replaced."
+        )
     digest = _digest(data)
     if digest != card["sha256"]:
-        raise ValueError(f"{path} has SHA-256 {digest}, but the model card of {card['name']!r} says "
-                         f"{card['sha256']!r}: the file is damaged or was replaced.")
+        raise ValueError(
+            f"{path} has SHA-256 {digest}, but the model card of {card['name']!r} says "
+            f"{card['sha256']!r}: the file is damaged or was replaced."
+        )
     return data
 
 
@@ -250,13 +267,15 @@ def load(name: str, device: str = "cpu", *, models_dir: str | os.PathLike[str] |
     path = _model_file(card, folder)
     estimator = persistence._load_bytes(_checked_bytes(card, path), path, device)
     if card.get("estimator", type(estimator).__name__) != type(estimator).__name__:
-        raise ValueError(f"{path} holds a {type(estimator).__name__}, but the model card of {name!r} says "
-                         f"{card['estimator']!r}.")
+        raise ValueError(
+            f"{path} holds a {type(estimator).__name__}, but the model card of {name!r} says {card['estimator']!r}."
+        )
     return estimator
 
 
-def register_model(path: str | os.PathLike[str], card: dict[str, Any],
-                   models_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def register_model(
+    path: str | os.PathLike[str], card: dict[str, Any], models_dir: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
     """Add a model file's card to the registry of its folder, or replace it.
 
     Used by the training script (``scripts/pretrain_zinc.py``) after saving

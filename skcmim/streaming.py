@@ -38,8 +38,18 @@ import numpy as np
 
 from ._molecule_rows import _shown
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "MAX_BLANK_LINES", "MAX_GZIP_RATIO", "MAX_LINE_BYTES", "SMILES_HEADERS",
-           "ArrayChunks", "ChunkSource", "IterableChunks", "SmilesFile", "as_chunk_source"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "MAX_BLANK_LINES",
+    "MAX_GZIP_RATIO",
+    "MAX_LINE_BYTES",
+    "SMILES_HEADERS",
+    "ArrayChunks",
+    "ChunkSource",
+    "IterableChunks",
+    "SmilesFile",
+    "as_chunk_source",
+]
 
 #: Rows per chunk when none is given: 65,536 rows of 784 float32 features
 #: are 200 MB; 65,536 SMILES a few MB.
@@ -221,8 +231,7 @@ class SmilesFile(ChunkSource):
 
     def __repr__(self):
         column = "" if self.smiles_column is None else f", smiles_column={self.smiles_column!r}"
-        return (f"SmilesFile({str(self.path)!r}, chunk_size={self.chunk_size}, n_samples={self.n_samples}"
-                f"{column})")
+        return f"SmilesFile({str(self.path)!r}, chunk_size={self.chunk_size}, n_samples={self.n_samples}{column})"
 
 
 class IterableChunks(ChunkSource):
@@ -555,8 +564,11 @@ def _csv_rows(pieces, source):
                         f"damaged one."
                     )
         except csv.Error as exc:
-            spans = f" (a quoted field opened there runs to line {number + reader.line_num})" \
-                if reader.line_num > last + 1 else ""
+            spans = (
+                f" (a quoted field opened there runs to line {number + reader.line_num})"
+                if reader.line_num > last + 1
+                else ""
+            )
             raise ValueError(f"Line {number + last + 1} of {source} is not valid CSV: {exc}{spans}.") from exc
         number += len(lines)
 
@@ -583,8 +595,16 @@ def _decoded(block, number, source):
 # ------------------------------------------------------------------ headers
 #: Header names of a SMILES column, compared in lower case without ``_``,
 #: ``-`` or blanks (so ``Canonical_SMILES`` and ``IsomericSMILES`` count).
-SMILES_HEADERS = ("smiles", "canonical_smiles", "isomeric_smiles", "smi", "can_smiles", "iso_smiles",
-                  "smiles_string", "connectivity_smiles")
+SMILES_HEADERS = (
+    "smiles",
+    "canonical_smiles",
+    "isomeric_smiles",
+    "smi",
+    "can_smiles",
+    "iso_smiles",
+    "smiles_string",
+    "connectivity_smiles",
+)
 
 
 def _header_key(field):
@@ -600,8 +620,10 @@ def _header_column(fields, smiles_column, number, source):
         wanted = smiles_column.strip().lower()
         names = [field.strip().lower() for field in fields]
         if wanted not in names:
-            raise ValueError(f"Line {number} of {source}, its header, has no column {smiles_column!r}; its fields "
-                             f"are {_shown(fields)}.")
+            raise ValueError(
+                f"Line {number} of {source}, its header, has no column {smiles_column!r}; its fields "
+                f"are {_shown(fields)}."
+            )
         return names.index(wanted)
     keys = [_header_key(field) for field in fields]
     for key in _SMILES_KEYS:  # in order of preference: a plain 'smiles' column first
@@ -658,8 +680,9 @@ def check_n_samples(n_samples):
     if n_samples is None:
         return None
     if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, Real):
-        raise TypeError(f"n_samples must be a non-negative integer or None, got {_shown(n_samples)} "
-                        f"({type(n_samples).__name__}).")
+        raise TypeError(
+            f"n_samples must be a non-negative integer or None, got {_shown(n_samples)} ({type(n_samples).__name__})."
+        )
     if not isinstance(n_samples, Integral) and not (math.isfinite(n_samples) and float(n_samples).is_integer()):
         raise ValueError(f"n_samples must be a non-negative integer or None, got {n_samples!r}.")
     if n_samples < 0:
@@ -672,11 +695,15 @@ def check_n_samples(n_samples):
 def _check_chunk(chunk, index, source):
     """Refuse a chunk that no estimator reads as rows: a mapping, a single string, None."""
     if isinstance(chunk, Mapping):
-        raise TypeError(f"Chunk {index} of {source!r} is a {type(chunk).__name__}; a chunk is a 2-D array of rows "
-                        f"or a list of SMILES (for a dict of columns, yield pandas.DataFrame(chunk)).")
+        raise TypeError(
+            f"Chunk {index} of {source!r} is a {type(chunk).__name__}; a chunk is a 2-D array of rows "
+            f"or a list of SMILES (for a dict of columns, yield pandas.DataFrame(chunk))."
+        )
     if chunk is None or isinstance(chunk, (str, bytes)):
-        raise TypeError(f"Chunk {index} of {source!r} is {_shown(chunk)}; a chunk is a 2-D array of rows or a list "
-                        f"of SMILES (a single SMILES too: [smiles]).")
+        raise TypeError(
+            f"Chunk {index} of {source!r} is {_shown(chunk)}; a chunk is a 2-D array of rows or a list "
+            f"of SMILES (a single SMILES too: [smiles])."
+        )
 
 
 def _check_chunk_size(chunk_size):

@@ -17,10 +17,23 @@ torch.set_num_threads(1)
 # CI runs them a second time on another instruction path (AVX2 kernels instead of AVX-512/AMX ones), so that a
 # tolerance that holds on one CPU only fails there first; see .ci/run.
 NUMERICS_FILES = {
-    "test_persistence_compat.py", "test_distributed.py", "test_persistence.py", "test_inputs_smiles_inference.py",
-    "test_gru.py", "test_estimators.py", "test_estimators_state.py", "test_estimators_molecules.py",
-    "test_estimators_sklearn_checks.py", "test_training_data.py", "test_streaming.py", "test_inputs_numeric_sparse.py",
-    "test_inputs_third_kind.py", "test_baselines_infonce.py", "test_losses.py", "test_pretrained.py", "test_molecules_selfies.py",
+    "test_persistence_compat.py",
+    "test_distributed.py",
+    "test_persistence.py",
+    "test_inputs_smiles_inference.py",
+    "test_gru.py",
+    "test_estimators.py",
+    "test_estimators_state.py",
+    "test_estimators_molecules.py",
+    "test_estimators_sklearn_checks.py",
+    "test_training_data.py",
+    "test_streaming.py",
+    "test_inputs_numeric_sparse.py",
+    "test_inputs_third_kind.py",
+    "test_baselines_infonce.py",
+    "test_losses.py",
+    "test_pretrained.py",
+    "test_molecules_selfies.py",
 }
 
 

@@ -8,9 +8,9 @@ import sys
 
 import numpy as np
 import torch
+from ddp_data import ddp_case
 
 from skcmim.distributed import fit_data_parallel, is_main_process
-from ddp_data import ddp_case
 
 torch.set_num_threads(1)
 

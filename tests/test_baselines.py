@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 import torch
-from conftest import FAST
 
 import skcmim
 from skcmim import CMIMTransformer, MIMTransformer
 from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer
 from skcmim.losses import nt_xent_loss
+
+from conftest import FAST
 
 
 def test_losses_differ_only_by_objective(digits_small):

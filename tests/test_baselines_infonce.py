@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-from conftest import FAST, TINY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -13,6 +12,8 @@ import skcmim
 from skcmim.baselines import InfoNCEAETransformer, InfoNCETransformer
 from skcmim.losses import NTXentReconstructionLoss, nt_xent_loss
 from skcmim.networks import GaussianNoiseDropout, RandomShift, ScarfCorruption, ViewsAndReconstruction
+
+from conftest import FAST, TINY
 
 DIGIT_SHAPE = (8, 8)  # scikit-learn's digits, flattened
 
@@ -146,7 +147,10 @@ def test_numeric_augmentations_are_refused_for_molecules():
 @pytest.mark.parametrize("cls", [InfoNCETransformer, InfoNCEAETransformer])
 @pytest.mark.parametrize(
     "views",
-    [{"augmentation": "scarf"}, {"augmentation": ("shift", "noise"), "image_shape": DIGIT_SHAPE, "projection_head": (8,)}],
+    [
+        {"augmentation": "scarf"},
+        {"augmentation": ("shift", "noise"), "image_shape": DIGIT_SHAPE, "projection_head": (8,)},
+    ],
     ids=["scarf", "shift+noise+head"],
 )
 def test_same_random_state_same_model(digits_small, cls, views):
@@ -160,8 +164,9 @@ def test_same_random_state_same_model(digits_small, cls, views):
 # ------------------------------------------------------------------ with a decoder
 def test_decoder_variant_gives_informative_embeddings(digits_small, tmp_path):
     X = digits_small[0]
-    model = InfoNCEAETransformer(**{**FAST, "hidden_layer_sizes": (32, 16)}, augmentation="shift",
-                                 image_shape=DIGIT_SHAPE, projection_head=(16,)).fit(X)
+    model = InfoNCEAETransformer(
+        **{**FAST, "hidden_layer_sizes": (32, 16)}, augmentation="shift", image_shape=DIGIT_SHAPE, projection_head=(16,)
+    ).fit(X)
     Z = model.transform(X)
     assert Z.shape == (len(X), 4)
     informative = model.set_params(informative=True).transform(X)
@@ -204,8 +209,7 @@ def test_reconstruction_loss_by_hand():
 def test_decoder_variant_records_its_terms(digits_small):
     model = InfoNCEAETransformer(**FAST, reconstruction_weight=0.5).fit(digits_small[0])
     last = model.history_[-1]
-    assert last["train_loss"] == pytest.approx(last["train_contrastive"] + 0.5 * last["train_reconstruction"],
-                                               rel=1e-5)
+    assert last["train_loss"] == pytest.approx(last["train_contrastive"] + 0.5 * last["train_reconstruction"], rel=1e-5)
 
 
 # ------------------------------------------------------------------ scikit-learn contract

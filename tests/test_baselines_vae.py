@@ -3,13 +3,14 @@
 import numpy as np
 import pytest
 import torch
-from conftest import FAST
 
 import skcmim
 from skcmim import MIMTransformer
 from skcmim.baselines import CVAETransformer, VAETransformer
 from skcmim.losses import LatentOutput, MIMLoss, gaussian_log_density, standard_normal_log_density
 from skcmim.metrics import active_dimensions, code_activity
+
+from conftest import FAST
 
 
 def _output(batch=6, dim=4):
@@ -21,8 +22,9 @@ def _output(batch=6, dim=4):
 
 
 def _kl_per_dimension(output):
-    return (gaussian_log_density(output.z, output.mu, output.log_sigma, per_dimension=True)
-            - standard_normal_log_density(output.z, per_dimension=True))
+    return gaussian_log_density(
+        output.z, output.mu, output.log_sigma, per_dimension=True
+    ) - standard_normal_log_density(output.z, per_dimension=True)
 
 
 def test_free_bits_floor_each_dimension_batch_mean_kl():
@@ -114,8 +116,9 @@ def test_active_dimensions_count_the_variance_of_the_codes(digits_small):
     np.testing.assert_allclose(code_activity(model, X), variances)
     threshold = float(np.median(variances))
     assert active_dimensions(model, X, threshold=threshold) == int((variances > threshold).sum())
-    assert active_dimensions(model.set_params(informative=True), X, threshold=threshold) == \
-        int((variances > threshold).sum())
+    assert active_dimensions(model.set_params(informative=True), X, threshold=threshold) == int(
+        (variances > threshold).sum()
+    )
 
 
 @pytest.mark.parametrize("threshold", [-1.0, np.nan, np.inf, "0.1", True])

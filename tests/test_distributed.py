@@ -23,8 +23,9 @@ from ddp_data import ddp_case
 
 from skcmim.distributed import fit_data_parallel, is_main_process
 
-pytestmark = pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(),
-                                reason="torch.distributed with gloo is not available")
+pytestmark = pytest.mark.skipif(
+    not dist.is_available() or not dist.is_gloo_available(), reason="torch.distributed with gloo is not available"
+)
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
 # Relative changes of 2**-22 and 2**-21 (shrinks) move every nonzero float32 input by a few units in the
@@ -37,8 +38,17 @@ SPREAD_FACTOR, FLOOR = 10.0, 1e-6
 
 def torchrun(name, negatives, out):
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-               str(WORKER), name, negatives, str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(WORKER),
+        name,
+        negatives,
+        str(out),
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert [p.name for p in out.parent.glob(f"{out.name}.written-by-rank*")] == [f"{out.name}.written-by-rank0"]
@@ -102,8 +112,18 @@ def test_negatives_is_checked():
 def test_processes_given_different_data_all_refuse_it_before_training(data, tmp_path):
     out = tmp_path / "refused.npz"
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-               str(WORKER), "cMIM", "global", str(out), data]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(WORKER),
+        "cMIM",
+        "global",
+        str(out),
+        data,
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     messages = [path.read_text() for path in sorted(tmp_path.glob("refused.npz.refused-by-rank*"))]

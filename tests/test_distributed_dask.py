@@ -33,9 +33,10 @@ def dask_client():
     back to in-process (thread) workers.  The nanny starts workers with
     OMP_NUM_THREADS=1 (dask's default ``distributed.nanny.pre-spawn-environ``).
     """
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         client.wait_for_workers(2, timeout=60)
         yield client
 
@@ -82,10 +83,10 @@ def test_grid_search_on_dask_workers_matches_serial(dask_client):
     assert dask_search.best_params_ == serial.best_params_
 
     # identical scores, fold by fold (CPU training with random_state is deterministic)
-    for key in (
-        [f"split{i}_test_{s}" for i in range(N_FOLDS) for s in ("accuracy", "log_loss")]
-        + ["mean_test_accuracy", "mean_test_log_loss"]
-    ):
+    for key in [f"split{i}_test_{s}" for i in range(N_FOLDS) for s in ("accuracy", "log_loss")] + [
+        "mean_test_accuracy",
+        "mean_test_log_loss",
+    ]:
         np.testing.assert_allclose(dask_search.cv_results_[key], serial.cv_results_[key], rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(
         dask_search.cv_results_["rank_test_accuracy"], serial.cv_results_["rank_test_accuracy"]

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import FAST, SHARED_DATA, needs_pandas, needs_rdkit, needs_shared
 from skcmim import CMIMTransformer, pretrained
+
+from conftest import FAST, SHARED_DATA, needs_pandas, needs_rdkit, needs_shared
 
 REPO = Path(__file__).resolve().parent.parent
 

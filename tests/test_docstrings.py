@@ -9,8 +9,16 @@ from skcmim import CMIMTransformer, MIMTransformer, NumericInput, SmilesInput
 from skcmim._parameters import DEPRECATED
 from skcmim.baselines import CVAETransformer, InfoNCEAETransformer, InfoNCETransformer, VAETransformer
 
-PUBLIC = [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer, InfoNCETransformer, InfoNCEAETransformer,
-          NumericInput, SmilesInput]
+PUBLIC = [
+    MIMTransformer,
+    CMIMTransformer,
+    VAETransformer,
+    CVAETransformer,
+    InfoNCETransformer,
+    InfoNCEAETransformer,
+    NumericInput,
+    SmilesInput,
+]
 
 
 @pytest.mark.parametrize("cls", PUBLIC, ids=lambda cls: cls.__name__)
@@ -33,5 +41,5 @@ def test_the_docstring_has_attributes_and_its_own_sections(cls):
 
 
 def test_a_subclass_that_changes_a_default_documents_its_own():
-    assert "default=\"per_dimension\"" in CMIMTransformer.__doc__
-    assert "default=\"none\"" in MIMTransformer.__doc__.split("latent_scale :")[1].splitlines()[0]
+    assert 'default="per_dimension"' in CMIMTransformer.__doc__
+    assert 'default="none"' in MIMTransformer.__doc__.split("latent_scale :")[1].splitlines()[0]

@@ -156,8 +156,9 @@ def test_history_and_n_iter(digits_small):
 
 
 def test_early_stopping_stops_and_records_validation(digits_small):
-    model = CMIMTransformer(**{**FAST, "max_epochs": 200, "early_stopping": True, "n_iter_no_change": 2,
-                               "tol": 1e3}).fit(digits_small[0])
+    model = CMIMTransformer(
+        **{**FAST, "max_epochs": 200, "early_stopping": True, "n_iter_no_change": 2, "tol": 1e3}
+    ).fit(digits_small[0])
     assert model.n_iter_ < 200
     assert "valid_loss" in model.history_[-1]
 
@@ -191,9 +192,9 @@ def test_keyboard_interrupt_leaves_usable_model(digits_small):
 
 def test_nan_loss_stops_with_clear_error(digits_small):
     with pytest.raises(NonFiniteLossError, match=r"epoch \d+.*learning_rate"):
-        MIMTransformer(**{**FAST, "learning_rate": 1e12, "max_epochs": 30}, input=NumericInput(likelihood="gaussian")).fit(
-            digits_small[0] * 1e30
-        )
+        MIMTransformer(
+            **{**FAST, "learning_rate": 1e12, "max_epochs": 30}, input=NumericInput(likelihood="gaussian")
+        ).fit(digits_small[0] * 1e30)
 
 
 def test_verbose_prints_losses(digits_small, capsys):
@@ -285,3 +286,29 @@ def test_fit_restores_denormal_flushing_mode(digits_small):
     torch.set_flush_denormal(False)
     CMIMTransformer(**FAST).fit(digits_small[0])
     assert not _denormals_flushed()
+
+
+def test_sample_like_draws_from_the_aggregate_posterior_of_the_data(digits_small):
+    from skcmim.estimators import _draw_codes
+
+    X = digits_small[0]
+    model = CMIMTransformer(**FAST).fit(X)
+    like = X[:5]
+    mu, sigma = model._posterior(like)
+    np.testing.assert_allclose(mu, model.transform(like), rtol=1e-6, atol=1e-6)  # the posterior mean is the code
+    assert (sigma > 0).all() and sigma.shape == mu.shape
+    # every code lies within a few posterior widths of one of the five rows' means
+    codes = _draw_codes(np.random.RandomState(0), 2000, FAST["n_components"], (mu, sigma))
+    widths = np.abs(codes[:, None, :] - mu[None]) / sigma[None]
+    assert np.all(np.min(np.max(widths, axis=2), axis=1) < 6)
+    # and sample(like=) decodes exactly such codes
+    expected = model.inverse_transform(_draw_codes(np.random.RandomState(3), 40, FAST["n_components"], (mu, sigma)))
+    np.testing.assert_allclose(model.sample(40, random_state=3, like=like), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_sample_like_needs_a_valid_row():
+    from skcmim import SmilesInput
+
+    model = CMIMTransformer(**FAST, input=SmilesInput(), on_invalid="nan").fit(["CCO", "CCN", "CCC", "CC(=O)O"] * 8)
+    with pytest.raises(ValueError, match="like= holds no valid row"):
+        model.sample(2, like=["C1CC", "xyz"])

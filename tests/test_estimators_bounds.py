@@ -3,14 +3,15 @@
 import numpy as np
 import pytest
 import torch
-from conftest import FAST, TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skcmim import CMIMTransformer, SmilesInput
-from skcmim.training import DeviceTensorDataset, RaggedRows, TensorBatches
 from skcmim.estimators import MAX_SAMPLES
 from skcmim.molecules import MAX_SMILES_LENGTH
+from skcmim.training import DeviceTensorDataset, RaggedRows, TensorBatches
+
+from conftest import FAST, TINY
 
 
 @pytest.mark.parametrize("max_length", [MAX_SMILES_LENGTH + 3, 10**9, 2])
@@ -34,8 +35,12 @@ def test_sample_decodes_in_batches_with_the_result_of_one_batch(digits_small):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(lengths=st.lists(st.integers(3, 40), min_size=1, max_size=60), long=st.integers(200, 3000),
-       batch_size=st.integers(1, 16), seed=st.integers(0, 100))
+@given(
+    lengths=st.lists(st.integers(3, 40), min_size=1, max_size=60),
+    long=st.integers(200, 3000),
+    batch_size=st.integers(1, 16),
+    seed=st.integers(0, 100),
+)
 def test_a_long_sequence_pads_only_its_own_batch(lengths, long, batch_size, seed):
     lengths = np.array([*lengths, long])
     flat = np.concatenate([np.full(n, i + 1) for i, n in enumerate(lengths)])  # row i holds the id i + 1
@@ -55,6 +60,6 @@ def test_one_huge_smiles_among_small_ones_trains_with_per_batch_padding():
     pytest.importorskip("rdkit")
     smiles = ["CCO", "CCN", "c1ccccc1", "CC(=O)O"] * 50 + ["C" * 900]  # under MAX_ATOMS
     model = CMIMTransformer(**{**FAST, "batch_size": 16, "max_epochs": 1}).fit(smiles)
-    rows = model.input_.training_input(smiles, model)
+    rows = model.input_.training_input(smiles, model, model._reading())
     assert rows.flat.numel() < 902 + 10 * len(smiles)  # not len(smiles) x 902
     assert np.isfinite(model.transform(smiles[:5])).all()

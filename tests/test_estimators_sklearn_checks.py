@@ -2,12 +2,12 @@
 
 import pytest
 from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
     check_global_output_transform_pandas,
-    check_set_output_transform_pandas,
     check_param_validation,
+    check_set_output_transform_pandas,
     check_transformer_get_feature_names_out,
     check_transformer_get_feature_names_out_pandas,
-    check_dataframe_column_names_consistency,
     parametrize_with_checks,
 )
 

@@ -11,11 +11,12 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import FAST
 from skorch.callbacks import Callback
 
 import skcmim
 from skcmim import CMIMTransformer, MIMTransformer
+
+from conftest import FAST
 
 
 class Pause(Callback):

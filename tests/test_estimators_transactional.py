@@ -5,13 +5,14 @@ import copy
 
 import numpy as np
 import pytest
-from conftest import FAST
 from skorch.callbacks import Callback
 
 from skcmim import CMIMTransformer, MIMTransformer, NumericInput
 from skcmim.baselines import InfoNCETransformer
 from skcmim.exceptions import NonFiniteLossError
 from skcmim.streaming import IterableChunks
+
+from conftest import FAST
 
 
 class RaiseInEpoch(Callback):
@@ -39,8 +40,9 @@ class TransformDuringFit(Callback):
 def _state(model, X):
     # the fitted model is one object: the same object, with the same weights and inputs, is the same model
     fitted = {name: value for name, value in vars(model).items() if name.endswith("_")}
-    arrays = {name: copy.deepcopy(getattr(model.input_, name)) for name in ("mean_", "scale_")
-              if hasattr(model.input_, name)}
+    arrays = {
+        name: copy.deepcopy(getattr(model.input_, name)) for name in ("mean_", "scale_") if hasattr(model.input_, name)
+    }
     weights = {k: v.clone() for k, v in model.module_.state_dict().items()}
     return model.get_params(deep=False), (fitted, arrays), weights, model.transform(X), len(model.history_)
 
@@ -96,8 +98,9 @@ def test_exception_mid_continued_fit_changes_nothing(digits_small):
     _assert_same(before, _state(model, X))
 
 
-@pytest.mark.parametrize("change", [{"n_components": 6}, {"hidden_layer_sizes": (16,)},
-                                    {"input": NumericInput(likelihood="gaussian")}])
+@pytest.mark.parametrize(
+    "change", [{"n_components": 6}, {"hidden_layer_sizes": (16,)}, {"input": NumericInput(likelihood="gaussian")}]
+)
 def test_warm_start_refuses_another_network(fitted, change):
     model, X = fitted
     before = _state(model, X)

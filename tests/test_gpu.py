@@ -8,10 +8,11 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from conftest import FAST
 
 import skcmim
 from skcmim import CMIMTransformer
+
+from conftest import FAST
 
 pytestmark = [
     pytest.mark.gpu,
@@ -63,14 +64,23 @@ def test_safe_save_from_cuda_loads_on_cpu(tmp_path, digits_small):
     np.testing.assert_allclose(loaded.transform(X), model.transform(X), rtol=1e-3, atol=1e-4)
 
 
-SMILES = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "CN1CCC[C@H]1c1cccnc1", "O=C(O)c1ccccc1OC(C)=O",
-          "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "Clc1ccc(Cl)cc1", "CCN(CC)CC"]
+SMILES = [
+    "CCO",
+    "c1ccccc1O",
+    "CC(=O)Nc1ccc(O)cc1",
+    "CN1CCC[C@H]1c1cccnc1",
+    "O=C(O)c1ccccc1OC(C)=O",
+    "CC(C)Cc1ccc(C(C)C(=O)O)cc1",
+    "Clc1ccc(Cl)cc1",
+    "CCN(CC)CC",
+]
 
 
 def test_smiles_model_trains_transforms_and_samples_on_cuda():
     pytest.importorskip("rdkit")
-    model = CMIMTransformer(n_components=4, hidden_layer_sizes=(16,), max_epochs=2, batch_size=4,
-                            random_state=0).fit(SMILES)
+    model = CMIMTransformer(n_components=4, hidden_layer_sizes=(16,), max_epochs=2, batch_size=4, random_state=0).fit(
+        SMILES
+    )
     assert next(model.module_.parameters()).device.type == "cuda"
     Z = model.set_params(informative=True).transform(SMILES)
     assert Z.shape[0] == len(SMILES) and np.all(np.isfinite(Z))

@@ -20,7 +20,6 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from conftest import TINY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +27,8 @@ from skcmim import gru
 from skcmim.gru import gru_layer
 from skcmim.losses import MIMLoss
 from skcmim.networks import SmilesEncoderDecoder
+
+from conftest import TINY
 
 #: float32's unit roundoff
 UNIT_ROUNDOFF = 2.0**-24
@@ -71,8 +72,10 @@ def _run(rnn, inputs, initial, seed, *, backend):
     with gru.use_backend(backend):
         states, last = gru_layer(inputs, initial, weights, training=True)
         generator = torch.Generator().manual_seed(seed + 1)
-        ((states * torch.randn(states.shape, generator=generator)).sum()
-         + (last * torch.randn(last.shape, generator=generator)).sum()).backward()
+        (
+            (states * torch.randn(states.shape, generator=generator)).sum()
+            + (last * torch.randn(last.shape, generator=generator)).sum()
+        ).backward()
     return states.detach(), last.detach(), [leaf.grad.clone() for leaf in leaves]
 
 
@@ -81,8 +84,14 @@ def _run(rnn, inputs, initial, seed, *, backend):
 
 @settings(max_examples=30, deadline=None)
 # batches of more than 16 rows span several of the backward's blocks of rows, the last one partial
-@given(st.integers(1, 9) | st.integers(17, 40), st.integers(1, 12), st.integers(1, 7), st.integers(1, 40),
-       st.integers(0, 10_000), st.sampled_from([1.0, 30.0]))
+@given(
+    st.integers(1, 9) | st.integers(17, 40),
+    st.integers(1, 12),
+    st.integers(1, 7),
+    st.integers(1, 40),
+    st.integers(0, 10_000),
+    st.sampled_from([1.0, 30.0]),
+)
 def test_kernel_gives_torch_states_and_gradients(fused, batch, steps, features, hidden, seed, scale):
     # scale 30: pre-activations in the hundreds, where sigmoid and tanh saturate; one step, as over many
     # steps such weights amplify any rounding difference (torch's own float32 and float64 GRUs part ways too)
@@ -204,7 +213,9 @@ def _inference(module, x, lengths):
         states, _ = module._teacher_forced(x, z)
         expected, _ = module.decoder_rnn(module._decoder_step_inputs(x[:, :-1], z), module._initial_hidden(z))
         return (module._final_states(embedded, lengths), states), (
-            module._packed_final_states(embedded, lengths), expected)
+            module._packed_final_states(embedded, lengths),
+            expected,
+        )
 
 
 @pytest.mark.parametrize("backend", ["fused", "torch"])
@@ -261,8 +272,9 @@ def test_a_fresh_process_uses_a_built_kernel_and_the_switch_turns_it_off(gru_ker
         env.pop("SKCMIM_FUSED_GRU", None)
         if switch is not None:
             env["SKCMIM_FUSED_GRU"] = switch
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
-                              check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, check=False
+        )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == expected
 
@@ -273,8 +285,13 @@ def _refuse_to_compile(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a SMILES model compiled the GRU kernel at run time")
 
-    for module, name in [(cpp_extension, "load"), (cpp_extension, "_jit_compile"), (gru, "_compile"),
-                         (gru, "_toolchain"), (gru, "build_kernel")]:
+    for module, name in [
+        (cpp_extension, "load"),
+        (cpp_extension, "_jit_compile"),
+        (gru, "_compile"),
+        (gru, "_toolchain"),
+        (gru, "build_kernel"),
+    ]:
         monkeypatch.setattr(module, name, refuse)
 
 
@@ -320,13 +337,17 @@ def test_first_use_returns_promptly_beside_stale_and_held_locks(tmp_path):
     torch_folder = cache / "torch_extensions" / f"py{sys.version_info.major}{sys.version_info.minor}_cpu"
     (torch_folder / gru.MODULE_NAME).mkdir(parents=True)
     (torch_folder / gru.MODULE_NAME / "lock").write_text("")
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("SKCMIM_KERNEL_DIR", "SKCMIM_FUSED_GRU", "TORCH_EXTENSIONS_DIR")}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("SKCMIM_KERNEL_DIR", "SKCMIM_FUSED_GRU", "TORCH_EXTENSIONS_DIR")
+    }
     env["XDG_CACHE_HOME"] = str(cache)
     lock = kernel_folder / f"{gru.MODULE_NAME}-{gru._build_key()}.lock"
     with gru._build_lock(lock, timeout=10):
-        done = subprocess.run([sys.executable, "-c", _FIRST_USE], capture_output=True, text=True, env=env,
-                              timeout=300, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _FIRST_USE], capture_output=True, text=True, env=env, timeout=300, check=False
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split()[0] == "torch"
     assert sorted(path.name for path in kernel_folder.iterdir()) == sorted(["lock", lock.name])
@@ -401,8 +422,12 @@ def test_the_build_key_changes_with_what_makes_a_build_valid(monkeypatch):
     assert gru._build_key(source) == key and len(key) == 20
     assert gru._build_key(source + b"\n// changed") != key
     abi = torch._C._GLIBCXX_USE_CXX11_ABI
-    changes = [(torch, "__version__", "2.99.0"), (torch._C, "_GLIBCXX_USE_CXX11_ABI", not abi),
-               (sys, "prefix", "/another/environment"), (gru, "BASE_FLAGS", ("-O2",))]
+    changes = [
+        (torch, "__version__", "2.99.0"),
+        (torch._C, "_GLIBCXX_USE_CXX11_ABI", not abi),
+        (sys, "prefix", "/another/environment"),
+        (gru, "BASE_FLAGS", ("-O2",)),
+    ]
     for module, name, value in changes:
         with monkeypatch.context() as patch:
             patch.setattr(module, name, value)
@@ -417,10 +442,13 @@ def test_the_kernel_folder_follows_the_environment_variable(tmp_path, monkeypatc
     assert gru.kernel_path().parent == tmp_path / "cache" / "skcmim" / "gru-kernel"
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"CXX": "/no/such/compiler"}, r"no C\+\+ compiler found \(/no/such/compiler"),
-    ({"ninja": False}, "ninja is not installed"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"CXX": "/no/such/compiler"}, r"no C\+\+ compiler found \(/no/such/compiler"),
+        ({"ninja": False}, "ninja is not installed"),
+    ],
+)
 def test_a_build_that_cannot_run_says_why(tmp_path, monkeypatch, change, message):
     from torch.utils import cpp_extension
 
@@ -485,8 +513,10 @@ def test_a_failed_build_leaves_no_kernel_file(tmp_path, monkeypatch):
     assert not list(tmp_path.glob(".build-*"))  # its own, and the killed builder's, are gone
 
 
-_HOLD_THE_LOCK = "import sys, time\nfrom skcmim import gru\nwith gru._build_lock(sys.argv[1], 10):\n" \
-                 "    print('held', flush=True)\n    time.sleep(600)\n"
+_HOLD_THE_LOCK = (
+    "import sys, time\nfrom skcmim import gru\nwith gru._build_lock(sys.argv[1], 10):\n"
+    "    print('held', flush=True)\n    time.sleep(600)\n"
+)
 
 
 def test_a_killed_builders_lock_is_released(tmp_path):

@@ -58,9 +58,10 @@ def test_no_import_circle_between_skcmim_modules():
 
 def test_every_module_imports_in_a_fresh_interpreter():
     names = sorted(name for name in MODULES if not name.endswith("__main__"))
-    code = "import importlib\nfor name in %r:\n    importlib.import_module(name)\nprint('ok')" % names
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                            cwd=PACKAGE.parent)
+    code = f"import importlib\nfor name in {names!r}:\n    importlib.import_module(name)\nprint('ok')"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=PACKAGE.parent
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -68,10 +69,13 @@ def test_every_module_imports_in_a_fresh_interpreter():
 def test_molecule_workers_and_the_package_import_without_torch_or_scikit_learn():
     # n_jobs workers unpickle skcmim._molecule_rows._strings_of_chunk: they import the package and that module
     # only, and start in a fraction of a second when neither brings torch (2 s) or scikit-learn (1 s)
-    code = ("import sys, skcmim, skcmim._molecule_rows\n"
-            "print(sorted(name for name in ('torch', 'sklearn', 'skorch') if name in sys.modules))\n"
-            "print(skcmim.CMIMTransformer.__module__, 'torch' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                            cwd=PACKAGE.parent)
+    code = (
+        "import sys, skcmim, skcmim._molecule_rows\n"
+        "print(sorted(name for name in ('torch', 'sklearn', 'skorch') if name in sys.modules))\n"
+        "print(skcmim.CMIMTransformer.__module__, 'torch' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=PACKAGE.parent
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["[]", "skcmim.estimators True"]

@@ -102,3 +102,26 @@ def test_fuzz_numeric_input_gives_result_or_clear_error(X):
         return
     assert Z.shape == (X.shape[0], 2)
     assert np.all(np.isfinite(Z))
+
+
+@pytest.mark.parametrize(
+    "X, error, message",
+    [
+        ([{"a": 1.0, "b": 2.0}, {"a": 3.0, "b": 4.0}], (TypeError, ValueError), r"row 0|dict"),
+        ([[1.0, 10**400], [0.5, 0.2]], ValueError, r"row 0, column 1 holds 1000000000"),
+        (np.array([["2020-01-01", "2021-01-01"]] * 3, dtype="datetime64[D]"), ValueError, "dates or times"),
+        (np.array([[1, 2]] * 3, dtype="timedelta64[s]"), ValueError, "dates or times"),
+    ],
+    ids=["list-of-dicts", "int-beyond-float", "datetime64", "timedelta64"],
+)
+def test_values_that_are_not_numbers_name_their_place(X, error, message):
+    with pytest.raises(error, match=message):
+        CMIMTransformer(**FAST).fit(X)
+
+
+def test_a_tensor_that_requires_gradients_asks_for_detach():
+    torch = pytest.importorskip("torch")
+    X = torch.rand(20, 3, requires_grad=True)
+    with pytest.raises(TypeError, match=r"X\.detach\(\)"):
+        CMIMTransformer(**FAST).fit(X)
+    assert CMIMTransformer(**FAST).fit(X.detach()).transform(X.detach()).shape == (20, FAST["n_components"])

@@ -7,20 +7,24 @@ are the ``max_examples`` below (see docs/reliability.rst).
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skcmim import CMIMTransformer, MIMTransformer
 from skcmim.exceptions import NonFiniteLossError
 
+from conftest import TINY
+
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _F32_MAX = float(np.finfo(np.float32).max)
 
 
 @FUZZ
-@given(scale=st.floats(1e30, _F32_MAX), signs=st.lists(st.sampled_from([-1.0, 1.0]), min_size=6, max_size=6),
-       fraction=st.floats(0.5, 1.0))
+@given(
+    scale=st.floats(1e30, _F32_MAX),
+    signs=st.lists(st.sampled_from([-1.0, 1.0]), min_size=6, max_size=6),
+    fraction=st.floats(0.5, 1.0),
+)
 def test_float32_rows_near_the_float32_limit_give_finite_codes(scale, signs, fraction):
     X64 = (np.array(signs).reshape(3, 2) * np.array([[scale, scale * fraction]])).astype(np.float64)
     X32 = X64.astype(np.float32)
@@ -66,8 +70,9 @@ def test_bernoulli_scores_only_data_in_the_unit_interval(X):
 def test_masked_values_are_refused_with_their_place(mask):
     X = np.ma.masked_array(np.random.default_rng(0).random((4, 3)), mask=np.array(mask).reshape(4, 3))
     if not any(mask):
-        np.testing.assert_array_equal(CMIMTransformer(**TINY).fit_transform(X),
-                                      CMIMTransformer(**TINY).fit_transform(X.data))
+        np.testing.assert_array_equal(
+            CMIMTransformer(**TINY).fit_transform(X), CMIMTransformer(**TINY).fit_transform(X.data)
+        )
         return
     row, column = np.argwhere(np.array(mask).reshape(4, 3))[0]
     with pytest.raises(ValueError, match=f"row {row}, column {column}"):
@@ -136,8 +141,11 @@ def test_an_overflowing_learning_rate_is_a_value_error_and_changes_nothing(learn
 
 
 @FUZZ
-@given(temperature=st.one_of(st.just(float("inf")), st.just(float("nan")), st.floats(max_value=-1e-9),
-                             st.text(max_size=3), st.none()))
+@given(
+    temperature=st.one_of(
+        st.just(float("inf")), st.just(float("nan")), st.floats(max_value=-1e-9), st.text(max_size=3), st.none()
+    )
+)
 def test_bad_sampling_temperatures_are_a_value_error(temperature):
     model = CMIMTransformer(**TINY).fit(np.random.default_rng(0).random((10, 3)))
     with pytest.raises(ValueError, match="sampling_temperature"):

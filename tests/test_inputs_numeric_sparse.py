@@ -6,12 +6,13 @@ import tracemalloc
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import FAST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skcmim import CMIMTransformer, MIMTransformer
 from skcmim.baselines import InfoNCETransformer
+
+from conftest import FAST
 
 FORMATS = [sp.csr_matrix, sp.csc_matrix, sp.coo_matrix, sp.csr_array, sp.csc_array]
 
@@ -21,8 +22,11 @@ def _counts(seed, shape=(200, 40), density=0.1):
     return (rng.random(shape) < density) * rng.integers(1, 5, shape).astype(np.float64)
 
 
-@pytest.mark.parametrize("Estimator,params", [(CMIMTransformer, {}), (MIMTransformer, {"likelihood": "gaussian"}),
-                                              (InfoNCETransformer, {})], ids=["cMIM-bernoulli", "MIM-gaussian", "InfoNCE"])
+@pytest.mark.parametrize(
+    "Estimator,params",
+    [(CMIMTransformer, {}), (MIMTransformer, {"likelihood": "gaussian"}), (InfoNCETransformer, {})],
+    ids=["cMIM-bernoulli", "MIM-gaussian", "InfoNCE"],
+)
 @pytest.mark.parametrize("to_sparse", FORMATS, ids=lambda f: f.__name__)
 def test_sparse_input_gives_the_dense_result(Estimator, params, to_sparse):
     X = _counts(0)
@@ -42,9 +46,12 @@ def test_sparse_input_gives_the_dense_result(Estimator, params, to_sparse):
 def test_fuzzed_sparse_matrices_match_dense(seed, density, dtype):
     X = _counts(seed, (30, 7), density).astype(dtype)
     params = {**FAST, "likelihood": "gaussian"}
-    np.testing.assert_allclose(MIMTransformer(**params).fit(sp.csr_matrix(X)).transform(sp.csr_matrix(X)),
-                               MIMTransformer(**params).fit(X).transform(X), rtol=0,
-                               atol=1e-10 if dtype == np.float64 else 1e-5)
+    np.testing.assert_allclose(
+        MIMTransformer(**params).fit(sp.csr_matrix(X)).transform(sp.csr_matrix(X)),
+        MIMTransformer(**params).fit(X).transform(X),
+        rtol=0,
+        atol=1e-10 if dtype == np.float64 else 1e-5,
+    )
 
 
 def test_a_wide_sparse_matrix_is_never_densified_whole():

@@ -14,8 +14,9 @@ import warnings
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from conftest import TINY
 from hypothesis import strategies as st
+
+from conftest import TINY
 
 pytest.importorskip("rdkit")
 from rdkit import Chem, RDLogger  # noqa: E402
@@ -29,10 +30,22 @@ EXAMPLES = 40
 ESTIMATORS = [MIMTransformer, CMIMTransformer, VAETransformer, CVAETransformer]
 
 VALID = [
-    "CCO", "c1ccccc1", "CC(=O)[O-].[Na+]",  # salt
-    "[Na+].[Cl-]", "C[C@@H](N)C(=O)O", "F/C=C/F", "F/C=C\\F",  # stereo
-    "C[N+](=O)[O-]", "[13CH3]O", "[2H]C([2H])([2H])O",  # charges, isotopes
-    "C1CCCCCCCCC%10CCCCC1%10", "[nH]1cccc1", "ClC(Br)I", "O=S(=O)(O)O", "[Se]", "*C",
+    "CCO",
+    "c1ccccc1",
+    "CC(=O)[O-].[Na+]",  # salt
+    "[Na+].[Cl-]",
+    "C[C@@H](N)C(=O)O",
+    "F/C=C/F",
+    "F/C=C\\F",  # stereo
+    "C[N+](=O)[O-]",
+    "[13CH3]O",
+    "[2H]C([2H])([2H])O",  # charges, isotopes
+    "C1CCCCCCCCC%10CCCCC1%10",
+    "[nH]1cccc1",
+    "ClC(Br)I",
+    "O=S(=O)(O)O",
+    "[Se]",
+    "*C",
     "C" * 400,  # a long chain
     "CCO ethanol",  # a name after the SMILES, as in .smi files
 ]
@@ -73,8 +86,11 @@ def _clear_error(exc, X):
 
 
 @pytest.mark.parametrize("name", [cls.__name__ for cls in ESTIMATORS])
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                          HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(X=molecule_lists)
 def test_fuzz_transform_score_decode(models, name, X):
     model = models[name]
@@ -104,8 +120,11 @@ def infonce():
     return InfoNCETransformer(**TINY).fit(VALID * 2)
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                          HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(X=molecule_lists)
 def test_fuzz_infonce_transform(infonce, X):
     valid = np.array([_is_valid(value) for value in X])

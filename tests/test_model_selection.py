@@ -6,9 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.model_selection import GroupKFold
 
-from conftest import needs_rdkit
 from skcmim.datasets import fetch_esol
 from skcmim.model_selection import scaffold_groups, scaffold_split
+
+from conftest import needs_rdkit
 
 # --------------------------------------------------------------------------
 # Scaffold splits
@@ -17,11 +18,28 @@ from skcmim.model_selection import scaffold_groups, scaffold_split
 # Ring systems of several sizes, acyclic molecules, stereo and the same
 # molecule written twice ("OCC" / "CCO"): a pool for random datasets.
 POOL = [
-    "CCO", "OCC", "CCCN", "CC(=O)O", "C[C@@H](N)C(=O)O", "C[C@H](N)C(=O)O",
-    "c1ccccc1O", "c1ccccc1CC", "Oc1ccc(Cl)cc1", "c1ccccc1N",
-    "C1CCNCC1C", "C1CCNCC1O", "c1ccncc1", "Cc1ccncc1",
-    "c1ccc2ccccc2c1", "Oc1ccc2ccccc2c1", "C1CC1", "C1CC1CC(=O)O",
-    "c1ccc(cc1)-c1ccccc1", "O=C(Nc1ccccc1)c1ccncc1", "c1cc[nH]c1", "C1CCOC1",
+    "CCO",
+    "OCC",
+    "CCCN",
+    "CC(=O)O",
+    "C[C@@H](N)C(=O)O",
+    "C[C@H](N)C(=O)O",
+    "c1ccccc1O",
+    "c1ccccc1CC",
+    "Oc1ccc(Cl)cc1",
+    "c1ccccc1N",
+    "C1CCNCC1C",
+    "C1CCNCC1O",
+    "c1ccncc1",
+    "Cc1ccncc1",
+    "c1ccc2ccccc2c1",
+    "Oc1ccc2ccccc2c1",
+    "C1CC1",
+    "C1CC1CC(=O)O",
+    "c1ccc(cc1)-c1ccccc1",
+    "O=C(Nc1ccccc1)c1ccncc1",
+    "c1cc[nH]c1",
+    "C1CCOC1",
 ]
 
 

@@ -14,17 +14,6 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from conftest import (
-    HAS_DATAMOL,
-    HAS_PANDAS,
-    HAS_PYARROW,
-    HAS_RDKIT,
-    SHARED_DATA,
-    TRICKY,
-    needs_pandas,
-    needs_rdkit,
-    needs_zinc,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
@@ -39,6 +28,17 @@ from skcmim.molecules import (
     tokenize_smiles,
 )
 
+from conftest import (
+    HAS_DATAMOL,
+    HAS_PANDAS,
+    HAS_PYARROW,
+    HAS_RDKIT,
+    SHARED_DATA,
+    TRICKY,
+    needs_pandas,
+    needs_rdkit,
+    needs_zinc,
+)
 
 
 @pytest.fixture(scope="module")
@@ -175,8 +175,13 @@ def test_invalid_smiles_error_names_row_and_value(capfd):
 @needs_rdkit
 @pytest.mark.parametrize(
     "bad, message",
-    [("", r"Row 1 holds an empty string"), (None, r"Row 1 is missing"), (float("nan"), r"Row 1 is missing"),
-     (3.5, r"Row 1 holds 3.5 of type float"), ({"a": 1}, r"Row 1 holds \{'a': 1\} of type dict")],
+    [
+        ("", r"Row 1 holds an empty string"),
+        (None, r"Row 1 is missing"),
+        (float("nan"), r"Row 1 is missing"),
+        (3.5, r"Row 1 holds 3.5 of type float"),
+        ({"a": 1}, r"Row 1 holds \{'a': 1\} of type dict"),
+    ],
 )
 def test_other_invalid_rows(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -314,9 +319,44 @@ def test_tokenizer_pickle_and_json(tokenizer):
 
 
 _ALPHABET = [
-    "C", "c", "N", "n", "O", "o", "S", "s", "P", "F", "I", "B", "Cl", "Br", "(", ")", "=", "#", "-", "+",
-    "/", "\\", "@", ".", ":", "1", "2", "9", "%10", "%23", "[nH]", "[C@@H]", "[C@H]", "[N+]", "[O-]",
-    "[13CH3]", "[Na+]", "[Se]",
+    "C",
+    "c",
+    "N",
+    "n",
+    "O",
+    "o",
+    "S",
+    "s",
+    "P",
+    "F",
+    "I",
+    "B",
+    "Cl",
+    "Br",
+    "(",
+    ")",
+    "=",
+    "#",
+    "-",
+    "+",
+    "/",
+    "\\",
+    "@",
+    ".",
+    ":",
+    "1",
+    "2",
+    "9",
+    "%10",
+    "%23",
+    "[nH]",
+    "[C@@H]",
+    "[C@H]",
+    "[N+]",
+    "[O-]",
+    "[13CH3]",
+    "[Na+]",
+    "[Se]",
 ]
 
 

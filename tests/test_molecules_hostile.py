@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FAST, SHARED_DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from conftest import FAST, SHARED_DATA
 
 pytest.importorskip("rdkit")
 from rdkit import Chem, RDLogger  # noqa: E402
@@ -36,10 +37,26 @@ REPO = Path(__file__).resolve().parent.parent
 # Drug-like molecules with stereo, charges, isotopes, salts and aromatic NH:
 # the explicit-hydrogen and mixture tests draw from them (and from ESOL).
 MOLECULES = [
-    "CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "C[C@@H](N)C(=O)O", "N[C@@H](CC(C)C)C(=O)N[C@@H](C)C(=O)O",
-    "F/C=C/F", "F/C=C\\F", "C/C=C/C=C\\C", "C[C@H]1CC[C@@H](C)CC1", "CC(=O)[O-].[Na+]", "[NH4+].[Cl-]",
-    "[2H]C([2H])([2H])O", "[13CH3]O", "c1cc[nH]c1", "C[S@@](=O)CC", "O=C1N=CN=C2NC=NC12", "[H][H]",
-    "CN1CCC[C@H]1c1cccnc1", "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O", "C1CCCCCCCCC%10CCCCC1%10",
+    "CCO",
+    "c1ccccc1O",
+    "CC(=O)Nc1ccc(O)cc1",
+    "C[C@@H](N)C(=O)O",
+    "N[C@@H](CC(C)C)C(=O)N[C@@H](C)C(=O)O",
+    "F/C=C/F",
+    "F/C=C\\F",
+    "C/C=C/C=C\\C",
+    "C[C@H]1CC[C@@H](C)CC1",
+    "CC(=O)[O-].[Na+]",
+    "[NH4+].[Cl-]",
+    "[2H]C([2H])([2H])O",
+    "[13CH3]O",
+    "c1cc[nH]c1",
+    "C[S@@](=O)CC",
+    "O=C1N=CN=C2NC=NC12",
+    "[H][H]",
+    "CN1CCC[C@H]1c1cccnc1",
+    "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O",
+    "C1CCCCCCCCC%10CCCCC1%10",
 ]
 
 

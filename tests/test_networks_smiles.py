@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 import torch
-from conftest import TRICKY
 
 from skcmim.losses import LatentOutput, MIMLoss
 from skcmim.molecules import SmilesTokenizer
 from skcmim.networks import SmilesEncoderDecoder
+
+from conftest import TRICKY
 
 SMALL = dict(embedding_dim=16, hidden_size=32)
 

@@ -39,7 +39,8 @@ def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-q", "-w", str(out)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     (path,) = out.glob("skcmim-*.whl")
     return zipfile.ZipFile(path)
@@ -161,11 +162,13 @@ def test_committed_link_inventories_match_their_script():
     inventories = load_docs_extension("local_inventories")
     folder = REPO / "docs" / inventories.INVENTORY_DIR
     assert sorted(path.stem for path in folder.glob("*.inv")) == sorted(inventories.NAMES)
-    for key, (url, project, version, names) in inventories.NAMES.items():
+    for key, (url, _project, _version, names) in inventories.NAMES.items():
         committed = InventoryFile.loads((folder / f"{key}.inv").read_bytes(), uri=url)
         found = {name: item.uri for entries in committed.data.values() for name, item in entries.items()}
-        expected = {name: url + path.replace("$", name) if path.endswith("$") else url + path
-                    for name, (_, path) in names.items()}
+        expected = {
+            name: url + path.replace("$", name) if path.endswith("$") else url + path
+            for name, (_, path) in names.items()
+        }
         assert found == expected, f"docs/_inventories/{key}.inv is stale: run docs/sphinxext/local_inventories.py"
 
 
@@ -190,4 +193,5 @@ def test_api_coverage_sorts_public_and_internal_objects():
     # a public module's helper may be documented for developers instead
     assert coverage.coverage_problems(objects, ["pkg"], set(), {"pkg.public", "pkg.core.internal"}) == []
     assert coverage.coverage_problems(objects, ["pkg"], set(), {"pkg.core.internal"}) == [
-        "public object pkg.public is missing from the API reference; add it to an autosummary list there"]
+        "public object pkg.public is missing from the API reference; add it to an autosummary list there"
+    ]

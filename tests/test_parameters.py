@@ -4,12 +4,13 @@ import os
 
 import numpy as np
 import pytest
-from conftest import FAST, TINY
 
 from skcmim import CMIMTransformer, MIMTransformer
 from skcmim._parallel import check_n_jobs
 from skcmim.baselines import InfoNCETransformer
 from skcmim.training import fit as training_fit
+
+from conftest import FAST, TINY
 
 
 @pytest.mark.parametrize("name", ["n_components", "batch_size", "max_epochs", "n_iter_no_change"])

@@ -9,10 +9,11 @@ import struct
 import numpy as np
 import pytest
 import torch
-from conftest import FAST
 
 import skcmim
 from skcmim import CMIMTransformer, MIMTransformer
+
+from conftest import FAST
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +118,16 @@ def test_pickle_payload_does_not_run(tmp_path):
     (tmp_path / "evil.safetensors").write_bytes(payload)
     with pytest.raises(ValueError):
         skcmim.load(tmp_path / "evil.safetensors")
-    header = json.dumps({"__metadata__": {"format": "skcmim", "format_version": "1",
-                                          "estimator": "CMIMTransformer",
-                                          "params": payload.decode("latin-1")}}).encode()
+    header = json.dumps(
+        {
+            "__metadata__": {
+                "format": "skcmim",
+                "format_version": "1",
+                "estimator": "CMIMTransformer",
+                "params": payload.decode("latin-1"),
+            }
+        }
+    ).encode()
     (tmp_path / "evil2.safetensors").write_bytes(struct.pack("<Q", len(header)) + header)
     with pytest.raises(ValueError):
         skcmim.load(tmp_path / "evil2.safetensors")
@@ -166,11 +174,13 @@ def test_save_into_a_missing_folder_is_an_os_error(tmp_path, fitted):
     assert not (tmp_path / "missing").exists()
 
 
-@pytest.mark.parametrize("failure", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()],
-                         ids=["disk-full", "interrupted"])
+@pytest.mark.parametrize(
+    "failure", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()], ids=["disk-full", "interrupted"]
+)
 @pytest.mark.parametrize("existing", [False, True])
-def test_a_failed_save_leaves_no_partial_file_and_an_existing_one_unchanged(tmp_path, monkeypatch, fitted, failure,
-                                                                            existing):
+def test_a_failed_save_leaves_no_partial_file_and_an_existing_one_unchanged(
+    tmp_path, monkeypatch, fitted, failure, existing
+):
     path = tmp_path / "m.safetensors"
     if existing:
         path.write_bytes(b"the previous model")

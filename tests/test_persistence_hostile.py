@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
+from test_persistence_compat import SMILES as SMILES_ROWS
 
 import skcmim
 from skcmim import persistence
 from skcmim.datasets import load_digits_unit
-from test_persistence_compat import SMILES as SMILES_ROWS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NUMERIC = FIXTURES / "numeric_v0_1.safetensors"
@@ -80,12 +80,24 @@ def _without_tensor(name):
 
 
 def _crafted_metadata(params, fitted):
-    return {"format": "skcmim", "format_version": "1", "estimator": "CMIMTransformer", "params": json.dumps(params),
-            "fitted": json.dumps(fitted), "history": "[]"}
+    return {
+        "format": "skcmim",
+        "format_version": "1",
+        "estimator": "CMIMTransformer",
+        "params": json.dumps(params),
+        "fitted": json.dumps(fitted),
+        "history": "[]",
+    }
 
 
-_TWO_FEATURES = {"n_features_in_": 2, "feature_names_in_": None, "n_iter_": 1, "seed": 0,
-                 "input_kind_": "numeric", "likelihood_": "bernoulli"}
+_TWO_FEATURES = {
+    "n_features_in_": 2,
+    "feature_names_in_": None,
+    "n_iter_": 1,
+    "seed": 0,
+    "input_kind_": "numeric",
+    "likelihood_": "bernoulli",
+}
 
 
 def _huge_mlp_file(directory):
@@ -93,11 +105,13 @@ def _huge_mlp_file(directory):
     weights), with one value in each of three of that network's tensors."""
     names = ["encoder.layers.0.weight", "encoder.layers.1.weight", "encoder.layers.2.weight"]
     tensors = {f"module.{name}": torch.zeros(1) for name in names}
-    tensors.update({"fitted.mean_": torch.zeros(2, dtype=torch.float64),
-                    "fitted.scale_": torch.ones(2, dtype=torch.float64)})
+    tensors.update(
+        {"fitted.mean_": torch.zeros(2, dtype=torch.float64), "fitted.scale_": torch.ones(2, dtype=torch.float64)}
+    )
     path = Path(directory) / "huge.safetensors"
-    save_file(tensors, path, metadata=_crafted_metadata({"hidden_layer_sizes": [30000] * 3, "n_components": 4},
-                                                        _TWO_FEATURES))
+    save_file(
+        tensors, path, metadata=_crafted_metadata({"hidden_layer_sizes": [30000] * 3, "n_components": 4}, _TWO_FEATURES)
+    )
     return path
 
 
@@ -200,10 +214,17 @@ def test_header_length_is_bounded_before_parsing(tmp_path, raw, message):
         skcmim.load(path)
 
 
-@pytest.mark.parametrize("header", [
-    '{"__metadata__": ' + "[" * 100_000 + "]" * 100_000 + "}",  # RecursionError in a recursive parser
-    '{"__metadata__": {"format": 1}}', '[]', '{"__metadata__": "skcmim"}', '\udcff',
-], ids=["deep", "not-strings", "not-an-object", "metadata-not-an-object", "not-utf8"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        '{"__metadata__": ' + "[" * 100_000 + "]" * 100_000 + "}",  # RecursionError in a recursive parser
+        '{"__metadata__": {"format": 1}}',
+        "[]",
+        '{"__metadata__": "skcmim"}',
+        "\udcff",
+    ],
+    ids=["deep", "not-strings", "not-an-object", "metadata-not-an-object", "not-utf8"],
+)
 def test_a_malformed_header_is_a_value_error(tmp_path, header):
     data = header.encode("utf-8", "surrogateescape")
     path = tmp_path / "m.safetensors"
@@ -325,8 +346,10 @@ def test_fitted_entries_are_validated_before_building(tmp_path, fitted, message)
 @pytest.mark.parametrize(
     "tensors, message",
     [
-        (_with_tensor("fitted.mean_", torch.full((64,), float("nan"), dtype=torch.float64)),
-         "mean_ holds nan at index 0"),
+        (
+            _with_tensor("fitted.mean_", torch.full((64,), float("nan"), dtype=torch.float64)),
+            "mean_ holds nan at index 0",
+        ),
         (_with_tensor("fitted.scale_", torch.zeros(64, dtype=torch.float64)), "scale_ holds 0.0 at index 0"),
         (_with_tensor("fitted.scale_", torch.full((64,), float("inf"), dtype=torch.float64)), "scale_ holds inf"),
         (_without_tensor("fitted.scale_"), "scale_ must be a vector"),
@@ -335,15 +358,28 @@ def test_fitted_entries_are_validated_before_building(tmp_path, fitted, message)
         (_with_tensor("fitted.mean_", torch.zeros(64, dtype=torch.bfloat16)), "mean_ must be float32 or float64"),
         (_with_tensor("fitted.evil", torch.zeros(1)), "unexpected fitted state \\['evil'\\] for numeric input"),
         (_with_tensor("other", torch.zeros(1)), "unexpected tensor 'other'"),
-        (_with_tensor("module.decoder.out.bias", torch.full((64,), float("nan"))),
-         "module.decoder.out.bias holds NaN"),
+        (_with_tensor("module.decoder.out.bias", torch.full((64,), float("nan"))), "module.decoder.out.bias holds NaN"),
         (_with_tensor("module.decoder.out.bias", torch.zeros(65)), "(?s)do not match.*size mismatch"),
         (_with_tensor("module.decoder.out.bias", torch.zeros(64, dtype=torch.float64)), "is torch.float64"),
         (_with_tensor("module.decoder.extra", torch.zeros(1)), "(?s)do not match.*Unexpected key"),
         (_without_tensor("module.decoder.out.bias"), "(?s)do not match.*Missing key"),
     ],
-    ids=["nan-mean", "zero-scale", "inf-scale", "no-scale", "2d-mean", "int-mean", "bf16-mean", "extra-fitted",
-         "no-prefix", "nan-weight", "wrong-shape", "wrong-dtype", "extra-weight", "missing-weight"],
+    ids=[
+        "nan-mean",
+        "zero-scale",
+        "inf-scale",
+        "no-scale",
+        "2d-mean",
+        "int-mean",
+        "bf16-mean",
+        "extra-fitted",
+        "no-prefix",
+        "nan-weight",
+        "wrong-shape",
+        "wrong-dtype",
+        "extra-weight",
+        "missing-weight",
+    ],
 )
 def test_fitted_arrays_and_weights_are_validated(tmp_path, tensors, message):
     with pytest.raises(ValueError, match=message):
@@ -363,8 +399,10 @@ def _tokenizer(**changes):
         ({"max_length_": 20.0}, "max_length_ must be an integer in"),
         ({"tokenizer_": None}, "tokenizer_ must be a JSON object"),
         ({"tokenizer_": _tokenizer(vocabulary=["c", "C"])}, "vocabulary must be a list of distinct strings"),
-        ({"tokenizer_": _tokenizer(vocabulary=["<pad>", "<bos>", "<eos>", "<unk>", "c", "c"] + ["C"] * 8)},
-         "vocabulary must be a list of distinct strings"),
+        (
+            {"tokenizer_": _tokenizer(vocabulary=["<pad>", "<bos>", "<eos>", "<unk>", "c", "c"] + ["C"] * 8)},
+            "vocabulary must be a list of distinct strings",
+        ),
         ({"tokenizer_": _tokenizer(vocabulary=DROP)}, "vocabulary must be a list"),
         ({"tokenizer_": _tokenizer(max_length=10**9)}, "tokenizer_ max_length must be an integer"),
         ({"tokenizer_": _tokenizer(min_frequency=0)}, "min_frequency must be a positive integer"),
@@ -431,8 +469,14 @@ def test_a_tiny_crafted_file_cannot_make_load_allocate_gigabytes(tmp_path):
     (7 GB) fails under it with an allocation error instead of a ValueError."""
     path = _huge_mlp_file(tmp_path)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    result = subprocess.run([sys.executable, "-c", _ADDRESS_SPACE_SCRIPT, str(NUMERIC), str(path), str(300 * MB)],
-                            capture_output=True, text=True, timeout=120, env=env, cwd=Path(__file__).parents[1])
+    result = subprocess.run(
+        [sys.executable, "-c", _ADDRESS_SPACE_SCRIPT, str(NUMERIC), str(path), str(300 * MB)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=Path(__file__).parents[1],
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "refused:" in result.stdout and "size mismatch" in result.stdout
 
@@ -476,7 +520,9 @@ _json_values = st.recursive(
 )
 # values a real model file could hold, so that many fuzzed files load
 _plausible = st.one_of(
-    st.integers(-2, 70), st.booleans(), st.lists(st.integers(-2, 40), max_size=3),
+    st.integers(-2, 70),
+    st.booleans(),
+    st.lists(st.integers(-2, 40), max_size=3),
     st.sampled_from([None, 0.5, "auto", "all", "cpu", "gaussian", "bernoulli", "categorical", "numeric", "smiles"]),
 )
 _nested = st.integers(1, 3000).map(lambda depth: "[" * depth + "]" * depth)
@@ -490,8 +536,10 @@ def _mutations(source):
     entries = _json_values | _plausible
     return st.one_of(
         st.tuples(st.just(source), st.just("field"), st.sampled_from(sorted(metadata)), fields),
-        *(st.tuples(st.just(source), st.just(kind), st.sampled_from(sorted(json.loads(metadata[kind]))), entries)
-          for kind in ("params", "fitted")),
+        *(
+            st.tuples(st.just(source), st.just(kind), st.sampled_from(sorted(json.loads(metadata[kind]))), entries)
+            for kind in ("params", "fitted")
+        ),
     )
 
 
@@ -524,8 +572,9 @@ def test_fuzzed_metadata_loads_identically_or_gives_value_error(X, mutation):
     # a model whose parameters shape it as the original's did (others take effect at once: set them on the
     # original) must compute what the original computes
     original = skcmim.load(source)
-    runtime = {name: value for name, value in loaded.get_params(deep=False).items()
-               if name in loaded._runtime_parameters}
+    runtime = {
+        name: value for name, value in loaded.get_params(deep=False).items() if name in loaded._runtime_parameters
+    }
     reference = original.set_params(**runtime)
     if _shaping_params(loaded) == _shaping_params(reference):
         expected = _outcome(lambda: reference.transform(rows))

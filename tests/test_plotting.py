@@ -136,8 +136,9 @@ def test_custom_reducer_receives_only_rows_with_a_code(rng):
     ax = plot_codes(codes, np.arange(30) % 3, reducer=reducer)
     assert reducer.seen_.shape == (28, 6)
     assert not np.isnan(reducer.seen_).any()
-    np.testing.assert_allclose(np.sort(drawn_points(ax), axis=0),
-                               np.sort(2 * np.delete(codes, [0, 7], axis=0)[:, :2], axis=0))
+    np.testing.assert_allclose(
+        np.sort(drawn_points(ax), axis=0), np.sort(2 * np.delete(codes, [0, 7], axis=0)[:, :2], axis=0)
+    )
 
 
 def test_sklearn_reducer_is_fitted_in_place(rng):

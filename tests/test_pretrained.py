@@ -16,9 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import load_file
 
+from skcmim import CMIMTransformer, MIMTransformer, SmilesInput, pretrained
+from skcmim.generation_metrics import (
+    canonical_smiles,
+    distribution_metrics,
+    generation_metrics,
+    reconstruction_accuracy,
+)
+
 from conftest import FAST, SHARED_DATA, TRICKY, needs_rdkit, needs_zinc
-from skcmim import CMIMTransformer, MIMTransformer, pretrained
-from skcmim.generation_metrics import canonical_smiles, distribution_metrics, generation_metrics, reconstruction_accuracy
 
 REPO = Path(__file__).resolve().parent.parent
 ZINC_TEST = SHARED_DATA / "zinc_moses_test.csv.gz"
@@ -32,8 +38,15 @@ def tiny_model_dir(folder, name="tiny-cmim", Model=CMIMTransformer):
     folder.mkdir(exist_ok=True)
     model = Model(**FAST).fit(MOLECULES)
     path = Path(model.save(folder / f"{name}.safetensors"))
-    pretrained.register_model(path, {"name": name, "estimator": Model.__name__, "epochs": FAST["max_epochs"],
-                                     "training_data": {"source": "tests", "n_molecules": len(MOLECULES)}})
+    pretrained.register_model(
+        path,
+        {
+            "name": name,
+            "estimator": Model.__name__,
+            "epochs": FAST["max_epochs"],
+            "training_data": {"source": "tests", "n_molecules": len(MOLECULES)},
+        },
+    )
     return model, path
 
 
@@ -159,8 +172,11 @@ def test_a_file_that_grew_is_refused_without_being_read_whole(models, tmp_path, 
         handle.truncate(size + (1 << 30))  # a sparse gigabyte more
     reads = []
     original = pretrained.persistence._read_file
-    monkeypatch.setattr(pretrained.persistence, "_read_file",
-                        lambda *args, **kwargs: reads.append(len(data := original(*args, **kwargs))) or data)
+    monkeypatch.setattr(
+        pretrained.persistence,
+        "_read_file",
+        lambda *args, **kwargs: reads.append(len(data := original(*args, **kwargs))) or data,
+    )
     with pytest.raises(ValueError, match=f"has more than {size} bytes, but the model card"):
         pretrained.load("tiny-cmim", models_dir=tmp_path)
     assert max(reads) == size + 1
@@ -171,30 +187,42 @@ def _registry_with(tmp_path, text):
     return tmp_path
 
 
-@pytest.mark.parametrize("field, value, expected", [
-    ("size_bytes", "big", "a non-negative integer"), ("size_bytes", True, "a non-negative integer"),
-    ("size_bytes", -1, "a non-negative integer"), ("sha256", 123, "64 lowercase hexadecimal digits"),
-    ("epochs", 2.5, "a non-negative integer"), ("training_data", ["zinc"], "a JSON object"),
-    ("metrics", None, "a JSON object"), ("estimator", ["CMIMTransformer"], "a class name"),
-])
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("size_bytes", "big", "a non-negative integer"),
+        ("size_bytes", True, "a non-negative integer"),
+        ("size_bytes", -1, "a non-negative integer"),
+        ("sha256", 123, "64 lowercase hexadecimal digits"),
+        ("epochs", 2.5, "a non-negative integer"),
+        ("training_data", ["zinc"], "a JSON object"),
+        ("metrics", None, "a JSON object"),
+        ("estimator", ["CMIMTransformer"], "a class name"),
+    ],
+)
 def test_a_card_field_of_the_wrong_type_names_the_file_and_field(models, tmp_path, field, value, expected):
     copy_of(models, tmp_path)
     registry = json.loads((tmp_path / pretrained.REGISTRY_FILE).read_text())
     registry["models"][0][field] = value
     _registry_with(tmp_path, json.dumps(registry))
-    message = rf"registry {re.escape(str(tmp_path / pretrained.REGISTRY_FILE))}: field '{field}' of the card " \
-              rf"'tiny-cmim' must be {expected}"
+    message = (
+        rf"registry {re.escape(str(tmp_path / pretrained.REGISTRY_FILE))}: field '{field}' of the card "
+        rf"'tiny-cmim' must be {expected}"
+    )
     for function in (pretrained.list_models, lambda folder: pretrained.load("tiny-cmim", models_dir=folder)):
         with pytest.raises(ValueError, match=message):
             function(tmp_path)
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{"models": ' + "[" * 100_000 + "]" * 100_000 + "}", "nests too deeply"),
-    ('{"models": [{"name": "x", "metrics": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}]}", "nests deeper than 32"),
-    ('{"models": [{"name": "x"}, {"name": "x"}]}', "more than one card named 'x'"),
-    ("\udcff", "is not JSON text"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"models": ' + "[" * 100_000 + "]" * 100_000 + "}", "nests too deeply"),
+        ('{"models": [{"name": "x", "metrics": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}]}", "nests deeper than 32"),
+        ('{"models": [{"name": "x"}, {"name": "x"}]}', "more than one card named 'x'"),
+        ("\udcff", "is not JSON text"),
+    ],
+)
 def test_a_hostile_registry_is_a_value_error_naming_it(tmp_path, text, message):
     (tmp_path / pretrained.REGISTRY_FILE).write_bytes(text.encode("utf-8", "surrogateescape"))
     with pytest.raises(ValueError, match=f"registry {re.escape(str(tmp_path / pretrained.REGISTRY_FILE))} .*{message}"):
@@ -264,8 +292,10 @@ def test_generation_metrics_follow_the_moses_definitions():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.sampled_from(MOLECULES + ["C1CC", "", "xyz", "CC(", "OCC"]), max_size=12),
-       st.lists(st.sampled_from(MOLECULES), max_size=5))
+@given(
+    st.lists(st.sampled_from(MOLECULES + ["C1CC", "", "xyz", "CC(", "OCC"]), max_size=12),
+    st.lists(st.sampled_from(MOLECULES), max_size=5),
+)
 def test_generation_metrics_are_shares(generated, training):
     metrics = generation_metrics(generated, training=training)
     assert metrics["n_generated"] == len(generated)
@@ -279,8 +309,16 @@ def test_generation_metrics_are_shares(generated, training):
         assert metrics["uniqueness"] * len(valid) == pytest.approx(len(set(valid)))
 
 
-DRUGS = ["CC(=O)Nc1ccc(O)cc1", "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "O=C(O)c1ccccc1OC(C)=O", "CN1CCC[C@H]1c1cccnc1",
-         "c1ccc2c(c1)ccc1ccccc12", "O=C1CCCN1c1ccc(Cl)cc1", "Cc1ccc(S(N)(=O)=O)cc1", "c1ccc(-c2ccncc2)cc1"]
+DRUGS = [
+    "CC(=O)Nc1ccc(O)cc1",
+    "CC(C)Cc1ccc(C(C)C(=O)O)cc1",
+    "O=C(O)c1ccccc1OC(C)=O",
+    "CN1CCC[C@H]1c1cccnc1",
+    "c1ccc2c(c1)ccc1ccccc12",
+    "O=C1CCCN1c1ccc(Cl)cc1",
+    "Cc1ccc(S(N)(=O)=O)cc1",
+    "c1ccc(-c2ccncc2)cc1",
+]
 
 
 def test_distribution_metrics_of_a_set_against_itself_are_perfect():
@@ -298,11 +336,15 @@ def test_distribution_metrics_tell_a_different_set_apart_and_skip_non_molecules(
     assert metrics["n_valid"] == 3
     assert metrics["snn"] < 0.3 and metrics["frag"] < 0.5 and np.isnan(metrics["scaf"])  # chains have no scaffold
     assert metrics["weight"] > 50 and metrics["int_div"] < distribution_metrics(DRUGS, DRUGS)["int_div"]
-    assert all(np.isnan(value) for key, value in distribution_metrics([None, "C1CC"], DRUGS).items() if key != "n_valid")
+    assert all(
+        np.isnan(value) for key, value in distribution_metrics([None, "C1CC"], DRUGS).items() if key != "n_valid"
+    )
 
 
 class _Echo:
     """A stand-in model whose decoding spells each molecule differently (random SMILES)."""
+
+    input_ = SmilesInput(standardize=False)
 
     def transform(self, smiles):
         return np.array(smiles, dtype=object)
@@ -323,25 +365,39 @@ def test_reconstruction_compares_molecules_not_spellings():
 class _Flat(_Echo):
     """A stand-in model that reads molecules without stereochemistry (``isomeric=False``)."""
 
-    isomeric = False
+    input_ = SmilesInput(isomeric=False, standardize=False)
 
     def inverse_transform(self, codes):
         from rdkit import Chem
 
-        return np.array([Chem.MolToSmiles(Chem.MolFromSmiles(text), isomericSmiles=False) for text in codes],
-                        dtype=object)
+        return np.array(
+            [Chem.MolToSmiles(Chem.MolFromSmiles(text), isomericSmiles=False) for text in codes], dtype=object
+        )
 
 
 class _FlatButIsomeric(_Flat):
     """The same decoding from a model that claims to keep stereochemistry."""
 
-    isomeric = True
+    input_ = SmilesInput(isomeric=True, standardize=False)
 
 
 def test_reconstruction_compares_as_the_model_reads_molecules():
     stereo = ["C[C@H](N)C(=O)O", "F/C=C/F", "CCO"]
     assert reconstruction_accuracy(_Flat(), stereo) == 1.0  # given back as the model reads them
     assert reconstruction_accuracy(_FlatButIsomeric(), stereo) == pytest.approx(1 / 3)  # stereochemistry lost
+
+
+class _Standardising(_Echo):
+    """A stand-in model that reads standardised molecules: a salt's largest organic fragment, neutralised."""
+
+    input_ = SmilesInput(standardize=True)
+
+    def inverse_transform(self, codes):
+        return np.array(["CC(=O)O", "CCN"], dtype=object)
+
+
+def test_reconstruction_compares_standardised_molecules_for_a_standardising_model():
+    assert reconstruction_accuracy(_Standardising(), ["CC(=O)[O-].[Na+]", "CC[NH3+].[Cl-]"]) == 1.0
 
 
 def test_reconstruction_of_a_fitted_model_is_a_share(models):
@@ -352,10 +408,35 @@ def test_reconstruction_of_a_fitted_model_is_a_share(models):
 
 # ------------------------------------------------------------------ training script
 def run_script(tmp_path, out, *extra):
-    command = [sys.executable, str(REPO / "scripts" / "pretrain_zinc.py"), "--data", str(tmp_path / "train.csv"),
-               "--test-data", str(tmp_path / "test.csv"), "--n-molecules", "40", "--epochs", "1", "--hidden", "8",
-               "--n-components", "2", "--batch-size", "16", "--alphabet", "smiles", "--threads", "1",
-               "--n-test", "5", "--n-samples", "10", "--out", str(out), *extra]
+    command = [
+        sys.executable,
+        str(REPO / "scripts" / "pretrain_zinc.py"),
+        "--data",
+        str(tmp_path / "train.csv"),
+        "--test-data",
+        str(tmp_path / "test.csv"),
+        "--n-molecules",
+        "40",
+        "--epochs",
+        "1",
+        "--hidden",
+        "8",
+        "--n-components",
+        "2",
+        "--batch-size",
+        "16",
+        "--alphabet",
+        "smiles",
+        "--threads",
+        "1",
+        "--n-test",
+        "5",
+        "--n-samples",
+        "10",
+        "--out",
+        str(out),
+        *extra,
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
 
@@ -382,15 +463,26 @@ def test_training_script_is_deterministic_and_writes_model_cards(tmp_path):
     card = cards["cmim-zinc"]
     assert card["training_data"]["n_molecules"] == 40 and card["epochs"] == 1
     assert card["hyperparameters"]["hidden_layer_sizes"] == [8] and card["hyperparameters"]["n_components"] == 2
-    assert card["hyperparameters"]["input"]["params"]["isomeric"] is False  # ZINC has no stereochemistry, so its models read none
+    assert (
+        card["hyperparameters"]["input"]["params"]["isomeric"] is False
+    )  # ZINC has no stereochemistry, so its models read none
     assert card["training"]["hardware"]["cpu_count"] == os.cpu_count() and card["training"]["seconds"] > 0
     assert card["training"]["hardware"]["gru"] in ("skcmim fused kernel", "torch")
     assert card["metrics"]["n_held_out"] == 5 and card["metrics"]["n_prior_samples"] == 10
     assert 0 <= card["metrics"]["reconstruction_exact"] <= 1
     loaded = pretrained.load("mim-zinc", models_dir=tmp_path / "a")
     assert type(loaded) is MIMTransformer and loaded.n_components == 2
-    continued = run_script(tmp_path, tmp_path / "c", "--models", "cmim", "--continue-from", str(tmp_path / "a"),
-                           "--learning-rates", "1e-4", "3e-5")
+    continued = run_script(
+        tmp_path,
+        tmp_path / "c",
+        "--models",
+        "cmim",
+        "--continue-from",
+        str(tmp_path / "a"),
+        "--learning-rates",
+        "1e-4",
+        "3e-5",
+    )
     assert continued.returncode == 0, continued.stderr
     assert "cmim-zinc epoch 3: learning rate 3e-05, train_loss" in continued.stdout
     (card,) = pretrained.list_models(tmp_path / "c")
@@ -404,10 +496,17 @@ def test_training_script_is_deterministic_and_writes_model_cards(tmp_path):
 def test_loading_a_model_builds_no_optimiser_until_it_trains_again(models):
     # the first optimiser of a process imports torch._dynamo (about 2 s); a model that only transforms needs none
     folder, model, path = models
-    code = (f"import sys; from skcmim import pretrained; m = pretrained.load('tiny-cmim', models_dir={str(folder)!r}); "
-            f"m.transform(['CCO']); print('torch._dynamo' in sys.modules, hasattr(m.net_, 'optimizer_'))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    code = (
+        f"import sys; from skcmim import pretrained; m = pretrained.load('tiny-cmim', models_dir={str(folder)!r}); "
+        f"m.transform(['CCO']); print('torch._dynamo' in sys.modules, hasattr(m.net_, 'optimizer_'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
     loaded = pretrained.load("tiny-cmim", models_dir=folder).set_params(warm_start=True, max_epochs=1)

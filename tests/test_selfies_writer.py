@@ -15,13 +15,14 @@ import pytest
 pytest.importorskip("rdkit")
 selfies = pytest.importorskip("selfies")
 
-from conftest import SHARED_DATA, needs_zinc  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from rdkit import Chem, rdBase  # noqa: E402
 
 from skcmim import _selfies_writer  # noqa: E402
 from skcmim._selfies_writer import encode  # noqa: E402
+
+from conftest import SHARED_DATA, needs_zinc  # noqa: E402
 
 
 def _outcome(function, smiles):
@@ -59,11 +60,14 @@ def _canonical_and_random(smiles_list):
 
 
 @needs_zinc
-@pytest.mark.parametrize(("file", "column", "limit"), [
-    ("zinc_moses_test.csv.gz", "SMILES", 1500),
-    ("esol_delaney.csv", "smiles", 1200),
-    ("lipophilicity.csv", "smiles", 1500),
-])
+@pytest.mark.parametrize(
+    ("file", "column", "limit"),
+    [
+        ("zinc_moses_test.csv.gz", "SMILES", 1500),
+        ("esol_delaney.csv", "smiles", 1200),
+        ("lipophilicity.csv", "smiles", 1500),
+    ],
+)
 def test_real_molecules_are_written_as_selfies_writes_them(file, column, limit):
     _assert_same(_canonical_and_random(_column(SHARED_DATA / file, column, limit)))
 
@@ -77,22 +81,91 @@ def test_freesolv_molecules_are_written_as_selfies_writes_them():
 
 CORNERS = [
     # fragments and dots: a trailing dot is accepted, a leading one or an empty graph is not
-    "", ".", "C.", ".C", "C..C", "[Na+].[Cl-]", "C1CC1.C1CC1", "CC(=O)[O-].[NH4+]",
+    "",
+    ".",
+    "C.",
+    ".C",
+    "C..C",
+    "[Na+].[Cl-]",
+    "C1CC1.C1CC1",
+    "CC(=O)[O-].[NH4+]",
     # branches
-    "C(", "C)", "C()", "C(C)(C)C", "CC(C(C)C)C", "C(=O)", "C=(O)", "C(C)1CC1",
+    "C(",
+    "C)",
+    "C()",
+    "C(C)(C)C",
+    "CC(C(C)C)C",
+    "C(=O)",
+    "C=(O)",
+    "C(C)1CC1",
     # rings: digits, %nn, bonds on either side, stereo ring bonds, reused numbers, unclosed, self
-    "C1CC", "C1CC1", "C=1CC1", "C1CC=1", "C=1CC=1", "C=1CC#1", "C/1CC\\1", "C/1CC/1", "C%10CC%10",
-    "C%1CC%1", "C1CC1C1CC1", "C12CC1C2", "C11", "C1C1", "c1ccccc1", "c1cccc1", "c1ccc2ccccc2c1",
-    "Cc1ccc2c(c1)[nH]c1ccccc12", "C%12CCC%12", "C1CCCCCCCCC%10CCCCC1%10",
+    "C1CC",
+    "C1CC1",
+    "C=1CC1",
+    "C1CC=1",
+    "C=1CC=1",
+    "C=1CC#1",
+    "C/1CC\\1",
+    "C/1CC/1",
+    "C%10CC%10",
+    "C%1CC%1",
+    "C1CC1C1CC1",
+    "C12CC1C2",
+    "C11",
+    "C1C1",
+    "c1ccccc1",
+    "c1cccc1",
+    "c1ccc2ccccc2c1",
+    "Cc1ccc2c(c1)[nH]c1ccccc12",
+    "C%12CCC%12",
+    "C1CCCCCCCCC%10CCCCC1%10",
     # atoms: organic subset, aromatic, brackets with isotope, chirality, hydrogens, charge, class
-    "Cl", "Br", "BrCl", "cCl", "[nH]1cccc1", "[13CH3]C", "[C@@H](F)(Cl)Br", "F[C@H](Cl)Br",
-    "[C@@H]1(F)CC1", "C[C@@]12CC[C@H]1C2", "[O-][N+](=O)c1ccccc1", "[Fe++]", "[Fe+2]", "[CH2:1]C",
-    "[Xx]", "[c]", "[se]1cccc1", "[te]1cccc1", "Xc", "[H][H]", "[2H]C", "B1OB(O)O1", "b1ccccc1",
+    "Cl",
+    "Br",
+    "BrCl",
+    "cCl",
+    "[nH]1cccc1",
+    "[13CH3]C",
+    "[C@@H](F)(Cl)Br",
+    "F[C@H](Cl)Br",
+    "[C@@H]1(F)CC1",
+    "C[C@@]12CC[C@H]1C2",
+    "[O-][N+](=O)c1ccccc1",
+    "[Fe++]",
+    "[Fe+2]",
+    "[CH2:1]C",
+    "[Xx]",
+    "[c]",
+    "[se]1cccc1",
+    "[te]1cccc1",
+    "Xc",
+    "[H][H]",
+    "[2H]C",
+    "B1OB(O)O1",
+    "b1ccccc1",
     # bonds and stereo bonds
-    "F/C=C/F", "F/C=C\\F", "C#N", "C$C", "C:C", "c:c", "C=", "=C", "C-", "CC-(C)", "*C", "C=C=C",
-    "P(=O)(O)(O)O", "S(=O)(=O)(O)O", "[S+2]([O-])([O-])", "CS(=O)(=O)N", "C[N+](C)(C)C",
+    "F/C=C/F",
+    "F/C=C\\F",
+    "C#N",
+    "C$C",
+    "C:C",
+    "c:c",
+    "C=",
+    "=C",
+    "C-",
+    "CC-(C)",
+    "*C",
+    "C=C=C",
+    "P(=O)(O)(O)O",
+    "S(=O)(=O)(O)O",
+    "[S+2]([O-])([O-])",
+    "CS(=O)(=O)N",
+    "C[N+](C)(C)C",
     # strings selfies cannot kekulize, or whose atoms break its bond constraints
-    "c1cccc1C", "C(C)(C)(C)(C)C", "F(F)F", "O=O=O",
+    "c1cccc1C",
+    "C(C)(C)(C)(C)C",
+    "F(F)F",
+    "O=O=O",
 ]
 
 
@@ -113,8 +186,42 @@ def test_without_the_fast_reader_selfies_is_used(monkeypatch):
     _assert_same(["c1ccccc1O", "C1CC", "C(C)(C)(C)(C)C"])
 
 
-SYMBOLS = ["C", "c", "N", "n", "O", "o", "S", "s", "Cl", "Br", "F", "[nH]", "[C@@H]", "[O-]", "[N+]", "[13C]",
-           "1", "2", "%10", "(", ")", "=", "#", "/", "\\", "-", ":", ".", "[", "]", "%", "$", "*", "X"]
+SYMBOLS = [
+    "C",
+    "c",
+    "N",
+    "n",
+    "O",
+    "o",
+    "S",
+    "s",
+    "Cl",
+    "Br",
+    "F",
+    "[nH]",
+    "[C@@H]",
+    "[O-]",
+    "[N+]",
+    "[13C]",
+    "1",
+    "2",
+    "%10",
+    "(",
+    ")",
+    "=",
+    "#",
+    "/",
+    "\\",
+    "-",
+    ":",
+    ".",
+    "[",
+    "]",
+    "%",
+    "$",
+    "*",
+    "X",
+]
 
 
 @settings(max_examples=400, deadline=None)

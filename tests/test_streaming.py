@@ -12,15 +12,16 @@ import tracemalloc
 import numpy as np
 import pytest
 import torch
-from conftest import FAST
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import skcmim.streaming
 from skcmim import CMIMTransformer, MIMTransformer
-from skcmim.training import DeviceTensorDataset, StreamDataset, TensorBatches
 from skcmim.inputs import FeatureStats
 from skcmim.streaming import ArrayChunks, IterableChunks, SmilesFile, as_chunk_source
+from skcmim.training import DeviceTensorDataset, StreamDataset, TensorBatches
+
+from conftest import FAST
 
 
 def test_one_chunk_trains_exactly_like_an_array(digits):
@@ -65,8 +66,10 @@ def test_batches_see_every_row_once_and_shards_cover_them(chunk_sizes, batch_siz
     batches = [b for b, _ in TensorBatches(stream, batch_size, shuffle=True, seed=1)]
     assert sorted(torch.cat(batches).tolist()) == rows.tolist()
     assert all(len(b) == batch_size for b in batches[:-1])
-    shards = [[b for b, _ in TensorBatches(stream, batch_size, shuffle=True, seed=1, rank=r, world_size=world_size)]
-              for r in range(world_size)]
+    shards = [
+        [b for b, _ in TensorBatches(stream, batch_size, shuffle=True, seed=1, rank=r, world_size=world_size)]
+        for r in range(world_size)
+    ]
     for index, batch in enumerate(b for b in batches if len(b) >= world_size):
         together = torch.cat([shard[index] for shard in shards])
         assert together.tolist() == batch[: len(together)].tolist()
@@ -160,8 +163,20 @@ def test_errors_name_the_chunk(digits):
 
 
 # ------------------------------------------------------------------ molecules
-SMILES = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "C1CCNCC1", "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "O=C(O)c1ccccc1",
-          "CN1CCC[C@H]1c1cccnc1", "ClC(Cl)Cl", "CCOC(=O)C", "c1ccc2ccccc2c1", "N#Cc1ccccc1", "CC(C)(C)O"]
+SMILES = [
+    "CCO",
+    "c1ccccc1O",
+    "CC(=O)Nc1ccc(O)cc1",
+    "C1CCNCC1",
+    "CC(C)Cc1ccc(C(C)C(=O)O)cc1",
+    "O=C(O)c1ccccc1",
+    "CN1CCC[C@H]1c1cccnc1",
+    "ClC(Cl)Cl",
+    "CCOC(=O)C",
+    "c1ccc2ccccc2c1",
+    "N#Cc1ccccc1",
+    "CC(C)(C)O",
+]
 
 
 def _smiles_file(path, smiles, header="SMILES"):
@@ -210,12 +225,20 @@ def test_load_zinc_streams(tmp_path):
         load_zinc(n_samples=10, path=path, stream=True, random_state=0)
 
 
-@pytest.mark.parametrize("value, error, message", [
-    (float("inf"), ValueError, "got inf"), (np.float64("nan"), ValueError, "got (np.float64\\()?nan"),
-    (10**30, ValueError, "is more SMILES than any file holds"), (1e300, ValueError, "is more SMILES"),
-    ([3], TypeError, r"got \[3\] \(list\)"), (True, TypeError, r"got True \(bool\)"), ("5", TypeError, "got '5'"),
-    (-1, ValueError, "got -1"), (2.5, ValueError, "got 2.5"),
-])
+@pytest.mark.parametrize(
+    "value, error, message",
+    [
+        (float("inf"), ValueError, "got inf"),
+        (np.float64("nan"), ValueError, "got (np.float64\\()?nan"),
+        (10**30, ValueError, "is more SMILES than any file holds"),
+        (1e300, ValueError, "is more SMILES"),
+        ([3], TypeError, r"got \[3\] \(list\)"),
+        (True, TypeError, r"got True \(bool\)"),
+        ("5", TypeError, "got '5'"),
+        (-1, ValueError, "got -1"),
+        (2.5, ValueError, "got 2.5"),
+    ],
+)
 def test_check_n_samples_names_the_parameter(value, error, message):
     with pytest.raises(error, match=f"^n_samples.*{message}"):
         skcmim.streaming.check_n_samples(value)

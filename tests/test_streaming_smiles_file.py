@@ -23,9 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SHARED_DATA, needs_shared
 from skcmim import streaming
 from skcmim.streaming import SmilesFile, smiles_lines
+
+from conftest import SHARED_DATA, needs_shared
 
 REPO = Path(__file__).resolve().parent.parent
 needs_shared_data = needs_shared("esol_delaney.csv", "zinc_moses_test.csv.gz", "zinc_moses_train.csv.gz")
@@ -61,8 +62,13 @@ def _case(data):
     n_columns = data.draw(st.integers(1, 4), label="columns")
     column = data.draw(st.integers(0, n_columns - 1), label="smiles column")
     name = data.draw(st.sampled_from(["smiles", "SMILES", "Smiles", " smiles "]))
-    others = data.draw(st.lists(FIELDS.filter(lambda f: streaming._header_key(f) not in streaming._SMILES_KEYS),
-                                min_size=n_columns - 1, max_size=n_columns - 1))
+    others = data.draw(
+        st.lists(
+            FIELDS.filter(lambda f: streaming._header_key(f) not in streaming._SMILES_KEYS),
+            min_size=n_columns - 1,
+            max_size=n_columns - 1,
+        )
+    )
     header = others[:column] + [name] + others[column:]
     smiles = data.draw(st.lists(SMILES, max_size=12), label="smiles")
     rows = []
@@ -107,8 +113,7 @@ def test_a_short_row_names_its_line_and_file(tmp_path, data, short_at):
 
 @FILES
 @given(
-    lines=st.lists(st.tuples(SMILES, st.sampled_from(["", " ethanol", "\tname 2", " a, b"])), min_size=1,
-                   max_size=10),
+    lines=st.lists(st.tuples(SMILES, st.sampled_from(["", " ethanol", "\tname 2", " a, b"])), min_size=1, max_size=10),
     header=st.sampled_from(["", "SMILES\n", "smiles Name\n", "SMILES\tID\n"]),
     blank_lines=st.booleans(),
 )
@@ -198,8 +203,9 @@ def test_moleculenet_csv_gives_its_smiles_column(name, n_rows):
 
 
 # ------------------------------------------------------------------ headers
-@pytest.mark.parametrize("name", ["canonical_smiles", "Isomeric_SMILES", "SMI", "CanonicalSMILES", "Canonical SMILES",
-                                  "smiles-string"])
+@pytest.mark.parametrize(
+    "name", ["canonical_smiles", "Isomeric_SMILES", "SMI", "CanonicalSMILES", "Canonical SMILES", "smiles-string"]
+)
 def test_common_smiles_headers_are_recognised(tmp_path, name):
     path = _write(tmp_path / "mols.csv", f"id,{name},value\n1,CCO,2\n2,c1ccccc1O,3\n")
     assert list(SmilesFile(path).lines()) == ["CCO", "c1ccccc1O"]  # the header is not read as a molecule
@@ -212,8 +218,11 @@ def test_a_plain_smiles_column_is_preferred_to_other_smiles_headers(tmp_path):
 
 def test_a_header_without_a_smiles_column_is_an_error_listing_its_columns(tmp_path):
     path = _write(tmp_path / "mols.csv", "id,structure,weight\n1,CCO,46\n")
-    with pytest.raises(ValueError, match=r"^Line 1 of .* neither a header with a SMILES column nor a molecule; its "
-                                         r"fields are .*'id', 'structure', 'weight'.*smiles_column=NAME"):
+    with pytest.raises(
+        ValueError,
+        match=r"^Line 1 of .* neither a header with a SMILES column nor a molecule; its "
+        r"fields are .*'id', 'structure', 'weight'.*smiles_column=NAME",
+    ):
         list(SmilesFile(path).lines())
     assert list(SmilesFile(path, smiles_column="Structure").lines()) == ["CCO"]
     with pytest.raises(ValueError, match="has no column 'mol'"):
@@ -229,7 +238,9 @@ def test_a_file_without_a_header_must_start_with_a_molecule_unless_it_is_a_smi_f
         list(SmilesFile(_write(tmp_path / "bad.csv", "C1CC,1\nCCO,2\n")).lines())
     # a .smi file has no header: its first line is data even when invalid (the estimator reports that row)
     assert list(SmilesFile(_write(tmp_path / "mols.smi.gz", "C1CC x\nCCO y\n", compress=True)).lines()) == [
-        "C1CC x", "CCO y"]
+        "C1CC x",
+        "CCO y",
+    ]
 
 
 @pytest.mark.parametrize("terminator", ["\n", "\r\n", "\r"])
@@ -244,8 +255,14 @@ def test_every_line_break_counts_one_line(tmp_path, terminator):
 
 # The reader works on pieces of bounded size: any cut of the file must read as Python's csv reads the whole text.
 LINE_BREAKS = st.sampled_from(["\n", "\r\n", "\r"])
-ROWS = st.lists(st.one_of(st.just(""), st.just("  "), st.tuples(SMILES, FIELDS).map(
-    lambda pair: _csv_text([pair], csv.QUOTE_MINIMAL, "").rstrip("\r\n"))), max_size=12)
+ROWS = st.lists(
+    st.one_of(
+        st.just(""),
+        st.just("  "),
+        st.tuples(SMILES, FIELDS).map(lambda pair: _csv_text([pair], csv.QUOTE_MINIMAL, "").rstrip("\r\n")),
+    ),
+    max_size=12,
+)
 
 
 def _expected_rows(text):
@@ -254,8 +271,13 @@ def _expected_rows(text):
 
 
 @FILES
-@given(rows=ROWS, breaks=st.lists(LINE_BREAKS, min_size=12, max_size=12), bom=st.booleans(),
-       piece=st.integers(1, 9), final_break=st.booleans())
+@given(
+    rows=ROWS,
+    breaks=st.lists(LINE_BREAKS, min_size=12, max_size=12),
+    bom=st.booleans(),
+    piece=st.integers(1, 9),
+    final_break=st.booleans(),
+)
 def test_pieces_of_any_size_read_as_the_whole_text(monkeypatch, rows, breaks, bom, piece, final_break):
     text = "\ufeff" * bom + "smiles,name" + "".join(brk + row for brk, row in zip(breaks, rows))
     text += breaks[-1] if final_break else ""
@@ -354,7 +376,11 @@ def test_a_gz_file_that_expands_a_thousand_fold_is_a_bomb(tmp_path, unit):
 def test_real_gz_files_expand_far_less_than_the_limit(tmp_path):
     rng = np.random.default_rng(0)
     molecules = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "C[C@@H](N)C(=O)O", "CCN(CC)CC", "O=C(O)c1ccccc1"]
-    rows = [f"{molecules[i]},{value:.4f},ZINC{identifier:09d}\n" for i, value, identifier in
-            zip(rng.integers(0, len(molecules), 160_000), rng.normal(size=160_000), rng.integers(0, 10**9, 160_000))]
+    rows = [
+        f"{molecules[i]},{value:.4f},ZINC{identifier:09d}\n"
+        for i, value, identifier in zip(
+            rng.integers(0, len(molecules), 160_000), rng.normal(size=160_000), rng.integers(0, 10**9, 160_000)
+        )
+    ]
     path = _write(tmp_path / "mols.csv.gz", "smiles,logp,id\n" + "".join(rows), compress=True)
     assert sum(1 for _ in SmilesFile(path).lines()) == len(rows)  # 5.6 MB, beyond the ratio's free 4 MiB

@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
-from conftest import FAST
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 
 from skcmim import CMIMTransformer
 from skcmim.streaming import ArrayChunks
+
+from conftest import FAST
 
 
 def test_an_early_stopping_callback_gets_a_validation_split(digits_small):

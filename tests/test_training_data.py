@@ -14,8 +14,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skcmim.training import DeviceTensorDataset, RaggedRows, TensorBatches
 from skcmim.networks import SmilesEncoderDecoder
+from skcmim.training import DeviceTensorDataset, RaggedRows, TensorBatches
 
 FIRST_ID = 10  # row i's tokens are all FIRST_ID + i, so a batch names its rows
 
@@ -144,6 +144,7 @@ def test_buckets_cut_the_padding_of_real_zinc_batches():
 
 # -- the encoder reads padded batches ------------------------------------------------------------------
 
+
 def _padded(lengths, vocab_size, seed):
     generator = torch.Generator().manual_seed(seed)
     x = torch.randint(3, vocab_size, (len(lengths), max(lengths)), generator=generator)
@@ -193,10 +194,11 @@ def test_encoder_gradients_match_the_packed_gru():
 
 def test_smiles_training_is_bucketed_by_default():
     pytest.importorskip("rdkit")
-    from conftest import FAST
     from skorch.callbacks import Callback
 
     from skcmim import CMIMTransformer
+
+    from conftest import FAST
 
     class Padding(Callback):
         def initialize(self):

@@ -2,13 +2,14 @@
 
 import numpy as np
 import pytest
-from conftest import FAST
 
 import skcmim
 from skcmim import CMIMTransformer, MIMTransformer
 from skcmim.baselines import CVAETransformer, InfoNCETransformer, VAETransformer
 from skcmim.plotting import plot_history
 from skcmim.streaming import ArrayChunks
+
+from conftest import FAST
 
 # (estimator, its terms, the weight of each term in the loss)
 WEIGHTED_TERMS = {

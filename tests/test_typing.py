@@ -7,8 +7,16 @@ import inspect
 
 import pytest
 
-PUBLIC_MODULES = ["skcmim", "skcmim.baselines", "skcmim.datasets", "skcmim.distributed", "skcmim.molecules",
-                  "skcmim.persistence", "skcmim.plotting", "skcmim.streaming"]
+PUBLIC_MODULES = [
+    "skcmim",
+    "skcmim.baselines",
+    "skcmim.datasets",
+    "skcmim.distributed",
+    "skcmim.molecules",
+    "skcmim.persistence",
+    "skcmim.plotting",
+    "skcmim.streaming",
+]
 
 
 def _public_callables():
@@ -35,10 +43,13 @@ def _public_callables():
 
 def _unannotated(function):
     signature = inspect.signature(function)
-    missing = [name for name, parameter in signature.parameters.items()
-               if name not in ("self", "cls") and parameter.kind not in (parameter.VAR_POSITIONAL,
-                                                                          parameter.VAR_KEYWORD)
-               and parameter.annotation is inspect.Parameter.empty]
+    missing = [
+        name
+        for name, parameter in signature.parameters.items()
+        if name not in ("self", "cls")
+        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+        and parameter.annotation is inspect.Parameter.empty
+    ]
     if signature.return_annotation is inspect.Signature.empty:
         missing.append("return")
     return missing

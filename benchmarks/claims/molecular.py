@@ -57,12 +57,12 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
-from _common import PROJECT_DATA, add_data_option, machine, results_folder
-
 import skcmim
 from skcmim import CMIMTransformer, MIMTransformer
 from skcmim.datasets import fetch_esol, fetch_lipophilicity, load_freesolv, load_solubility, load_zinc, scaffold_split
 from skcmim.generation_metrics import generation_metrics, reconstruction_accuracy
+
+from _common import PROJECT_DATA, add_data_option, machine, results_folder
 
 RESULTS = results_folder(__file__)
 CACHE = Path(__file__).resolve().parents[1] / ".cache"  # benchmarks/.cache, git-ignored
@@ -93,17 +93,20 @@ def descriptors(smiles, names=None):
 
 def reference_featurizer(rdkit_descriptors=False):
     """``featurize(smiles) -> {label: X}``: ECFP4 and, on request, RDKit 2-D descriptors."""
+
     def featurize(smiles):
         sets = {"ECFP4": morgan(smiles)}
         if rdkit_descriptors:
             sets["RDKit descriptors"] = descriptors(smiles)
         return sets
+
     return featurize
 
 
 def code_featurizer(name, model, plain_label):
     """``featurize(smiles) -> {label: Z}``: the plain codes (labelled ``plain_label``) and, for an
     encoder-decoder, the informative embeddings of one pretrained model, which is not refitted."""
+
     def featurize(smiles):
         decodes = hasattr(model, "inverse_transform")  # InfoNCE has no decoder, hence no informative embeddings
         sets = {}
@@ -116,6 +119,7 @@ def code_featurizer(name, model, plain_label):
         if decodes:
             model.set_params(informative=False)
         return sets
+
     return featurize
 
 
@@ -125,9 +129,10 @@ def task_features(tasks, featurize):
     smiles = list(dict.fromkeys(s for s_train, _, s_test, _ in tasks.values() for s in (*s_train, *s_test)))
     row = {s: i for i, s in enumerate(smiles)}
     features = featurize(smiles)
-    return {task: {label: (X[[row[s] for s in s_train]], X[[row[s] for s in s_test]])
-                   for label, X in features.items()}
-            for task, (s_train, _, s_test, _) in tasks.items()}
+    return {
+        task: {label: (X[[row[s] for s in s_train]], X[[row[s] for s in s_test]]) for label, X in features.items()}
+        for task, (s_train, _, s_test, _) in tasks.items()
+    }
 
 
 def comparison_features(tasks, models, plain_label="{name}", references=True):
@@ -138,8 +143,10 @@ def comparison_features(tasks, models, plain_label="{name}", references=True):
     the descriptors.
     """
     feature_sets = [task_features(tasks, reference_featurizer(rdkit_descriptors=True))] if references else []
-    feature_sets += [task_features(tasks, code_featurizer(name, model, plain_label.format(name=name)))
-                     for name, model in models.items()]
+    feature_sets += [
+        task_features(tasks, code_featurizer(name, model, plain_label.format(name=name)))
+        for name, model in models.items()
+    ]
     return {task: {label: pair for sets in feature_sets for label, pair in sets[task].items()} for task in tasks}
 
 
@@ -203,8 +210,11 @@ def downstream_tasks(data=PROJECT_DATA):
     solubility, each with a random and a scaffold split (Huuskonen's random split: its shipped files).
     ESOL and Lipophilicity are read (checksums checked) from the folder ``data``."""
     tasks = {}
-    loaders = (("FreeSolv", load_freesolv), ("ESOL", partial(fetch_esol, data_home=data)),
-               ("Lipophilicity", partial(fetch_lipophilicity, data_home=data)))
+    loaders = (
+        ("FreeSolv", load_freesolv),
+        ("ESOL", partial(fetch_esol, data_home=data)),
+        ("Lipophilicity", partial(fetch_lipophilicity, data_home=data)),
+    )
     for name, load in loaders:
         tasks.update(_random_and_scaffold(name, *load(return_X_y=True)))
     (a, ya), (b, yb) = load_solubility("train", return_X_y=True), load_solubility("test", return_X_y=True)
@@ -219,8 +229,14 @@ def regress(task, target, feature_sets, regressors):
     rows = []
     for features, (X_train, X_test) in feature_sets.items():
         for regressor in regressors:
-            rows.append({"task": task, "features": features, "regressor": regressor,
-                         "rmse": rmse(REGRESSORS[regressor](), X_train, y_train, X_test, y_test)})
+            rows.append(
+                {
+                    "task": task,
+                    "features": features,
+                    "regressor": regressor,
+                    "rmse": rmse(REGRESSORS[regressor](), X_train, y_train, X_test, y_test),
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -239,16 +255,27 @@ def pretrain(name, Model, smiles, *, n_components, hidden, epochs, batch_size=25
     record_file = path.with_suffix(".json")
     if reuse and path.is_file():
         return skcmim.load(path), (json.loads(record_file.read_text()) if record_file.is_file() else None)
-    model = Model(n_components=n_components, hidden_layer_sizes=(hidden,), batch_size=batch_size,
-                  max_epochs=epochs, random_state=seed, verbose=0)
+    model = Model(
+        n_components=n_components,
+        hidden_layer_sizes=(hidden,),
+        batch_size=batch_size,
+        max_epochs=epochs,
+        random_state=seed,
+        verbose=0,
+    )
     start = time.perf_counter()
     model.fit(smiles)
     seconds = time.perf_counter() - start
     CACHE.mkdir(exist_ok=True)
     model.save(path)
-    record = {"model": name, "molecules": len(smiles), "epochs": epochs, "minutes": seconds / 60,
-              "molecules_per_s": len(smiles) * epochs / seconds,
-              "train_loss": [round(float(v), 3) for v in model.history_[:, "train_loss"]]}
+    record = {
+        "model": name,
+        "molecules": len(smiles),
+        "epochs": epochs,
+        "minutes": seconds / 60,
+        "molecules_per_s": len(smiles) * epochs / seconds,
+        "train_loss": [round(float(v), 3) for v in model.history_[:, "train_loss"]],
+    }
     record_file.write_text(json.dumps(record))
     print(json.dumps(record), flush=True)
     return model, record
@@ -263,8 +290,13 @@ def generative(name, model, held_out, n_samples=1000):
     """Reconstruction of ``held_out``, and validity and uniqueness of ``n_samples`` prior samples."""
     sampled = model.sample(n_samples, random_state=0)
     metrics = generation_metrics(sampled)
-    return {"model": name, "reconstruction_exact": exact_match(model, held_out), "validity": metrics["validity"],
-            "uniqueness": metrics["uniqueness"], "examples": sampled[:8].tolist()}
+    return {
+        "model": name,
+        "reconstruction_exact": exact_match(model, held_out),
+        "validity": metrics["validity"],
+        "uniqueness": metrics["uniqueness"],
+        "examples": sampled[:8].tolist(),
+    }
 
 
 # ---------------------------------------------------------- run.py's half
@@ -274,21 +306,41 @@ RUN_REGRESSORS = ("Ridge", "KNN-5")
 
 def _score_rows(rows, seed):
     """``regress`` rows as score rows of ``run.py`` (``score = -rmse``, so that higher is better)."""
-    return [dict(dataset=row["task"], representation=row["features"], seed=seed, evaluator=row["regressor"],
-                 rmse=row["rmse"], score=-row["rmse"]) for row in rows]
+    return [
+        dict(
+            dataset=row["task"],
+            representation=row["features"],
+            seed=seed,
+            evaluator=row["regressor"],
+            rmse=row["rmse"],
+            score=-row["rmse"],
+        )
+        for row in rows
+    ]
 
 
 def _pretrain_and_score(name, Model, seed, zinc, held_out, tasks, settings, threads):
     """One model of the molecular half, pretrained with one seed: its score, reconstruction and speed rows."""
     torch.set_num_threads(threads)
     model, cost = pretrain(name, Model, zinc, seed=seed, **settings)
-    speed = dict(dataset="ZINC pretraining", model=name, seed=seed, fit_s=cost["minutes"] * 60,
-                 molecules_per_s=cost["molecules_per_s"])
-    recon = ([dict(dataset="ZINC held-out", model=name, seed=seed, exact_match=exact_match(model, held_out))]
-             if hasattr(model, "inverse_transform") else [])
+    speed = dict(
+        dataset="ZINC pretraining",
+        model=name,
+        seed=seed,
+        fit_s=cost["minutes"] * 60,
+        molecules_per_s=cost["molecules_per_s"],
+    )
+    recon = (
+        [dict(dataset="ZINC held-out", model=name, seed=seed, exact_match=exact_match(model, held_out))]
+        if hasattr(model, "inverse_transform")
+        else []
+    )
     coded = task_features(tasks, code_featurizer(name, model, name))
-    scores = [row for task, target in tasks.items()
-              for row in _score_rows(regress(task, target, coded[task], RUN_REGRESSORS), seed)]
+    scores = [
+        row
+        for task, target in tasks.items()
+        for row in _score_rows(regress(task, target, coded[task], RUN_REGRESSORS), seed)
+    ]
     return scores, recon, speed
 
 
@@ -304,13 +356,18 @@ def molecular_downstream(models, width, seeds, n_pretrain, epochs, hidden, jobs=
     held_out = load_zinc(n_samples=200, path=data, split="test", random_state=0)
     tasks = downstream_tasks(data)
     reference = task_features(tasks, reference_featurizer())
-    scores = [row for task, target in tasks.items()
-              for row in _score_rows(regress(task, target, with_pca(reference[task], width), RUN_REGRESSORS), 0)]
+    scores = [
+        row
+        for task, target in tasks.items()
+        for row in _score_rows(regress(task, target, with_pca(reference[task], width), RUN_REGRESSORS), 0)
+    ]
     settings = dict(n_components=width, hidden=hidden, epochs=epochs)
     threads = max(1, torch.get_num_threads() // jobs)
     results = Parallel(n_jobs=jobs)(
         delayed(_pretrain_and_score)(name, Model, seed, zinc, held_out, tasks, settings, threads)
-        for name, Model in models.items() for seed in seeds)
+        for name, Model in models.items()
+        for seed in seeds
+    )
     recon, speed = [], []
     for s, r, p in results:
         scores += s
@@ -331,8 +388,13 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--reuse", action="store_true", help="load the pretrained models from benchmarks/.cache")
     parser.add_argument("--report", action="store_true", help="only rewrite the Markdown from the CSV files")
-    parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=list(MODELS),
-                        help="which pretrained models to run (default: all)")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=sorted(MODELS),
+        default=list(MODELS),
+        help="which pretrained models to run (default: all)",
+    )
     add_data_option(parser)
     args = parser.parse_args(argv)
     prefix = "molecules_quick" if args.quick else "molecules"
@@ -346,8 +408,16 @@ def main(argv=None):
     held_out = load_zinc(n_samples=1000, path=args.data, split="test", random_state=0)
     models, cost, gen = {}, [], []
     for name in args.models:
-        models[name], record = pretrain(name, MODELS[name], train, n_components=args.n_components, hidden=args.hidden,
-                                        epochs=args.epochs, batch_size=args.batch_size, reuse=args.reuse)
+        models[name], record = pretrain(
+            name,
+            MODELS[name],
+            train,
+            n_components=args.n_components,
+            hidden=args.hidden,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            reuse=args.reuse,
+        )
         if record is not None:
             cost.append(record)
         gen.append(generative(name, models[name], held_out))

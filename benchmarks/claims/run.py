@@ -46,14 +46,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
+from skcmim import CMIMTransformer, MIMTransformer
+from skcmim.baselines import CVAETransformer, InfoNCEAETransformer, InfoNCETransformer, VAETransformer
+from skcmim.metrics import active_dimensions
+
 from _common import DATASETS, PeakMemory, in_fresh_process, machine, results_folder, split
 from claims.molecular import molecular_downstream
 from claims.verdicts import claim, claims_markdown, paired
 from speed.core_speed import hand_loop
-
-from skcmim import CMIMTransformer, MIMTransformer
-from skcmim.baselines import CVAETransformer, InfoNCEAETransformer, InfoNCETransformer, VAETransformer
-from skcmim.metrics import active_dimensions
 
 RESULTS = results_folder(__file__)
 WIDTH = 16
@@ -111,8 +111,10 @@ def _fit_and_score(data, name, seed, max_epochs, threads):
     start = time.perf_counter()
     Z_test = model.transform(X_test)
     transform_per_s = len(X_test) / (time.perf_counter() - start)
-    scores = [dict(dataset=data, representation=name, seed=seed, evaluator=e, accuracy=a)
-              for e, a in _score_all(model.transform(X_train), y_train, Z_test, y_test).items()]
+    scores = [
+        dict(dataset=data, representation=name, seed=seed, evaluator=e, accuracy=a)
+        for e, a in _score_all(model.transform(X_train), y_train, Z_test, y_test).items()
+    ]
     extra = dict(dataset=data, model=name, seed=seed)
     recon = []
     if hasattr(model, "inverse_transform"):
@@ -121,9 +123,10 @@ def _fit_and_score(data, name, seed, max_epochs, threads):
         recon[-1]["active_dims"] = int(active_dimensions(model, X_test))
     if "informative" in model.get_params():
         model.set_params(informative=True)
-        scores += [dict(dataset=data, representation=f"{name} informative", seed=seed, evaluator=e, accuracy=a)
-                   for e, a in _score_all(model.transform(X_train), y_train, model.transform(X_test),
-                                          y_test).items()]
+        scores += [
+            dict(dataset=data, representation=f"{name} informative", seed=seed, evaluator=e, accuracy=a)
+            for e, a in _score_all(model.transform(X_train), y_train, model.transform(X_test), y_test).items()
+        ]
     speed = dict(extra, fit_s=fit_s, transform_per_s=transform_per_s, epoch_s=fit_s / model.n_iter_)
     return scores, recon, speed
 
@@ -132,24 +135,36 @@ def downstream(data, seeds, max_epochs, jobs, memory=False, models=tuple(MODELS)
     """Scores of every representation x evaluator x seed, plus reconstruction and speed."""
     X, y = DATASETS[data]()
     X_train, X_test, y_train, y_test = split(X, y)
-    scores = [dict(dataset=data, representation="raw features", seed=0, evaluator=e, accuracy=a)
-              for e, a in _score_all(X_train, y_train, X_test, y_test).items()]
+    scores = [
+        dict(dataset=data, representation="raw features", seed=0, evaluator=e, accuracy=a)
+        for e, a in _score_all(X_train, y_train, X_test, y_test).items()
+    ]
     start = time.perf_counter()
     pca = PCA(WIDTH, random_state=0).fit(X_train)
     pca_fit = time.perf_counter() - start
     start = time.perf_counter()
     Z_test = pca.transform(X_test)
     pca_throughput = len(X_test) / (time.perf_counter() - start)
-    scores += [dict(dataset=data, representation=f"PCA-{WIDTH}", seed=0, evaluator=e, accuracy=a)
-               for e, a in _score_all(pca.transform(X_train), y_train, Z_test, y_test).items()]
-    recon = [dict(dataset=data, model=f"PCA-{WIDTH}", seed=0,
-                  mse=float(np.mean((pca.inverse_transform(Z_test) - X_test) ** 2)))]
+    scores += [
+        dict(dataset=data, representation=f"PCA-{WIDTH}", seed=0, evaluator=e, accuracy=a)
+        for e, a in _score_all(pca.transform(X_train), y_train, Z_test, y_test).items()
+    ]
+    recon = [
+        dict(
+            dataset=data,
+            model=f"PCA-{WIDTH}",
+            seed=0,
+            mse=float(np.mean((pca.inverse_transform(Z_test) - X_test) ** 2)),
+        )
+    ]
     hand_epoch_s = _hand_loop_epoch_seconds(X_train)
-    speed = [dict(dataset=data, model=f"PCA-{WIDTH}", seed=0, fit_s=pca_fit, transform_per_s=pca_throughput,
-                  epoch_s=np.nan)]
+    speed = [
+        dict(dataset=data, model=f"PCA-{WIDTH}", seed=0, fit_s=pca_fit, transform_per_s=pca_throughput, epoch_s=np.nan)
+    ]
     threads = max(1, torch.get_num_threads() // jobs)
-    results = Parallel(n_jobs=jobs)(delayed(_fit_and_score)(data, name, seed, max_epochs, threads)
-                                    for name in models for seed in seeds)
+    results = Parallel(n_jobs=jobs)(
+        delayed(_fit_and_score)(data, name, seed, max_epochs, threads) for name in models for seed in seeds
+    )
     for s, r, p in results:
         scores += s
         recon += r
@@ -159,8 +174,9 @@ def downstream(data, seeds, max_epochs, jobs, memory=False, models=tuple(MODELS)
     # memory in a fresh process per model (seed 0), so that earlier fits do not hide it: one more fit each
     for row in speed if memory else []:
         if row["seed"] == 0:
-            row["peak_mib"] = peak_fit_memory(data, None if row["model"].startswith("PCA") else row["model"],
-                                              max_epochs)
+            row["peak_mib"] = peak_fit_memory(
+                data, None if row["model"].startswith("PCA") else row["model"], max_epochs
+            )
     return scores, recon, speed
 
 
@@ -204,15 +220,26 @@ def _sweep_point(data, name, batch_size, updates, seed, threads):
     model = make_model(name, data, seed, batch_size=batch_size, max_epochs=epochs)
     Z_train = model.fit_transform(X_train)
     acc = EVALUATORS["LogReg"]().fit(Z_train, y_train).score(model.transform(X_test), y_test)
-    return dict(dataset=data, model=name, batch_size=batch_size, epochs=epochs,
-                updates=epochs * steps_per_epoch, seed=seed, accuracy=acc)
+    return dict(
+        dataset=data,
+        model=name,
+        batch_size=batch_size,
+        epochs=epochs,
+        updates=epochs * steps_per_epoch,
+        seed=seed,
+        accuracy=acc,
+    )
 
 
 def batch_size_sweep(data, batch_sizes, updates, seeds, jobs, models=SWEEP_MODELS):
     """Downstream LogReg accuracy against batch size at a fixed number of optimiser updates."""
     threads = max(1, torch.get_num_threads() // jobs)
-    rows = Parallel(n_jobs=jobs)(delayed(_sweep_point)(data, name, b, updates, seed, threads)
-                                 for name in models for b in batch_sizes for seed in seeds)
+    rows = Parallel(n_jobs=jobs)(
+        delayed(_sweep_point)(data, name, b, updates, seed, threads)
+        for name in models
+        for b in batch_sizes
+        for seed in seeds
+    )
     return pd.DataFrame(rows)
 
 
@@ -235,18 +262,29 @@ def rank_summary(scores, column="accuracy"):
     grouped = mean.groupby(["dataset", "evaluator"])[column]
     mean["z"] = (mean[column] - grouped.transform("mean")) / grouped.transform("std").replace(0, 1)
     mean["rank"] = grouped.rank(ascending=False, method="average")
-    return (mean.groupby(["dataset", "representation"])[["z", "rank"]].mean()
-            .rename(columns={"z": "mean z-score", "rank": "mean rank"}).reset_index()
-            .sort_values(["dataset", "mean rank"]))
+    return (
+        mean.groupby(["dataset", "representation"])[["z", "rank"]]
+        .mean()
+        .rename(columns={"z": "mean z-score", "rank": "mean rank"})
+        .reset_index()
+        .sort_values(["dataset", "mean rank"])
+    )
 
 
 # ------------------------------------------------------------------- claims
 def _comparisons(scores, evaluators, value, greater):
     """The method's representation claims, one row per dataset x evaluator x comparison."""
-    pairs = [("cMIM", "MIM"), ("cMIM informative", "MIM informative"), ("cMIM", "InfoNCE"),
-             ("cMIM informative", "InfoNCE-AE informative"), ("cMIM", "VAE"),
-             ("MIM informative", "MIM"), ("cMIM informative", "cMIM"), ("InfoNCE-AE informative", "InfoNCE-AE"),
-             ("VAE informative", "VAE")]
+    pairs = [
+        ("cMIM", "MIM"),
+        ("cMIM informative", "MIM informative"),
+        ("cMIM", "InfoNCE"),
+        ("cMIM informative", "InfoNCE-AE informative"),
+        ("cMIM", "VAE"),
+        ("MIM informative", "MIM"),
+        ("cMIM informative", "cMIM"),
+        ("InfoNCE-AE informative", "InfoNCE-AE"),
+        ("VAE informative", "VAE"),
+    ]
     rows = []
     for data in scores["dataset"].unique():
         for evaluator in evaluators:
@@ -255,8 +293,16 @@ def _comparisons(scores, evaluators, value, greater):
             for a, b in pairs:
                 if a in present and b in present:
                     x, z = paired(part, value, "representation", a, b)
-                    rows.append(claim(f"{a} {'>' if greater else '<'} {b}" + ("" if greater else " (RMSE)"),
-                                      x, z, greater=greater, dataset=data, evaluator=evaluator))
+                    rows.append(
+                        claim(
+                            f"{a} {'>' if greater else '<'} {b}" + ("" if greater else " (RMSE)"),
+                            x,
+                            z,
+                            greater=greater,
+                            dataset=data,
+                            evaluator=evaluator,
+                        )
+                    )
     return rows
 
 
@@ -264,23 +310,30 @@ def _sweep_claims(sweep):
     """Batch-size sensitivity: each seed's spread (best - worst accuracy over batch sizes), paired by seed."""
     rows = []
     for data in sweep["dataset"].unique():
-        spread = (sweep[sweep["dataset"] == data].groupby(["model", "seed"])["accuracy"]
-                  .agg(lambda a: a.max() - a.min()).rename("spread").reset_index())
+        spread = (
+            sweep[sweep["dataset"] == data]
+            .groupby(["model", "seed"])["accuracy"]
+            .agg(lambda a: a.max() - a.min())
+            .rename("spread")
+            .reset_index()
+        )
         for other in ("InfoNCE", "MIM"):
             a, b = paired(spread, "spread", "model", "cMIM", other)
-            rows.append(claim(f"cMIM's batch-size spread < {other}'s", a, b, greater=False, dataset=data,
-                              evaluator="LogReg"))
+            rows.append(
+                claim(f"cMIM's batch-size spread < {other}'s", a, b, greater=False, dataset=data, evaluator="LogReg")
+            )
     return rows
 
 
 def _reconstruction_claims(recon):
-    """"cMIM keeps competitive reconstruction": its test MSE below 1.1 x MIM's, paired by seed."""
+    """ "cMIM keeps competitive reconstruction": its test MSE below 1.1 x MIM's, paired by seed."""
     rows = []
     for data in recon["dataset"].unique():
         part = recon[recon["dataset"] == data]
         cmim, mim = paired(part, "mse", "model", "cMIM", "MIM")
-        rows.append(claim("cMIM MSE < 1.1 x MIM MSE", cmim, 1.1 * mim, greater=False, dataset=data,
-                          evaluator="test MSE"))
+        rows.append(
+            claim("cMIM MSE < 1.1 x MIM MSE", cmim, 1.1 * mim, greater=False, dataset=data, evaluator="test MSE")
+        )
     return rows
 
 
@@ -332,22 +385,26 @@ def _plots(prefix, ranks, sweep):
 
 
 def _numeric_sections(scores, ranks, sweep, recon, speed, updates):
-    recon_table = recon.groupby(["dataset", "model"]).agg(
-        mse=("mse", "mean"), mse_std=("mse", "std"),
-        **({"active_dims": ("active_dims", "mean")} if "active_dims" in recon else {})).reset_index()
+    recon_table = (
+        recon.groupby(["dataset", "model"])
+        .agg(
+            mse=("mse", "mean"),
+            mse_std=("mse", "std"),
+            **({"active_dims": ("active_dims", "mean")} if "active_dims" in recon else {}),
+        )
+        .reset_index()
+    )
     columns = [c for c in ("fit_s", "transform_per_s", "peak_mib", "epoch_s", "hand_epoch_s") if c in speed]
     speed_table = speed.groupby(["dataset", "model"])[columns].mean().reset_index()
     pca_speed = speed_table[speed_table["model"].str.startswith("PCA")].set_index("dataset")
     if "peak_mib" in pca_speed:
         pca_speed["peak_mib"] = pca_speed["peak_mib"].clip(lower=1.0)  # PCA of these sizes adds under 1 MiB
-    for column, label in (("fit_s", "fit / PCA"), ("transform_per_s", "transform / PCA"),
-                          ("peak_mib", "memory / PCA")):
+    for column, label in (("fit_s", "fit / PCA"), ("transform_per_s", "transform / PCA"), ("peak_mib", "memory / PCA")):
         if column in speed_table:
             speed_table[label] = speed_table[column] / speed_table["dataset"].map(pca_speed[column])
     speed_table["epoch / hand loop"] = speed_table["epoch_s"] / speed_table["hand_epoch_s"]
     speed_table = speed_table.drop(columns=["hand_epoch_s"])
-    sweep_table = (sweep.groupby(["dataset", "model", "batch_size"])["accuracy"].agg(["mean", "std"])
-                   .reset_index())
+    sweep_table = sweep.groupby(["dataset", "model", "batch_size"])["accuracy"].agg(["mean", "std"]).reset_index()
     return [
         "",
         "## Downstream accuracy (held-out half, mean ± std over seeds)",
@@ -412,14 +469,20 @@ def _molecular_sections(scores, recon, speed, ranks, pretraining):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="digits and a small molecular run")
-    parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS) + ["molecules"],
-                        help="override the datasets")
+    parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS) + ["molecules"], help="override the datasets")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for the fits")
-    parser.add_argument("--models", nargs="+", choices=list(MODELS),
-                        help="refit only these models on the image data sets and take the other models' rows from "
-                             "the previous result files of the same run (after retuning some baselines)")
-    parser.add_argument("--memory", action="store_true", help="also measure each model's peak fit memory (one more "
-                        "fit per model, in a fresh process)")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=list(MODELS),
+        help="refit only these models on the image data sets and take the other models' rows from "
+        "the previous result files of the same run (after retuning some baselines)",
+    )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="also measure each model's peak fit memory (one more fit per model, in a fresh process)",
+    )
     args = parser.parse_args()
     seeds = [0, 1, 2, 3, 4]
     if args.quick:
@@ -449,9 +512,10 @@ def main():
     scores = pd.DataFrame(scores, columns=["dataset", "representation", "seed", "evaluator", "accuracy"])
     recon, speed = pd.DataFrame(recon), pd.DataFrame(speed)
     sweep_models = [name for name in SWEEP_MODELS if name in refitted]
-    sweep = pd.concat([batch_size_sweep(d, batch_sizes[d], updates, seeds, args.jobs, sweep_models)
-                       for d in numeric if sweep_models] or [
-        pd.DataFrame(columns=["dataset", "model", "batch_size", "epochs", "updates", "seed", "accuracy"])])
+    sweep = pd.concat(
+        [batch_size_sweep(d, batch_sizes[d], updates, seeds, args.jobs, sweep_models) for d in numeric if sweep_models]
+        or [pd.DataFrame(columns=["dataset", "model", "batch_size", "epochs", "updates", "seed", "accuracy"])]
+    )
     if args.models:
         scores = with_previous(scores, RESULTS / f"{prefix}downstream.csv", "representation", refitted)
         recon = with_previous(recon, RESULTS / f"{prefix}reconstruction.csv", "model", refitted)
@@ -465,8 +529,9 @@ def main():
     molecular = None
     if "molecules" in datasets:
         models = {name: MODELS[name] for name in ("MIM", "cMIM", "InfoNCE")}
-        molecular = [pd.DataFrame(part) for part in molecular_downstream(models, WIDTH, seeds, jobs=args.jobs,
-                                                                                  **pretraining)]
+        molecular = [
+            pd.DataFrame(part) for part in molecular_downstream(models, WIDTH, seeds, jobs=args.jobs, **pretraining)
+        ]
         molecular[0].to_csv(RESULTS / f"{prefix}molecular_downstream.csv", index=False)
         molecular.append(rank_summary(molecular[0], "score"))
         claims += _comparisons(molecular[0], ("Ridge",), "rmse", greater=False)
@@ -483,8 +548,7 @@ def main():
         + (f"max_epochs {max_epochs}; " if numeric else "")
         + f"width {WIDTH}; {time.perf_counter() - start:.0f} s on {machine()}.",
         "",
-        "## Claims (paired by seed; 95% interval of a - b; holds only when it excludes zero in the claimed "
-        "direction)",
+        "## Claims (paired by seed; 95% interval of a - b; holds only when it excludes zero in the claimed direction)",
         "",
         claims_markdown(claims),
         "",

@@ -68,17 +68,20 @@ PROBES = {
     "KNN-5": lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(5)),
 }
 SCORES = ["LogReg", "KNN-5", "LogReg informative", "KNN-5 informative"]
-FORMS = [dict(reconstruction=r, latent_scale=s)
-         for r, s in itertools.product(("sum", "mean"), ("none", "per_dimension"))]
-CONTRASTIVE = [dict(contrastive_weight=w, contrastive_temperature=t, contrastive_on=on)
-               for w, t, on in [(10, 0.1, "z"), (1, 0.1, "z"), (100, 0.1, "z"), (10, 1.0, "z"), (100, 1.0, "z"),
-                                (10, 0.1, "mu")]]
-VIEWS = [dict(augmentation="noise"), dict(augmentation="scarf"),
-         dict(augmentation="shift", image_shape=IMAGE_SHAPE)]
+FORMS = [
+    dict(reconstruction=r, latent_scale=s) for r, s in itertools.product(("sum", "mean"), ("none", "per_dimension"))
+]
+CONTRASTIVE = [
+    dict(contrastive_weight=w, contrastive_temperature=t, contrastive_on=on)
+    for w, t, on in [(10, 0.1, "z"), (1, 0.1, "z"), (100, 0.1, "z"), (10, 1.0, "z"), (100, 1.0, "z"), (10, 0.1, "mu")]
+]
+VIEWS = [dict(augmentation="noise"), dict(augmentation="scarf"), dict(augmentation="shift", image_shape=IMAGE_SHAPE)]
 # Composed views, as SimCLR composes crops with colour changes; and a milder SCARF corruption.
-COMPOSED_VIEWS = [dict(augmentation=("shift", "scarf"), image_shape=IMAGE_SHAPE),
-                  dict(augmentation=("shift", "noise"), image_shape=IMAGE_SHAPE),
-                  dict(augmentation="scarf", corruption_rate=0.3)]
+COMPOSED_VIEWS = [
+    dict(augmentation=("shift", "scarf"), image_shape=IMAGE_SHAPE),
+    dict(augmentation=("shift", "noise"), image_shape=IMAGE_SHAPE),
+    dict(augmentation="scarf", corruption_rate=0.3),
+]
 
 
 def grid(family):
@@ -90,12 +93,20 @@ def grid(family):
     if family == "VAE":
         return [dict(kl_warmup_epochs=w, free_bits=b) for w in (0, 5, 10, 25) for b in (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)]
     if family == "InfoNCE":
-        return [dict(projection_head=head, contrastive_temperature=t, **view)
-                for head in (None, (128,)) for view in VIEWS + COMPOSED_VIEWS for t in (0.1, 0.5)]
+        return [
+            dict(projection_head=head, contrastive_temperature=t, **view)
+            for head in (None, (128,))
+            for view in VIEWS + COMPOSED_VIEWS
+            for t in (0.1, 0.5)
+        ]
     if family == "InfoNCE-AE":
-        return [dict(projection_head=head, contrastive_temperature=t, reconstruction_weight=r, **view)
-                for head in ((128,), None) for view in VIEWS[1:] + COMPOSED_VIEWS[:1]
-                for t in (0.1, 0.5) for r in (0.1, 1.0)]
+        return [
+            dict(projection_head=head, contrastive_temperature=t, reconstruction_weight=r, **view)
+            for head in ((128,), None)
+            for view in VIEWS[1:] + COMPOSED_VIEWS[:1]
+            for t in (0.1, 0.5)
+            for r in (0.1, 1.0)
+        ]
     raise ValueError(family)
 
 
@@ -105,9 +116,13 @@ FAMILIES = ["MIM", "cMIM", "VAE", "InfoNCE", "InfoNCE-AE"]
 def model_class(family):
     from skcmim import CMIMTransformer, MIMTransformer, baselines
 
-    return {"MIM": MIMTransformer, "cMIM": CMIMTransformer, "VAE": baselines.VAETransformer,
-            "InfoNCE": baselines.InfoNCETransformer,
-            "InfoNCE-AE": getattr(baselines, "InfoNCEAETransformer", None)}[family]
+    return {
+        "MIM": MIMTransformer,
+        "cMIM": CMIMTransformer,
+        "VAE": baselines.VAETransformer,
+        "InfoNCE": baselines.InfoNCETransformer,
+        "InfoNCE-AE": getattr(baselines, "InfoNCEAETransformer", None),
+    }[family]
 
 
 def label(params):
@@ -131,8 +146,10 @@ def score(model, X_fit, y_fit, X_val, y_val):
 
 def _terms(model):
     last = model.history_[-1]
-    return {f"train_{term}": float(last[f"train_{term}"]) if f"train_{term}" in last else np.nan
-            for term in ("reconstruction", "latent", "kl", "contrastive")}
+    return {
+        f"train_{term}": float(last[f"train_{term}"]) if f"train_{term}" in last else np.nan
+        for term in ("reconstruction", "latent", "kl", "contrastive")
+    }
 
 
 def fit_one(family, params, seed, max_epochs, threads):
@@ -146,8 +163,15 @@ def fit_one(family, params, seed, max_epochs, threads):
     model = model_class(family)(n_components=WIDTH, max_epochs=max_epochs, random_state=seed, **params)
     start = time.perf_counter()
     model.fit(X_fit)
-    row = dict(model=family, config=label(params), params=json.dumps(params), seed=seed,
-               fit_s=time.perf_counter() - start, **score(model, X_fit, y_fit, X_val, y_val), **_terms(model))
+    row = dict(
+        model=family,
+        config=label(params),
+        params=json.dumps(params),
+        seed=seed,
+        fit_s=time.perf_counter() - start,
+        **score(model, X_fit, y_fit, X_val, y_val),
+        **_terms(model),
+    )
     if family == "VAE":
         from skcmim.metrics import active_dimensions
 
@@ -160,8 +184,13 @@ def run(families, seeds, max_epochs, jobs, done=frozenset(), threads=None):
     """Fit every configuration of ``families`` with every seed, except the ``(family, config, seed)`` in ``done``."""
     from joblib import Parallel, delayed
 
-    tasks = [(family, params, seed) for family in families for params in grid(family) for seed in seeds
-             if (family, label(params), seed) not in done]
+    tasks = [
+        (family, params, seed)
+        for family in families
+        for params in grid(family)
+        for seed in seeds
+        if (family, label(params), seed) not in done
+    ]
     threads = threads or max(1, (os.cpu_count() or 1) // jobs)
     rows = Parallel(n_jobs=jobs)(delayed(fit_one)(f, p, s, max_epochs, threads) for f, p, s in tasks)
     return pd.DataFrame(rows)
@@ -191,10 +220,17 @@ def _contrastive_effect(frame):
 
 def report(frame, seconds, command):
     frame = frame.assign(score=frame[[c for c in SCORES if c in frame]].mean(axis=1))
-    extra = [c for c in ("active_dims", "train_reconstruction", "train_latent", "train_kl", "train_contrastive",
-                         "fit_s") if c in frame and frame[c].notna().any()]
-    table = (frame.groupby(["model", "config"], sort=False)[[c for c in SCORES if c in frame] + ["score"] + extra]
-             .mean().reset_index().sort_values(["model", "score"], ascending=[True, False]))
+    extra = [
+        c
+        for c in ("active_dims", "train_reconstruction", "train_latent", "train_kl", "train_contrastive", "fit_s")
+        if c in frame and frame[c].notna().any()
+    ]
+    table = (
+        frame.groupby(["model", "config"], sort=False)[[c for c in SCORES if c in frame] + ["score"] + extra]
+        .mean()
+        .reset_index()
+        .sort_values(["model", "score"], ascending=[True, False])
+    )
     chosen = choices(frame)
     lines = [
         "# Validation-only tuning (MNIST-5k training half)",
@@ -221,8 +257,12 @@ def report(frame, seconds, command):
         "",
     ]
     if {"MIM", "cMIM"} <= set(frame["model"]):
-        lines += ["## cMIM minus MIM of the same form (paired by seed, 95% interval)", "",
-                  claims_markdown(_contrastive_effect(frame)), ""]
+        lines += [
+            "## cMIM minus MIM of the same form (paired by seed, 95% interval)",
+            "",
+            claims_markdown(_contrastive_effect(frame)),
+            "",
+        ]
     return "\n".join(lines), chosen
 
 
@@ -232,12 +272,19 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--max-epochs", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (threads are shared among them)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads per worker (default: the CPU cores shared among the workers)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads per worker (default: the CPU cores shared among the workers)",
+    )
     parser.add_argument("--report", action="store_true", help="only rewrite tuning.md and tuned.json")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the fits already in tuning.csv (same family, configuration and seed) and fit only "
-                             "the configurations of the grids that are not there")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the fits already in tuning.csv (same family, configuration and seed) and fit only "
+        "the configurations of the grids that are not there",
+    )
     args = parser.parse_args()
     csv = RESULTS / "tuning.csv"
     old = pd.read_csv(csv) if csv.is_file() else pd.DataFrame(columns=["model"])
@@ -245,15 +292,22 @@ def main():
     if not args.report:
         start = time.perf_counter()
         kept = old[old["model"].isin(args.models) & old["seed"].isin(args.seeds)] if args.keep else old.iloc[:0]
-        new = run(args.models, args.seeds, args.max_epochs, args.jobs,
-                  done=frozenset(zip(kept["model"], kept["config"], kept["seed"])), threads=args.threads)
+        new = run(
+            args.models,
+            args.seeds,
+            args.max_epochs,
+            args.jobs,
+            done=frozenset(zip(kept["model"], kept["config"], kept["seed"])),
+            threads=args.threads,
+        )
         seconds = f"{time.perf_counter() - start:.0f} s for {len(new)} fits of {', '.join(args.models)}"
         old = pd.concat([old[~old["model"].isin(args.models)], kept, new], ignore_index=True)
         old.to_csv(csv, index=False)
     text, chosen = report(old, seconds, " ".join(["python benchmarks/claims/tuning.py", *sys.argv[1:]]))
     (RESULTS / "tuning.md").write_text(text)
-    (RESULTS / "tuned.json").write_text(json.dumps({family: params for family, (_, params) in chosen.items()},
-                                                   indent=1) + "\n")
+    (RESULTS / "tuned.json").write_text(
+        json.dumps({family: params for family, (_, params) in chosen.items()}, indent=1) + "\n"
+    )
     print(text)
 
 

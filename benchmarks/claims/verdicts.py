@@ -45,8 +45,17 @@ def verdict(low, high, greater=True):
 def claim(text, a, b, greater=True, **context):
     """One row of a claims table: ``a`` and ``b`` are per-seed values in the same seed order."""
     mean, low, high, n = paired_interval(a, b)
-    return dict(claim=text, **context, n=n, a=float(np.mean(a)), b=float(np.mean(b)), difference=mean,
-                low=low, high=high, verdict=verdict(low, high, greater))
+    return dict(
+        claim=text,
+        **context,
+        n=n,
+        a=float(np.mean(a)),
+        b=float(np.mean(b)),
+        difference=mean,
+        low=low,
+        high=high,
+        verdict=verdict(low, high, greater),
+    )
 
 
 def paired(frame, value, key, a, b, by=("seed",)):

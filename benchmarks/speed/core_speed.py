@@ -23,13 +23,13 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
-from _common import results_folder, timed
-
 from skcmim import CMIMTransformer
 from skcmim.datasets import load_mnist_5k
 from skcmim.losses import MIMLoss
 from skcmim.networks import EncoderDecoder
 from skcmim.training import flush_denormals
+
+from _common import results_folder, timed
 
 RESULTS = results_folder(__file__)
 
@@ -72,13 +72,22 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=128)
     args = parser.parse_args()
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
-                          ("cpu" if args.device == "auto" else args.device))
+    device = torch.device(
+        "cuda"
+        if args.device == "auto" and torch.cuda.is_available()
+        else ("cpu" if args.device == "auto" else args.device)
+    )
     X, _ = load_mnist_5k()
     X = X.astype(np.float32)
     hidden = (512, 512)
-    params = dict(n_components=16, hidden_layer_sizes=hidden, max_epochs=args.epochs, batch_size=args.batch_size,
-                  device=str(device), random_state=0)
+    params = dict(
+        n_components=16,
+        hidden_layer_sizes=hidden,
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        device=str(device),
+        random_state=0,
+    )
 
     # warm-up both paths (allocator, kernels, lazy imports)
     CMIMTransformer(**{**params, "max_epochs": 1}).fit(X)

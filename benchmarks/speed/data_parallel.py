@@ -30,10 +30,10 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
-from _common import DATASETS, linear_probe, machine, results_folder, split
-
 from skcmim import CMIMTransformer
 from skcmim.distributed import fit_data_parallel, is_main_process
+
+from _common import DATASETS, linear_probe, machine, results_folder, split
 
 RESULTS = results_folder(__file__)
 
@@ -60,16 +60,33 @@ def worker(args):
     """One torchrun process: fit data-parallel, rank 0 saves the codes."""
     torch.set_num_threads(1)
     Z_train, Z_test, seconds = _fit_and_embed(
-        args, lambda model, X: fit_data_parallel(model, X, negatives=args.negatives))
+        args, lambda model, X: fit_data_parallel(model, X, negatives=args.negatives)
+    )
     if is_main_process():
         np.savez(args.out, Z_train=Z_train, Z_test=Z_test, seconds=seconds)
 
 
 def _two_processes(dataset, batch_size, epochs, negatives, folder):
     out = Path(folder) / f"{negatives}_{batch_size}.npz"
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", __file__,
-               "--worker", "--dataset", dataset, "--batch-size", str(batch_size), "--epochs", str(epochs),
-               "--negatives", negatives, "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        __file__,
+        "--worker",
+        "--dataset",
+        dataset,
+        "--batch-size",
+        str(batch_size),
+        "--epochs",
+        str(epochs),
+        "--negatives",
+        negatives,
+        "--out",
+        str(out),
+    ]
     subprocess.run(command, check=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
     saved = np.load(out)
     return saved["Z_train"], saved["Z_test"], float(saved["seconds"])
@@ -93,20 +110,25 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         for batch_size in args.batch_sizes:
             torch.set_num_threads(1)  # as each of the two processes: fit seconds compare 1 core with 2
-            single = _fit_and_embed(argparse.Namespace(dataset=args.dataset, batch_size=batch_size,
-                                                       epochs=args.epochs), lambda model, X: model.fit(X))
+            single = _fit_and_embed(
+                argparse.Namespace(dataset=args.dataset, batch_size=batch_size, epochs=args.epochs),
+                lambda model, X: model.fit(X),
+            )
             runs = {"1 process": single}
             for negatives in ("global", "local"):
                 runs[f"2 processes, {negatives} negatives"] = _two_processes(
-                    args.dataset, batch_size, args.epochs, negatives, folder)
+                    args.dataset, batch_size, args.epochs, negatives, folder
+                )
             for name, (Z_train, Z_test, seconds) in runs.items():
-                rows.append({
-                    "global batch": batch_size,
-                    "run": name,
-                    "accuracy": linear_probe(Z_train, y_train, Z_test, y_test),
-                    "max abs difference to 1-process codes": float(np.abs(Z_test - single[1]).max()),
-                    "fit seconds": seconds,
-                })
+                rows.append(
+                    {
+                        "global batch": batch_size,
+                        "run": name,
+                        "accuracy": linear_probe(Z_train, y_train, Z_test, y_test),
+                        "max abs difference to 1-process codes": float(np.abs(Z_test - single[1]).max()),
+                        "fit seconds": seconds,
+                    }
+                )
                 print(rows[-1], flush=True)
     frame = pd.DataFrame(rows)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -118,16 +140,18 @@ def main(argv=None):
 
 def write_report(frame, command, dataset, epochs):
     """``data_parallel.md`` from the results table."""
-    text = "\n".join([
-        "# Data-parallel cMIM: global vs local negatives",
-        "",
-        f"`{command}` on {machine()}, CPU, gloo; "
-        f"{dataset}, 50/50 split (seed 0), n_components=16, {epochs} epochs; held-out "
-        "LogisticRegression accuracy on the codes. Each process, the single one included, uses one thread.",
-        "",
-        frame.to_markdown(index=False, floatfmt=".3g"),
-        "",
-    ])
+    text = "\n".join(
+        [
+            "# Data-parallel cMIM: global vs local negatives",
+            "",
+            f"`{command}` on {machine()}, CPU, gloo; "
+            f"{dataset}, 50/50 split (seed 0), n_components=16, {epochs} epochs; held-out "
+            "LogisticRegression accuracy on the codes. Each process, the single one included, uses one thread.",
+            "",
+            frame.to_markdown(index=False, floatfmt=".3g"),
+            "",
+        ]
+    )
     (RESULTS / "data_parallel.md").write_text(text)
     return text
 

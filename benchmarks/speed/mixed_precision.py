@@ -38,13 +38,13 @@ import torch
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
-from _common import PROJECT_DATA, add_data_option, machine, results_folder
-from claims.molecular import ridge, rmse
-from claims.verdicts import claim, claims_markdown, paired
-
 from skcmim import CMIMTransformer
 from skcmim.datasets import fetch_esol, load_zinc
 from skcmim.generation_metrics import generation_metrics, reconstruction_accuracy
+
+from _common import PROJECT_DATA, add_data_option, machine, results_folder
+from claims.molecular import ridge, rmse
+from claims.verdicts import claim, claims_markdown, paired
 
 RESULTS = results_folder(__file__)
 PRECISIONS = {"float32": False, "bfloat16": True}
@@ -69,17 +69,28 @@ def esol_rmse(model, esol):
 
 def measure(precision, seed, train, held_out, esol, epochs, n_samples):
     """One fit in ``precision`` and its speed and quality row."""
-    model = CMIMTransformer(n_components=32, hidden_layer_sizes=(256,), max_epochs=epochs, random_state=seed,
-                            mixed_precision=PRECISIONS[precision])
+    model = CMIMTransformer(
+        n_components=32,
+        hidden_layer_sizes=(256,),
+        max_epochs=epochs,
+        random_state=seed,
+        mixed_precision=PRECISIONS[precision],
+    )
     start = time.perf_counter()
     model.fit(train)
     fit_s = time.perf_counter() - start
     generated = generation_metrics(model.sample(n_samples, random_state=seed), training=train)
-    row = dict(precision=precision, seed=seed, fit_s=fit_s,
-               epoch_s=float(np.median(model.history_[:, "dur"])),
-               train_loss=float(model.history_[-1, "train_loss"]),
-               reconstruction=reconstruction_accuracy(model, held_out),
-               validity=generated["validity"], uniqueness=generated["uniqueness"], esol_rmse=esol_rmse(model, esol))
+    row = dict(
+        precision=precision,
+        seed=seed,
+        fit_s=fit_s,
+        epoch_s=float(np.median(model.history_[:, "dur"])),
+        train_loss=float(model.history_[-1, "train_loss"]),
+        reconstruction=reconstruction_accuracy(model, held_out),
+        validity=generated["validity"],
+        uniqueness=generated["uniqueness"],
+        esol_rmse=esol_rmse(model, esol),
+    )
     print(row, flush=True)
     return row
 
@@ -87,11 +98,13 @@ def measure(precision, seed, train, held_out, esol, epochs, n_samples):
 def claims(frame):
     """bfloat16 against float32, paired by seed."""
     rows = []
-    for column, text, greater in (("epoch_s", "bfloat16 epoch shorter (s)", False),
-                                  ("train_loss", "bfloat16 training loss lower", False),
-                                  ("reconstruction", "bfloat16 reconstruction higher", True),
-                                  ("validity", "bfloat16 validity higher", True),
-                                  ("esol_rmse", "bfloat16 ESOL RMSE lower", False)):
+    for column, text, greater in (
+        ("epoch_s", "bfloat16 epoch shorter (s)", False),
+        ("train_loss", "bfloat16 training loss lower", False),
+        ("reconstruction", "bfloat16 reconstruction higher", True),
+        ("validity", "bfloat16 validity higher", True),
+        ("esol_rmse", "bfloat16 ESOL RMSE lower", False),
+    ):
         a, b = paired(frame, column, "precision", "bfloat16", "float32")
         rows.append(claim(text, a, b, greater=greater, measure=column))
     return rows
@@ -101,34 +114,36 @@ def report(frame, args, seconds):
     means = frame.groupby("precision", sort=False).mean(numeric_only=True).drop(columns="seed")
     speedup = paired(frame, "epoch_s", "precision", "float32", "bfloat16")
     ratios = speedup[0] / speedup[1]
-    return "\n".join([
-        "# bfloat16 training of a SMILES cMIM (CPU)",
-        "",
-        f"Command: `python benchmarks/speed/mixed_precision.py --molecules {args.molecules} --epochs {args.epochs} "
-        f"--seeds {' '.join(map(str, args.seeds))} --threads {args.threads}`; {seconds:.0f} s on {machine()}, "
-        f"{torch.get_num_threads()} thread(s).",
-        "",
-        f"CMIMTransformer, GRU 256, 32-d code, batch 128, {args.molecules:,} ZINC molecules (MOSES train, seed 0), "
-        f"{args.epochs} epochs; reconstruction on {args.held_out} MOSES test SMILES; {args.samples} prior samples; "
-        "ESOL: ridge on the informative embeddings, random 80/20 split.",
-        "",
-        "## Means over seeds",
-        "",
-        means.reset_index().to_markdown(index=False, floatfmt=".4f"),
-        "",
-        f"Epoch speed-up of bfloat16, per seed: {', '.join(f'{r:.2f}x' for r in ratios)} "
-        f"(median {np.median(ratios):.2f}x).",
-        "",
-        "## Claims (bfloat16 minus float32, paired by seed, 95% interval; for quality, within noise = no "
-        "difference detected)",
-        "",
-        claims_markdown(claims(frame)),
-        "",
-        "## Every fit",
-        "",
-        frame.to_markdown(index=False, floatfmt=".4f"),
-        "",
-    ])
+    return "\n".join(
+        [
+            "# bfloat16 training of a SMILES cMIM (CPU)",
+            "",
+            f"Command: `python benchmarks/speed/mixed_precision.py --molecules {args.molecules} --epochs {args.epochs} "
+            f"--seeds {' '.join(map(str, args.seeds))} --threads {args.threads}`; {seconds:.0f} s on {machine()}, "
+            f"{torch.get_num_threads()} thread(s).",
+            "",
+            f"CMIMTransformer, GRU 256, 32-d code, batch 128, {args.molecules:,} ZINC molecules (MOSES train, seed 0), "
+            f"{args.epochs} epochs; reconstruction on {args.held_out} MOSES test SMILES; {args.samples} prior samples; "
+            "ESOL: ridge on the informative embeddings, random 80/20 split.",
+            "",
+            "## Means over seeds",
+            "",
+            means.reset_index().to_markdown(index=False, floatfmt=".4f"),
+            "",
+            f"Epoch speed-up of bfloat16, per seed: {', '.join(f'{r:.2f}x' for r in ratios)} "
+            f"(median {np.median(ratios):.2f}x).",
+            "",
+            "## Claims (bfloat16 minus float32, paired by seed, 95% interval; for quality, within noise = no "
+            "difference detected)",
+            "",
+            claims_markdown(claims(frame)),
+            "",
+            "## Every fit",
+            "",
+            frame.to_markdown(index=False, floatfmt=".4f"),
+            "",
+        ]
+    )
 
 
 def main():

@@ -43,16 +43,17 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
-from _common import add_data_option, machine
-
 from skcmim import CMIMTransformer, pretrained
 from skcmim.datasets import fetch_zinc
+
+from _common import add_data_option, machine
 
 
 def stand_in(folder, n_train, data):
     """Register a model of the planned size, trained briefly, in ``folder``; its name."""
-    model = CMIMTransformer(n_components=32, hidden_layer_sizes=(256,), max_epochs=1, batch_size=128,
-                            random_state=0, device="cpu")
+    model = CMIMTransformer(
+        n_components=32, hidden_layer_sizes=(256,), max_epochs=1, batch_size=128, random_state=0, device="cpu"
+    )
     model.fit(fetch_zinc("train", n_samples=n_train, path=data))
     return registered(model.save(Path(folder) / "stand-in.safetensors"))
 
@@ -90,24 +91,33 @@ def cold_seconds(name, models_dir, smiles, args):
     with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
         json.dump(list(smiles), handle)
         handle.flush()
-        code = COLD_RUN.format(threads=args.threads, name=name, models_dir=models_dir, informative=args.informative,
-                               n_jobs=args.n_jobs, device=args.device)
+        code = COLD_RUN.format(
+            threads=args.threads,
+            name=name,
+            models_dir=models_dir,
+            informative=args.informative,
+            n_jobs=args.n_jobs,
+            device=args.device,
+        )
         done = subprocess.run([sys.executable, "-c", code, handle.name], capture_output=True, text=True, check=True)
     return round(float(done.stdout.split()[-1]), 2)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=None,
-                        help="a shipped model's name (default: a stand-in of the planned size)")
+    parser.add_argument(
+        "--model", default=None, help="a shipped model's name (default: a stand-in of the planned size)"
+    )
     parser.add_argument("--n-smiles", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: %(default)s)")
     add_data_option(parser, "zinc_moses_{train,test}.csv.gz")
-    parser.add_argument("--n-train", type=int, default=2000,
-                        help="molecules the stand-in trains on (default: %(default)s)")
-    parser.add_argument("--model-file", default=None,
-                        help="a saved model file to time (instead of --model or a stand-in)")
+    parser.add_argument(
+        "--n-train", type=int, default=2000, help="molecules the stand-in trains on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--model-file", default=None, help="a saved model file to time (instead of --model or a stand-in)"
+    )
     parser.add_argument("--batch-rows", type=int, default=None, help="molecules per forward pass (default: skcmim's)")
     parser.add_argument("--informative", action="store_true", help="time informative embeddings (the decoder runs too)")
     parser.add_argument("--n-jobs", type=int, default=None, help="processes reading the SMILES (default: one)")
@@ -134,13 +144,23 @@ def main(argv=None):
             Z = model.set_params(informative=args.informative, n_jobs=args.n_jobs).transform(smiles)
             seconds.append(time.perf_counter() - start)
         cold = cold_seconds(name, models_dir, smiles, args)
-    result = {"model": name, "file_mb": round(card["size_bytes"] / 1e6, 1), "n_smiles": len(smiles),
-              "device": args.device, "threads": args.threads, "batch_rows": args.batch_rows,
-              "informative": args.informative,
-              "width": Z.shape[1], "seconds": [round(value, 2) for value in seconds],
-              "seconds_median": round(statistics.median(seconds), 2), "seconds_min": round(min(seconds), 2),
-              "smiles_per_s": round(len(smiles) / statistics.median(seconds)), "n_jobs": args.n_jobs,
-              "cold_seconds": cold, "machine": machine()}
+    result = {
+        "model": name,
+        "file_mb": round(card["size_bytes"] / 1e6, 1),
+        "n_smiles": len(smiles),
+        "device": args.device,
+        "threads": args.threads,
+        "batch_rows": args.batch_rows,
+        "informative": args.informative,
+        "width": Z.shape[1],
+        "seconds": [round(value, 2) for value in seconds],
+        "seconds_median": round(statistics.median(seconds), 2),
+        "seconds_min": round(min(seconds), 2),
+        "smiles_per_s": round(len(smiles) / statistics.median(seconds)),
+        "n_jobs": args.n_jobs,
+        "cold_seconds": cold,
+        "machine": machine(),
+    }
     print(json.dumps(result))
     return 0
 

@@ -26,10 +26,10 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
-from _common import PeakMemory, add_data_option, in_fresh_process, machine, results_folder
-
 from skcmim import CMIMTransformer
 from skcmim.datasets import load_zinc
+
+from _common import PeakMemory, add_data_option, in_fresh_process, machine, results_folder
 
 RESULTS = results_folder(__file__)
 # Smaller than benchmarks/claims/molecular.py's network, so that 1M SMILES fit in a
@@ -65,17 +65,25 @@ def _pipeline(n_samples, canonical, data):
     start = time.perf_counter()
     rows = sum(len(chunk) for chunk in stream.chunks())
     seconds = time.perf_counter() - start
-    return {"data": f"pipeline only, canonical={canonical}", "molecules": rows, "epochs": 1, "fit_seconds": seconds,
-            "molecules_per_s": rows / seconds, "seconds_per_1k_molecules_epoch": 1000 * seconds / rows,
-            "peak_memory_mib": float("nan"), "final_loss": float("nan")}
+    return {
+        "data": f"pipeline only, canonical={canonical}",
+        "molecules": rows,
+        "epochs": 1,
+        "fit_seconds": seconds,
+        "molecules_per_s": rows / seconds,
+        "seconds_per_1k_molecules_epoch": 1000 * seconds / rows,
+        "peak_memory_mib": float("nan"),
+        "final_loss": float("nan"),
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--in-memory-up-to", type=int, default=100_000,
-                        help="also fit from an in-memory list for sizes up to this")
+    parser.add_argument(
+        "--in-memory-up-to", type=int, default=100_000, help="also fit from an in-memory list for sizes up to this"
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--report", action="store_true", help="only rewrite scale.md from scale.csv")
     add_data_option(parser, "zinc_moses_train.csv.gz")
@@ -102,25 +110,31 @@ def main(argv=None):
     return 0
 
 
-_SHORT_NAMES = {"fit_seconds": "seconds", "molecules_per_s": "molecules/s",
-                "seconds_per_1k_molecules_epoch": "s per 1k per epoch", "peak_memory_mib": "peak MiB",
-                "final_loss": "final loss"}
+_SHORT_NAMES = {
+    "fit_seconds": "seconds",
+    "molecules_per_s": "molecules/s",
+    "seconds_per_1k_molecules_epoch": "s per 1k per epoch",
+    "peak_memory_mib": "peak MiB",
+    "final_loss": "final loss",
+}
 
 
 def write_report(frame, command, device):
     """``scale.md`` from the results table."""
-    text = "\n".join([
-        "# Scale: cMIM on ZINC SMILES",
-        "",
-        f"`{command}` on {machine()}, "
-        f"device {device}; model {MODEL}. Fit time includes the setup pass over the data (vocabulary); "
-        "peak memory is the process's resident memory added while reading the data and fitting. The "
-        "'pipeline only' rows time one pass of reading, RDKit parsing (and canonicalising) and tokenising the "
-        "streamed SMILES without training: the most molecules/s this pipeline can feed a GPU from one core.",
-        "",
-        frame.rename(columns=_SHORT_NAMES).to_markdown(index=False, floatfmt=".2f"),
-        "",
-    ])
+    text = "\n".join(
+        [
+            "# Scale: cMIM on ZINC SMILES",
+            "",
+            f"`{command}` on {machine()}, "
+            f"device {device}; model {MODEL}. Fit time includes the setup pass over the data (vocabulary); "
+            "peak memory is the process's resident memory added while reading the data and fitting. The "
+            "'pipeline only' rows time one pass of reading, RDKit parsing (and canonicalising) and tokenising the "
+            "streamed SMILES without training: the most molecules/s this pipeline can feed a GPU from one core.",
+            "",
+            frame.rename(columns=_SHORT_NAMES).to_markdown(index=False, floatfmt=".2f"),
+            "",
+        ]
+    )
     (RESULTS / "scale.md").write_text(text)
     return text
 

@@ -66,14 +66,14 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
-from _common import PROJECT_DATA, fused_gru, results_folder, synchronize, timed
-from claims.verdicts import paired_interval
-
 from skcmim import CMIMTransformer
 from skcmim.losses import MIMLoss
 from skcmim.molecules import SmilesTokenizer, to_smiles
 from skcmim.networks import SmilesEncoderDecoder
 from skcmim.training import DeviceTensorDataset, RaggedRows, TensorBatches, flush_denormals
+
+from _common import PROJECT_DATA, fused_gru, results_folder, synchronize, timed
+from claims.verdicts import paired_interval
 
 RESULTS = results_folder(__file__)
 DATA_FOLDERS = [os.environ.get("SKCMIM_DATA"), PROJECT_DATA, "/work/shared/data"]
@@ -134,14 +134,20 @@ def matmul_peak(dtype, repeats=5, device="cpu"):
 def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, packed=False, fused=True, device="cpu"):
     """Seconds of one epoch of the shortest correct loop over ``data`` (``RaggedRows``)."""
     torch.manual_seed(seed)
-    module = SmilesEncoderDecoder(vocab_size, CODE, max_length=max_length, embedding_dim=EMBEDDING,
-                                  hidden_size=HIDDEN).to(device)
+    module = SmilesEncoderDecoder(
+        vocab_size, CODE, max_length=max_length, embedding_dim=EMBEDDING, hidden_size=HIDDEN
+    ).to(device)
     if packed:  # the encoder of skcmim 0.1 in training too: the bidirectional GRU over packed sequences
         module._final_states = module._packed_final_states
     loss_fn = MIMLoss(**CMIM)
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3)
-    batches = TensorBatches(DeviceTensorDataset(data.to(device)), batch_size, shuffle=True, seed=seed,
-                            length_buckets=50 if buckets else None)
+    batches = TensorBatches(
+        DeviceTensorDataset(data.to(device)),
+        batch_size,
+        shuffle=True,
+        seed=seed,
+        length_buckets=50 if buckets else None,
+    )
     kind = torch.device(device).type
     synchronize()
     start = time.perf_counter()
@@ -157,8 +163,9 @@ def hand_epoch(data, vocab_size, max_length, *, batch_size, seed, buckets=True, 
 
 def estimator_epoch(smiles, *, batch_size, seed, device="cpu"):
     """(epoch seconds, whole-fit seconds) of ``CMIMTransformer.fit`` for one epoch."""
-    model = CMIMTransformer(CODE, hidden_layer_sizes=(HIDDEN,), max_epochs=1, batch_size=batch_size,
-                            device=device, random_state=seed)
+    model = CMIMTransformer(
+        CODE, hidden_layer_sizes=(HIDDEN,), max_epochs=1, batch_size=batch_size, device=device, random_state=seed
+    )
     fit = timed(lambda: model.fit(smiles))
     return model.history_[-1, "dur"], fit
 
@@ -229,9 +236,11 @@ def main():
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
-    parser.add_argument("--output", default=None,
-                        help="report file (default: benchmarks/results/smiles_speed/smiles_speed_<cpu or cuda>.md); "
-                             "- for none")
+    parser.add_argument(
+        "--output",
+        default=None,
+        help="report file (default: benchmarks/results/smiles_speed/smiles_speed_<cpu or cuda>.md); - for none",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -241,12 +250,16 @@ def main():
     modes = [m for m in args.modes.split(",") if _mode_applies(m, on_gpu)]
     unknown = sorted(set(modes) - set(MODES))
     if unknown:
-        raise SystemExit(f"unknown modes {unknown}; the modes are {', '.join(MODES)} (the retired ones are listed in "
-                         f"benchmarks/results/smiles_speed/smiles_speed_cpu.md)")
+        raise SystemExit(
+            f"unknown modes {unknown}; the modes are {', '.join(MODES)} (the retired ones are listed in "
+            f"benchmarks/results/smiles_speed/smiles_speed_cpu.md)"
+        )
     if not on_gpu and set(modes) & set(FUSED_MODES) and not _kernel_built():
-        raise SystemExit(f"the modes {sorted(set(modes) & set(FUSED_MODES))} train with skcmim's fused GRU kernel, "
-                         f"which is not built for this environment: run `skcmim build-kernel` (or "
-                         f"python -c 'from skcmim import gru; gru.build_kernel()') first.")
+        raise SystemExit(
+            f"the modes {sorted(set(modes) & set(FUSED_MODES))} train with skcmim's fused GRU kernel, "
+            f"which is not built for this environment: run `skcmim build-kernel` (or "
+            f"python -c 'from skcmim import gru; gru.build_kernel()') first."
+        )
 
     smiles = zinc_rows(args.rows)
     tokenizer = SmilesTokenizer().fit(smiles)
@@ -268,7 +281,7 @@ def main():
     ran_before_base = {mode: [] for mode in modes}  # per repeat: did the mode run before the base mode?
     base = "hand" if "hand" in times else modes[0]
     for repeat in range(args.repeats):
-        order = modes[repeat % len(modes):] + modes[: repeat % len(modes)]
+        order = modes[repeat % len(modes) :] + modes[: repeat % len(modes)]
         for mode in modes:
             ran_before_base[mode].append(order.index(mode) < order.index(base))
         for mode in order:
@@ -309,17 +322,26 @@ def main():
             f"({min(shares):.0f}..{max(shares):.0f}%) |"
         )
     lines.append("")
-    lines.append(f"Order (each mode's median ratio to {base}, in the repeats it ran before {base} / after it): "
-                 + "; ".join(f"{mode} {_order_medians(times[mode], times[base], ran_before_base[mode])}"
-                             for mode in modes if mode != base))
+    lines.append(
+        f"Order (each mode's median ratio to {base}, in the repeats it ran before {base} / after it): "
+        + "; ".join(
+            f"{mode} {_order_medians(times[mode], times[base], ran_before_base[mode])}"
+            for mode in modes
+            if mode != base
+        )
+    )
     if fits:
-        lines.append(f"Estimator fit of one epoch, set-up included (RDKit validation, tokenisation once per fit): "
-                     f"{statistics.median(fits):.2f} s median")
+        lines.append(
+            f"Estimator fit of one epoch, set-up included (RDKit validation, tokenisation once per fit): "
+            f"{statistics.median(fits):.2f} s median"
+        )
     if "legacy" in times and "estimator" in times:
         speedups = [old / new for old, new in zip(times["legacy"], times["estimator"])]
-        lines.append(f"Estimator epoch speed-up over the legacy loop (packed encoder, random batches): "
-                     f"{statistics.median(speedups):.2f}x median ({min(speedups):.2f}..{max(speedups):.2f}); "
-                     f"geometric mean {_interval_text(times['legacy'], times['estimator'], 'x', 2)}")
+        lines.append(
+            f"Estimator epoch speed-up over the legacy loop (packed encoder, random batches): "
+            f"{statistics.median(speedups):.2f}x median ({min(speedups):.2f}..{max(speedups):.2f}); "
+            f"geometric mean {_interval_text(times['legacy'], times['estimator'], 'x', 2)}"
+        )
     if output != "-":
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         Path(output).write_text("\n".join(lines) + "\n")

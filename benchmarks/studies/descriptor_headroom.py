@@ -28,19 +28,31 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
+from skcmim import pretrained
+
 from _common import add_data_option, machine, results_folder
 from claims.molecular import code_featurizer, descriptors, downstream_tasks, task_features
 from studies.pretrained_downstream import best_regressor_rmse
-
-from skcmim import pretrained
 
 RESULTS = results_folder(__file__)
 REFERENCES = results_folder("pretrained_downstream") / "pretrained_downstream.csv"
 MODEL = "cmim-zinc"
 
 #: Properties CDDD's and MolBERT's auxiliary heads predict, and a few more of the same kind.
-FEW = ("MolLogP", "MolMR", "TPSA", "MolWt", "NumHDonors", "NumHAcceptors", "NumRotatableBonds", "RingCount",
-       "FractionCSP3", "BertzCT", "NumAromaticRings", "HeavyAtomCount")
+FEW = (
+    "MolLogP",
+    "MolMR",
+    "TPSA",
+    "MolWt",
+    "NumHDonors",
+    "NumHAcceptors",
+    "NumRotatableBonds",
+    "RingCount",
+    "FractionCSP3",
+    "BertzCT",
+    "NumAromaticRings",
+    "HeavyAtomCount",
+)
 
 
 def main():
@@ -57,9 +69,13 @@ def main():
     for task, (_, y_train, _, y_test) in tasks.items():
         Z_train, Z_test = embeddings[task][f"{MODEL} informative"]
         D_train, D_test = few[task]["few"]
-        sets = {f"{len(FEW)} descriptors": (D_train, D_test),
-                f"{MODEL} informative + {len(FEW)} descriptors": (np.hstack([Z_train, D_train]),
-                                                                   np.hstack([Z_test, D_test]))}
+        sets = {
+            f"{len(FEW)} descriptors": (D_train, D_test),
+            f"{MODEL} informative + {len(FEW)} descriptors": (
+                np.hstack([Z_train, D_train]),
+                np.hstack([Z_test, D_test]),
+            ),
+        }
         for features, (X_train, X_test) in sets.items():
             regressor, cv_rmse, rmse = best_regressor_rmse(X_train, y_train, X_test, y_test)
             rows.append(dict(task=task, features=features, regressor=regressor, cv_rmse=cv_rmse, rmse=rmse))
@@ -70,25 +86,32 @@ def main():
     reference = reference[reference.features.isin(["ECFP4", "RDKit descriptors", f"{MODEL} informative"])]
     table = pd.concat([reference, frame]).pivot_table(index="task", columns="features", values="rmse", sort=False)
     table["10% above RDKit descriptors"] = 1.1 * table["RDKit descriptors"]
-    within = {column: int((table[column] <= table["10% above RDKit descriptors"]).sum())
-              for column in table.columns if column not in ("RDKit descriptors", "10% above RDKit descriptors")}
-    text = "\n".join([
-        "# Headroom: the shipped encoder's embeddings with a few exact descriptors",
-        "",
-        f"Command: `python benchmarks/studies/descriptor_headroom.py`; {time.perf_counter() - start:.0f} s on "
-        f"{machine()}.",
-        "",
-        f"Held-out RMSE, scored as in `pretrained_downstream.py` (the ECFP4, RDKit-descriptor and `{MODEL} "
-        f"informative` columns are read from its committed CSV). The {len(FEW)} descriptors: "
-        f"{', '.join(FEW)}. Appending them exactly is the best an auxiliary head that predicts them from the "
-        "code could do.",
-        "",
-        table.to_markdown(floatfmt=".3f"),
-        "",
-        *(f"- {column}: within 10% of RDKit descriptors on {count} of {len(table)} task splits."
-          for column, count in within.items()),
-        "",
-    ])
+    within = {
+        column: int((table[column] <= table["10% above RDKit descriptors"]).sum())
+        for column in table.columns
+        if column not in ("RDKit descriptors", "10% above RDKit descriptors")
+    }
+    text = "\n".join(
+        [
+            "# Headroom: the shipped encoder's embeddings with a few exact descriptors",
+            "",
+            f"Command: `python benchmarks/studies/descriptor_headroom.py`; {time.perf_counter() - start:.0f} s on "
+            f"{machine()}.",
+            "",
+            f"Held-out RMSE, scored as in `pretrained_downstream.py` (the ECFP4, RDKit-descriptor and `{MODEL} "
+            f"informative` columns are read from its committed CSV). The {len(FEW)} descriptors: "
+            f"{', '.join(FEW)}. Appending them exactly is the best an auxiliary head that predicts them from the "
+            "code could do.",
+            "",
+            table.to_markdown(floatfmt=".3f"),
+            "",
+            *(
+                f"- {column}: within 10% of RDKit descriptors on {count} of {len(table)} task splits."
+                for column, count in within.items()
+            ),
+            "",
+        ]
+    )
     (RESULTS / "descriptor_headroom.md").write_text(text)
     print(text)
 

@@ -26,13 +26,13 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
+from skcmim import pretrained
+from skcmim.datasets import fetch_esol, fetch_lipophilicity, load_freesolv
+
 from _common import add_data_option, machine, results_folder
 from claims.molecular import code_featurizer, morgan
 from claims.verdicts import claim, claims_markdown
 from studies.pretrained_downstream import best_regressor_rmse
-
-from skcmim import pretrained
-from skcmim.datasets import fetch_esol, fetch_lipophilicity, load_freesolv
 
 RESULTS = results_folder(__file__)
 DATASETS = {"FreeSolv": load_freesolv, "ESOL": fetch_esol, "Lipophilicity": fetch_lipophilicity}
@@ -52,34 +52,43 @@ def report(frame, datasets, seeds, seconds):
     for dataset, part in frame.groupby("dataset", sort=False):
         table = part.pivot_table(index="seed", columns="features", values="rmse")
         for column in (c for c in table.columns if c != "ECFP4"):
-            claims.append(claim(f"{column} < ECFP4 (RMSE)", table[column], table["ECFP4"], greater=False,
-                                dataset=f"{dataset} random"))
+            claims.append(
+                claim(
+                    f"{column} < ECFP4 (RMSE)",
+                    table[column],
+                    table["ECFP4"],
+                    greater=False,
+                    dataset=f"{dataset} random",
+                )
+            )
     means = frame.pivot_table(index="dataset", columns="features", values="rmse", aggfunc="mean", sort=False)
     splits = frame.pivot_table(index=["dataset", "seed"], columns="features", values="rmse", sort=False)
-    return "\n".join([
-        "# Informative embeddings against ECFP4 over random splits",
-        "",
-        f"Command: `python benchmarks/studies/downstream_seeds.py --datasets {' '.join(datasets)} --seeds "
-        f"{' '.join(map(str, seeds))}`; {seconds:.0f} s on {machine()}.",
-        "",
-        "Random 80/20 splits, one per seed (seed 0 is the split of `pretrained_downstream.py`); in each, the "
-        "regressor is the best of Ridge, SVR and a random forest by validation RMSE on the training part only, "
-        "as there. The shipped encoders are never refitted. Claims: the paired difference of held-out RMSE "
-        "(model minus ECFP4) over the splits, with its 95% t-interval.",
-        "",
-        "## Mean held-out RMSE over the splits",
-        "",
-        means.to_markdown(floatfmt=".3f"),
-        "",
-        "## Claims",
-        "",
-        claims_markdown(claims),
-        "",
-        "## Every split",
-        "",
-        splits.reset_index().to_markdown(index=False, floatfmt=".3f"),
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Informative embeddings against ECFP4 over random splits",
+            "",
+            f"Command: `python benchmarks/studies/downstream_seeds.py --datasets {' '.join(datasets)} --seeds "
+            f"{' '.join(map(str, seeds))}`; {seconds:.0f} s on {machine()}.",
+            "",
+            "Random 80/20 splits, one per seed (seed 0 is the split of `pretrained_downstream.py`); in each, the "
+            "regressor is the best of Ridge, SVR and a random forest by validation RMSE on the training part only, "
+            "as there. The shipped encoders are never refitted. Claims: the paired difference of held-out RMSE "
+            "(model minus ECFP4) over the splits, with its 95% t-interval.",
+            "",
+            "## Mean held-out RMSE over the splits",
+            "",
+            means.to_markdown(floatfmt=".3f"),
+            "",
+            "## Claims",
+            "",
+            claims_markdown(claims),
+            "",
+            "## Every split",
+            "",
+            splits.reset_index().to_markdown(index=False, floatfmt=".3f"),
+            "",
+        ]
+    )
 
 
 def main():
@@ -100,8 +109,9 @@ def main():
             train, test = train_test_split(np.arange(len(smiles)), test_size=0.2, random_state=seed)
             for features, X in sets.items():
                 regressor, cv_rmse, rmse = best_regressor_rmse(X[train], y[train], X[test], y[test])
-                rows.append(dict(dataset=dataset, seed=seed, features=features, regressor=regressor,
-                                 cv_rmse=cv_rmse, rmse=rmse))
+                rows.append(
+                    dict(dataset=dataset, seed=seed, features=features, regressor=regressor, cv_rmse=cv_rmse, rmse=rmse)
+                )
                 print(json.dumps(rows[-1]), flush=True)
     frame = pd.DataFrame(rows)
     frame.to_csv(RESULTS / "downstream_seeds.csv", index=False)

@@ -33,10 +33,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
-from _common import machine, results_folder
-
 from skcmim import gru
 from skcmim.training import flush_denormals
+
+from _common import machine, results_folder
 
 RESULTS = results_folder(__file__)
 T, B, E, H = 36, 128, 64, 256
@@ -78,11 +78,11 @@ class GRULayer(torch.autograd.Function):
             dz_pre = dh * (hp - n) * z * (1 - z)
             dr_pre = dn_pre * ghn[t] * r * (1 - r)
             dgi[t, :, :H] = dr_pre
-            dgi[t, :, H:2*H] = dz_pre
-            dgi[t, :, 2*H:] = dn_pre
+            dgi[t, :, H : 2 * H] = dz_pre
+            dgi[t, :, 2 * H :] = dn_pre
             dgh[t, :, :H] = dr_pre
-            dgh[t, :, H:2*H] = dz_pre
-            dgh[t, :, 2*H:] = dn_pre * r
+            dgh[t, :, H : 2 * H] = dz_pre
+            dgh[t, :, 2 * H :] = dn_pre * r
             dh_next = torch.addmm(dh * z, dgh[t], w_hh)
         dgh2 = dgh.reshape(-1, 3 * H)
         dgi2 = dgi.reshape(-1, 3 * H)
@@ -141,50 +141,68 @@ def measure(threads, extensions, rounds=3):
         for _ in range(rounds):
             for name, layer in layers.items():
                 seconds[name].append(_seconds(layer, grad))
-    return {name: (max((a - b).abs().max().item() for a, b in zip(gradients["torch"], gradients[name])),
-                   seconds[name]) for name in layers}
+    return {
+        name: (max((a - b).abs().max().item() for a, b in zip(gradients["torch"], gradients[name])), seconds[name])
+        for name in layers
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, nargs="+", default=[2, 1])
-    parser.add_argument("--compare-source", nargs="*", default=[],
-                        help="other fused_gru.cpp files to build and time beside this environment's kernel")
+    parser.add_argument(
+        "--compare-source",
+        nargs="*",
+        default=[],
+        help="other fused_gru.cpp files to build and time beside this environment's kernel",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds per thread count (default: %(default)s)")
     parser.add_argument("--output", default=str(RESULTS / "gru_kernel_cpu.md"), help="report file; - for none")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         extensions = kernels(args.compare_source, folder)
         results = {threads: measure(threads, extensions, args.rounds) for threads in args.threads}
-    command = " ".join(["python benchmarks/studies/gru_kernel.py --threads", *map(str, args.threads)]
-                       + (["--rounds", str(args.rounds)] if args.rounds != 3 else [])
-                       + (["--compare-source", *args.compare_source] if args.compare_source else []))
-    lines = ["# Hand-written GRU layers against torch's, forward + backward", "",
-             f"Command: `{command}` on {machine()}.",
-             (f"One layer: {T} steps, batch {B}, input {E}, width {H}; medians of 20 passes per round, {args.rounds} "
-              "rounds (the layers alternate within each); speed-up = torch's time / the layer's, round by round (above "
-              "1: faster than torch's). hand-written: Python recurrence; fused: skcmim's C++ kernel (this "
-              "environment's build; fused (FILE): FILE built for the run)."), "",
-             "| threads | layer | largest gradient difference from torch's | ms per round | speed-up per round |",
-             "|---|---|---|---|---|"]
+    command = " ".join(
+        ["python benchmarks/studies/gru_kernel.py --threads", *map(str, args.threads)]
+        + (["--rounds", str(args.rounds)] if args.rounds != 3 else [])
+        + (["--compare-source", *args.compare_source] if args.compare_source else [])
+    )
+    lines = [
+        "# Hand-written GRU layers against torch's, forward + backward",
+        "",
+        f"Command: `{command}` on {machine()}.",
+        (
+            f"One layer: {T} steps, batch {B}, input {E}, width {H}; medians of 20 passes per round, {args.rounds} "
+            "rounds (the layers alternate within each); speed-up = torch's time / the layer's, round by round (above "
+            "1: faster than torch's). hand-written: Python recurrence; fused: skcmim's C++ kernel (this "
+            "environment's build; fused (FILE): FILE built for the run)."
+        ),
+        "",
+        "| threads | layer | largest gradient difference from torch's | ms per round | speed-up per round |",
+        "|---|---|---|---|---|",
+    ]
     for threads in args.threads:
         torch_seconds = results[threads]["torch"][1]
         for name, (difference, seconds) in results[threads].items():
             if name == "torch":
                 continue
-            lines.append(f"| {threads} | {'hand-written' if name == 'hand' else name} | {difference:.1e} | "
-                         f"{', '.join(f'{b * 1e3:.1f}' for b in seconds)} (torch: "
-                         f"{', '.join(f'{a * 1e3:.1f}' for a in torch_seconds)}) | "
-                         f"{', '.join(f'{a / b:.2f}' for a, b in zip(torch_seconds, seconds))} |")
+            lines.append(
+                f"| {threads} | {'hand-written' if name == 'hand' else name} | {difference:.1e} | "
+                f"{', '.join(f'{b * 1e3:.1f}' for b in seconds)} (torch: "
+                f"{', '.join(f'{a * 1e3:.1f}' for a in torch_seconds)}) | "
+                f"{', '.join(f'{a / b:.2f}' for a, b in zip(torch_seconds, seconds))} |"
+            )
     if "fused" in extensions:
         for name in extensions:
             if name == "fused":
                 continue
             for threads in args.threads:
                 ratios = [ours / other for ours, other in zip(results[threads]["fused"][1], results[threads][name][1])]
-                lines.append(f"\n{threads} threads: fused / {name} time per round: "
-                             f"{', '.join(f'{r:.3f}' for r in ratios)} (median {statistics.median(ratios):.3f}; "
-                             f"above 1: this environment's build is slower)")
+                lines.append(
+                    f"\n{threads} threads: fused / {name} time per round: "
+                    f"{', '.join(f'{r:.3f}' for r in ratios)} (median {statistics.median(ratios):.3f}; "
+                    f"above 1: this environment's build is slower)"
+                )
     if args.output != "-":
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         Path(args.output).write_text("\n".join(lines) + "\n")

@@ -31,9 +31,9 @@ from pathlib import Path
 from rdkit import Chem
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
-from _common import machine, results_folder
-
 from skcmim.molecules import MAX_ATOMS, MAX_RINGS
+
+from _common import machine, results_folder
 
 RESULTS = results_folder(__file__)
 
@@ -176,8 +176,9 @@ def time_case(smiles, explicit_h, mode, timeout):
     """Seconds (best of 3) and validity of one shape, or why there is no timing."""
     case = json.dumps({"smiles": smiles, "explicit_h": explicit_h, "mode": mode})
     try:
-        done = subprocess.run([sys.executable, "-c", _CHILD], input=case, capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD], input=case, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return f"> {timeout:g} s"
     if done.returncode != 0:
@@ -189,12 +190,19 @@ def time_case(smiles, explicit_h, mode, timeout):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shapes", choices=("limits", "beyond", "all"), default="limits",
-                        help="shapes at the limits, over them, or both")
+    parser.add_argument(
+        "--shapes",
+        choices=("limits", "beyond", "all"),
+        default="limits",
+        help="shapes at the limits, over them, or both",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a case is stopped")
-    parser.add_argument("--output", default=str(RESULTS / "molecule_limits.md"),
-                        help="report file, a section appended (default: benchmarks/results/molecule_limits/"
-                             "molecule_limits.md); - for none")
+    parser.add_argument(
+        "--output",
+        default=str(RESULTS / "molecule_limits.md"),
+        help="report file, a section appended (default: benchmarks/results/molecule_limits/"
+        "molecule_limits.md); - for none",
+    )
     args = parser.parse_args()
     lines = ["| shape | characters | rdkit | to_smiles |", "|---|---|---|---|"]
     print("\n".join(lines))
@@ -204,8 +212,14 @@ def main():
         print(lines[-1], flush=True)
     if args.output != "-":
         command = f"python benchmarks/studies/molecule_limits.py --shapes {args.shapes} --timeout {args.timeout:g}"
-        section = [f"## Shapes {args.shapes}", "", f"`{command}`; {machine()}, load average "
-                   f"{os.getloadavg()[0]:.1f} at the end (best of 3 per shape, each in a subprocess).", "", *lines]
+        section = [
+            f"## Shapes {args.shapes}",
+            "",
+            f"`{command}`; {machine()}, load average "
+            f"{os.getloadavg()[0]:.1f} at the end (best of 3 per shape, each in a subprocess).",
+            "",
+            *lines,
+        ]
         with open(args.output, "a", encoding="utf-8") as handle:
             handle.write("\n" + "\n".join(section) + "\n")
 

@@ -31,10 +31,10 @@ import pandas as pd
 from sklearn.metrics import root_mean_squared_error
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
+from skcmim import pretrained
+
 from _common import machine, results_folder
 from claims.molecular import comparison_features, downstream_tasks, random_forest, ridge, svr
-
-from skcmim import pretrained
 
 RESULTS = results_folder(__file__)
 
@@ -71,10 +71,14 @@ def main():
     parser.add_argument("--models", nargs="+", default=None, help="model names (default: all in the folder)")
     parser.add_argument("--models-dir", default=None, help="models folder (default: the package's)")
     parser.add_argument("--tag", default=None, help="added to the models' column names, as in 'cmim-zinc [TAG]'")
-    parser.add_argument("--references", default=None,
-                        help="CSV of an earlier run whose ECFP4 and RDKit-descriptor rows to reuse")
-    parser.add_argument("--output", default=str(RESULTS / "pretrained_downstream"),
-                        help="path of the report without suffix (.csv and .md are written)")
+    parser.add_argument(
+        "--references", default=None, help="CSV of an earlier run whose ECFP4 and RDKit-descriptor rows to reuse"
+    )
+    parser.add_argument(
+        "--output",
+        default=str(RESULTS / "pretrained_downstream"),
+        help="path of the report without suffix (.csv and .md are written)",
+    )
     args = parser.parse_args()
     names = args.models or [card["name"] for card in pretrained.list_models(args.models_dir)]
     labels = {name: f"{name} [{args.tag}]" if args.tag else name for name in names}
@@ -104,25 +108,29 @@ def main():
                 continue
             below_ecfp = (table[column] < reference["ECFP4"]).sum()
             within = (table[column] <= 1.1 * reference["RDKit descriptors"]).sum()
-            verdicts.append(f"- {column}: RMSE below ECFP4 on {below_ecfp} of {len(table)} task splits; within 10% "
-                            f"of RDKit descriptors on {within} of {len(table)}.")
+            verdicts.append(
+                f"- {column}: RMSE below ECFP4 on {below_ecfp} of {len(table)} task splits; within 10% "
+                f"of RDKit descriptors on {within} of {len(table)}."
+            )
     command_options = "".join(f" {arg}" for arg in sys.argv[1:])
-    text = "\n".join([
-        f"# Downstream regression with {'pretrained' if args.models_dir else 'the shipped'} encoders (frozen)",
-        "",
-        f"Command: `python benchmarks/studies/pretrained_downstream.py{command_options}`; "
-        f"{time.perf_counter() - start:.0f} s on {machine()}.",
-        "",
-        "Held-out RMSE of the best of Ridge, SVR and a random forest, chosen by validation RMSE on the training "
-        "part only (ridge: leave-one-out over alpha; SVR: 5-fold grid search over C; forest: out-of-bag); the "
-        "chosen regressor per cell is in the CSV. Random split: 80/20, seed 0 (Huuskonen: its "
-        "shipped files); scaffold split: MoleculeNet's, 80/20. The encoders are never refitted.",
-        "",
-        table.to_markdown(floatfmt=".3f"),
-        "",
-        *verdicts,
-        "",
-    ])
+    text = "\n".join(
+        [
+            f"# Downstream regression with {'pretrained' if args.models_dir else 'the shipped'} encoders (frozen)",
+            "",
+            f"Command: `python benchmarks/studies/pretrained_downstream.py{command_options}`; "
+            f"{time.perf_counter() - start:.0f} s on {machine()}.",
+            "",
+            "Held-out RMSE of the best of Ridge, SVR and a random forest, chosen by validation RMSE on the training "
+            "part only (ridge: leave-one-out over alpha; SVR: 5-fold grid search over C; forest: out-of-bag); the "
+            "chosen regressor per cell is in the CSV. Random split: 80/20, seed 0 (Huuskonen: its "
+            "shipped files); scaffold split: MoleculeNet's, 80/20. The encoders are never refitted.",
+            "",
+            table.to_markdown(floatfmt=".3f"),
+            "",
+            *verdicts,
+            "",
+        ]
+    )
     output.with_suffix(".md").write_text(text)
     print(text)
 

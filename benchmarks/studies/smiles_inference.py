@@ -27,11 +27,11 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common and the other folders
-from _common import add_data_option, fused_gru, machine, results_folder
-
 from skcmim import gru, pretrained
 from skcmim.datasets import fetch_zinc
 from skcmim.inputs import smiles as smiles_input
+
+from _common import add_data_option, fused_gru, machine, results_folder
 
 RESULTS = results_folder(__file__)
 PATHS = {"fused kernel": True, "torch GRU, packed": False}
@@ -58,8 +58,9 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if not gru.kernel_path().is_file():
-        raise SystemExit(f"no fused GRU kernel is built for this environment ({gru.kernel_path()}): run "
-                         f"`skcmim build-kernel` first.")
+        raise SystemExit(
+            f"no fused GRU kernel is built for this environment ({gru.kernel_path()}): run `skcmim build-kernel` first."
+        )
     model = pretrained.load("cmim-zinc")
     smiles = fetch_zinc("test", n_samples=args.n_smiles, path=args.data)
     batches = {}
@@ -75,8 +76,9 @@ def main():
             for path, fused in PATHS.items():
                 elapsed, outputs[path] = network_seconds(model, batches[rows], args.informative, fused)
                 seconds[rows, path].append(round(elapsed, 2))
-            difference[rows] = max(difference[rows], float((outputs["fused kernel"] - outputs["torch GRU, packed"])
-                                                           .abs().max()))
+            difference[rows] = max(
+                difference[rows], float((outputs["fused kernel"] - outputs["torch GRU, packed"]).abs().max())
+            )
     what = "informative embeddings" if args.informative else "codes"
     lines = [
         f"## {what}, {args.n_smiles:,} SMILES, {args.threads} threads, {args.rounds} rounds",
@@ -90,8 +92,10 @@ def main():
     for rows in args.rows:
         fused, packed = seconds[rows, "fused kernel"], seconds[rows, "torch GRU, packed"]
         ratio = statistics.median(packed) / statistics.median(fused)
-        lines.append(f"| {rows} | {', '.join(map(str, fused))} | {', '.join(map(str, packed))} | {ratio:.2f}x "
-                     f"| {difference[rows]:.1e} |")
+        lines.append(
+            f"| {rows} | {', '.join(map(str, fused))} | {', '.join(map(str, packed))} | {ratio:.2f}x "
+            f"| {difference[rows]:.1e} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     output = RESULTS / "smiles_inference_cpu.md"

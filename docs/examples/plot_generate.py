@@ -52,7 +52,10 @@ import matplotlib.pyplot as plt
 from skcmim.plotting import plot_images
 
 fig, axes = plt.subplots(
-    4, 1, figsize=(7, 7.5), layout="constrained",
+    4,
+    1,
+    figsize=(7, 7.5),
+    layout="constrained",
     gridspec_kw={"height_ratios": [1, 1, 3, 1]},
 )
 plot_images(originals, (8, 8), n_cols=10, ax=axes[0])

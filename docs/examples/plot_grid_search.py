@@ -25,9 +25,7 @@ from sklearn.model_selection import train_test_split
 from skcmim.datasets import load_digits_unit
 
 X, y = load_digits_unit()
-X_train, X_test, y_train, y_test = train_test_split(
-    X, y, test_size=0.5, stratify=y, random_state=0
-)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
 
 # A smaller network and few epochs keep the fits of this example fast.
 small = dict(hidden_layer_sizes=(256, 256), max_epochs=15, random_state=0)
@@ -40,9 +38,7 @@ from sklearn.model_selection import GridSearchCV
 
 from skcmim import CMIMTransformer
 
-unsupervised = GridSearchCV(
-    CMIMTransformer(**small), {"n_components": widths}, cv=3
-)
+unsupervised = GridSearchCV(CMIMTransformer(**small), {"n_components": widths}, cv=3)
 unsupervised.fit(X_train)
 print("best by score():", unsupervised.best_params_)
 for width, score in zip(widths, unsupervised.cv_results_["mean_test_score"]):
@@ -74,8 +70,7 @@ for width in (2, 32):
         log_q = log_q.mean().item()
         log_prior = standard_normal_log_density(out.mu).mean().item()
     print(f"n_components={width}: score {model.score(X_test):.2f}")
-    print(f"    = log p(x|z) {log_px:.2f} + log q(z|x)/2 {log_q / 2:.2f}"
-          f" + log P(z)/2 {log_prior / 2:.2f}")
+    print(f"    = log p(x|z) {log_px:.2f} + log q(z|x)/2 {log_q / 2:.2f} + log P(z)/2 {log_prior / 2:.2f}")
 
 # %%
 # Supervised search: accuracy of the whole pipeline

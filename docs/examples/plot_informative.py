@@ -26,9 +26,7 @@ from skcmim import CMIMTransformer, MIMTransformer
 from skcmim.datasets import load_digits_unit
 
 X, y = load_digits_unit()
-X_train, X_test, y_train, y_test = train_test_split(
-    X, y, test_size=0.5, stratify=y, random_state=0
-)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
 
 
 def probe(Z_train, Z_test):

@@ -54,18 +54,22 @@ from sklearn.svm import SVR
 from skcmim import pretrained
 
 encoder = pretrained.load("cmim-zinc").set_params(informative=True)
-cmim_svr = Pipeline([
-    ("cmim", FrozenEstimator(encoder)),
-    ("scale", StandardScaler()),
-    ("svr", SVR(C=10.0)),
-])
+cmim_svr = Pipeline(
+    [
+        ("cmim", FrozenEstimator(encoder)),
+        ("scale", StandardScaler()),
+        ("svr", SVR(C=10.0)),
+    ]
+)
 start = time.perf_counter()
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     cmim_svr.fit(s_train, y_train)
     pred_cmim = cmim_svr.predict(s_test)
-print(f"embedded, fitted and predicted in {time.perf_counter() - start:.1f} s; "
-      f"{encoder.transform(s_test[:1]).shape[1]} features per molecule")
+print(
+    f"embedded, fitted and predicted in {time.perf_counter() - start:.1f} s; "
+    f"{encoder.transform(s_test[:1]).shape[1]} features per molecule"
+)
 for message in sorted({str(w.message) for w in caught}):  # e.g. symbols ZINC never showed the model
     print("warning:", message)
 rmse_cmim = root_mean_squared_error(y_test, pred_cmim)
@@ -83,8 +87,7 @@ morgan = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
 
 def ecfp4(smiles_list):
     """2,048 Morgan bits (radius 2) per molecule."""
-    return np.array([morgan.GetFingerprintAsNumPy(Chem.MolFromSmiles(s)) for s in smiles_list],
-                    dtype=np.float64)
+    return np.array([morgan.GetFingerprintAsNumPy(Chem.MolFromSmiles(s)) for s in smiles_list], dtype=np.float64)
 
 
 ecfp_svr = SVR(C=10.0).fit(ecfp4(s_train), y_train)
@@ -103,8 +106,10 @@ print(f"test RMSE, predicting the mean:    {rmse_mean:.2f} kcal/mol")
 import matplotlib.pyplot as plt
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 4.4), sharex=True, sharey=True, layout="constrained")
-limits = (min(y_test.min(), pred_cmim.min(), pred_ecfp.min()) - 1,
-          max(y_test.max(), pred_cmim.max(), pred_ecfp.max()) + 1)
+limits = (
+    min(y_test.min(), pred_cmim.min(), pred_ecfp.min()) - 1,
+    max(y_test.max(), pred_cmim.max(), pred_ecfp.max()) + 1,
+)
 for ax, pred, rmse, title, color in (
     (axes[0], pred_ecfp, rmse_ecfp, "ECFP4 + SVR", "0.4"),
     (axes[1], pred_cmim, rmse_cmim, "cMIM informative + SVR", "tab:orange"),
@@ -128,8 +133,7 @@ plt.show()
 from sklearn.model_selection import GridSearchCV
 
 n_epochs = encoder.n_iter_
-search = GridSearchCV(cmim_svr, {"svr__C": [1.0, 10.0, 100.0]}, cv=5,
-                      scoring="neg_root_mean_squared_error")
+search = GridSearchCV(cmim_svr, {"svr__C": [1.0, 10.0, 100.0]}, cv=5, scoring="neg_root_mean_squared_error")
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # reported above
     search.fit(s_train, y_train)
@@ -151,7 +155,11 @@ from skcmim.plotting import plot_codes
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # unknown tokens, reported above
     codes = pretrained.load("cmim-zinc").transform(s_test)
-ax = plot_codes(codes, y_test, label_name="measured hydration free energy (kcal/mol)",
-                title=f"cMIM codes of the {len(s_test)} test molecules")
+ax = plot_codes(
+    codes,
+    y_test,
+    label_name="measured hydration free energy (kcal/mol)",
+    title=f"cMIM codes of the {len(s_test)} test molecules",
+)
 ax.figure.set_size_inches(6, 5)
 plt.show()

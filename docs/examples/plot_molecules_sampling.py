@@ -58,8 +58,10 @@ for temperature in (0.0, 0.5, 1.0):
     generated = model.sample(n_samples, random_state=0, sampling_temperature=temperature)
     valid = check(generated)
     samples[temperature] = valid
-    print(f"temperature {temperature:.1f}: {len(valid) / n_samples:4.0%} valid, "
-          f"{len(set(valid)):3d} unique;  e.g. {', '.join(str(g) for g in generated[:3])}")
+    print(
+        f"temperature {temperature:.1f}: {len(valid) / n_samples:4.0%} valid, "
+        f"{len(set(valid)):3d} unique;  e.g. {', '.join(str(g) for g in generated[:3])}"
+    )
 
 # %%
 # Greedy decoding is deterministic: the same codes give the same strings.
@@ -78,8 +80,9 @@ unique = list(dict.fromkeys(samples[0.0]))[:15]
 options = Draw.MolDrawOptions()
 options.drawMolsSameScale = False  # each molecule fills its cell, long chains included
 legends = [s if len(s) <= 28 else s[:26] + "..." for s in unique]
-grid = Draw.MolsToGridImage([Chem.MolFromSmiles(s) for s in unique], molsPerRow=5,
-                            subImgSize=(180, 150), legends=legends, drawOptions=options)
+grid = Draw.MolsToGridImage(
+    [Chem.MolFromSmiles(s) for s in unique], molsPerRow=5, subImgSize=(180, 150), legends=legends, drawOptions=options
+)
 n_rows = int(np.ceil(len(unique) / 5))
 fig, ax = plt.subplots(figsize=(9, 1 + 1.5 * n_rows), layout="constrained")
 ax.imshow(grid)
@@ -96,8 +99,10 @@ plt.show()
 inputs = list(smiles[:200])
 decoded = model.inverse_transform(model.transform(inputs))
 exact = np.mean([Chem.CanonSmiles(s) == d for s, d in zip(inputs, decoded)])
-print(f"{exact:.0%} of {len(inputs)} FreeSolv molecules are reconstructed exactly, "
-      f"{len(check(decoded)) / len(inputs):.0%} decode to valid molecules")
+print(
+    f"{exact:.0%} of {len(inputs)} FreeSolv molecules are reconstructed exactly, "
+    f"{len(check(decoded)) / len(inputs):.0%} decode to valid molecules"
+)
 for original, back in zip(inputs[:8], decoded[:8]):
     mark = "=" if Chem.CanonSmiles(original) == back else "~"
     back = back if back is not None else "(no atoms)"

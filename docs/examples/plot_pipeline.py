@@ -23,9 +23,7 @@ from sklearn.model_selection import train_test_split
 from skcmim.datasets import load_digits_unit
 
 X, y = load_digits_unit()
-X_train, X_test, y_train, y_test = train_test_split(
-    X, y, test_size=0.5, stratify=y, random_state=0
-)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
 print(f"{len(X_train)} training and {len(X_test)} test images")
 
 # %%
@@ -39,19 +37,23 @@ from sklearn.preprocessing import StandardScaler
 
 from skcmim import CMIMTransformer
 
-pipe = Pipeline([
-    ("cmim", CMIMTransformer(n_components=16, max_epochs=20, random_state=0)),
-    ("scale", StandardScaler()),
-    ("clf", LogisticRegression(max_iter=2000)),
-])
+pipe = Pipeline(
+    [
+        ("cmim", CMIMTransformer(n_components=16, max_epochs=20, random_state=0)),
+        ("scale", StandardScaler()),
+        ("clf", LogisticRegression(max_iter=2000)),
+    ]
+)
 pipe.fit(X_train, y_train)
 print(f"held-out accuracy: {pipe.score(X_test, y_test):.3f}")
 
 # %%
 # The fitted transformer is an ordinary estimator with fitted attributes.
 cmim = pipe.named_steps["cmim"]
-print(f"input: {cmim.input_}, likelihood: {cmim.likelihood_}, epochs: {cmim.n_iter_}, "
-      f"final training loss: {cmim.history_[-1, 'train_loss']:.2f}")
+print(
+    f"input: {cmim.input_}, likelihood: {cmim.likelihood_}, epochs: {cmim.n_iter_}, "
+    f"final training loss: {cmim.history_[-1, 'train_loss']:.2f}"
+)
 
 # %%
 # A 2-D view of the codes

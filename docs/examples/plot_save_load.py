@@ -41,8 +41,10 @@ model = CMIMTransformer(
 ).fit(X_train)
 valid_loss = model.history_[:, "valid_loss"]
 best_epoch = model.history_[:, "epoch"][int(np.argmin(valid_loss))]
-print(f"stopped after {model.n_iter_} of at most {max_epochs} epochs; "
-      f"kept the weights of epoch {best_epoch} (validation loss {min(valid_loss):.2f})")
+print(
+    f"stopped after {model.n_iter_} of at most {max_epochs} epochs; "
+    f"kept the weights of epoch {best_epoch} (validation loss {min(valid_loss):.2f})"
+)
 
 # %%
 # joblib

@@ -117,14 +117,18 @@ def coverage_problems(objects, public_modules, public_documented, developer_docu
             # a helper that a public module exports for its own machinery may
             # be documented for developers instead
             if id(obj) not in on_public | on_developer:
-                problems.append(f"public object {name} is missing from the API reference; "
-                                "add it to an autosummary list there")
+                problems.append(
+                    f"public object {name} is missing from the API reference; add it to an autosummary list there"
+                )
         elif id(obj) in on_public:
-            problems.append(f"internal object {name} is listed in the API reference; "
-                            "move it to the developer reference")
+            problems.append(
+                f"internal object {name} is listed in the API reference; move it to the developer reference"
+            )
         elif id(obj) not in on_developer:
-            problems.append(f"internal object {name} (in __all__) is missing from the developer reference; "
-                            "add it to an autosummary list there")
+            problems.append(
+                f"internal object {name} (in __all__) is missing from the developer reference; "
+                "add it to an autosummary list there"
+            )
     return problems
 
 
@@ -142,8 +146,9 @@ def check_api_coverage(app):
         config.api_coverage_skip,
     )
     for problem in problems:
-        logger.warning("%s (%s, %s)", problem, config.api_coverage_file, config.api_coverage_developer_file,
-                       type="api_coverage")
+        logger.warning(
+            "%s (%s, %s)", problem, config.api_coverage_file, config.api_coverage_developer_file, type="api_coverage"
+        )
 
 
 def setup(app):

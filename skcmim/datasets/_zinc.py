@@ -95,8 +95,11 @@ def fetch_zinc(
 
 
 def load_zinc(
-    n_samples: int | None = None, path: str | os.PathLike[str] | None = None, split: str = "train",
-    random_state: int | np.random.RandomState | None = None, stream: bool = False,
+    n_samples: int | None = None,
+    path: str | os.PathLike[str] | None = None,
+    split: str = "train",
+    random_state: int | np.random.RandomState | None = None,
+    stream: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> Any:
     """ZINC SMILES of the MOSES benchmark from disk: :func:`fetch_zinc` without download.

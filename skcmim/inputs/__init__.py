@@ -9,12 +9,25 @@ provides.
 
 from sklearn.base import clone
 
-from .base import INPUT_KINDS, DataInput, InferenceRows, register_input_kind
+from .base import INPUT_KINDS, DataInput, InferenceRows, Reading, register_input_kind
 from .numeric import FeatureStats, NumericInput
 from .smiles import SmilesInput
 
-__all__ = ["INPUT_KINDS", "DataInput", "FeatureStats", "InferenceRows", "NumericInput", "SmilesInput",
-           "detect_kind", "input_from_file", "input_of_flat_parameters", "make_input", "recognised_kind", "register_input_kind"]
+__all__ = [
+    "INPUT_KINDS",
+    "DataInput",
+    "FeatureStats",
+    "InferenceRows",
+    "NumericInput",
+    "Reading",
+    "SmilesInput",
+    "detect_kind",
+    "input_from_file",
+    "input_of_flat_parameters",
+    "make_input",
+    "recognised_kind",
+    "register_input_kind",
+]
 
 # What input="auto" falls back to when no other kind accepts the data.
 _FALLBACK = NumericInput
@@ -68,8 +81,10 @@ def input_of_flat_parameters(flat, X, *, format_1=False):
     if cls is None:
         raise ValueError(f"input_kind={kind!r} is not a kind of input; use one of {sorted(INPUT_KINDS)}.")
     accepted = cls().get_params(deep=False)
-    options = {**(cls.format_1_options if format_1 else {}),
-               **{name: value for name, value in flat.items() if name in accepted}}
+    options = {
+        **(cls.format_1_options if format_1 else {}),
+        **{name: value for name, value in flat.items() if name in accepted},
+    }
     if options.get("likelihood") == "categorical":  # 0.1's name for the likelihood of molecules
         raise ValueError("likelihood='categorical' is for molecules; X is a numeric matrix.")
     return cls(**options)

@@ -21,12 +21,12 @@ the documentation.  Its parameters are declared with
 from __future__ import annotations
 
 import hashlib
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
-__all__ = ["INPUT_KINDS", "DataInput", "InferenceRows", "register_input_kind"]
+__all__ = ["INPUT_KINDS", "DataInput", "InferenceRows", "Reading", "register_input_kind"]
 
 #: The registered input kinds by name: what ``input="auto"`` chooses from and
 #: what a model file's ``input_kind_`` may name.
@@ -49,6 +49,30 @@ def register_input_kind(cls: type[DataInput]) -> type[DataInput]:
         raise ValueError(f"Input kind {cls.__name__} needs a kind name of its own; got {cls.kind!r}.")
     INPUT_KINDS[cls.kind] = cls
     return cls
+
+
+class Reading(NamedTuple):
+    """How an estimator reads its rows: what its network needs and its row options.
+
+    Attributes
+    ----------
+    decoder : bool
+        Whether the network reconstructs the data (it then needs a
+        likelihood).
+    n_views : int or None
+        Augmented views per row that a kind drawing its views in the data
+        (molecules: random SMILES) must draw; None: the rows themselves.
+        Kinds whose views the network draws ignore it.
+    on_invalid : {"raise", "nan"}
+        What an invalid row does (the estimator's ``on_invalid``).
+    n_jobs : int or None
+        Worker processes that may read rows (the estimator's ``n_jobs``).
+    """
+
+    decoder: bool = True
+    n_views: int | None = None
+    on_invalid: str = "raise"
+    n_jobs: int | None = None
 
 
 class InferenceRows:
@@ -110,8 +134,8 @@ class DataInput(BaseEstimator):
     else.  The methods that read rows take ``owner``, the estimator whose
     data it is (scikit-learn's :func:`~sklearn.utils.validation.validate_data`
     records ``n_features_in_`` and ``feature_names_in_`` on it and names it
-    in errors), and the estimator's row options: ``on_invalid`` (what an
-    invalid row does) and ``n_jobs`` (worker processes).
+    in errors), and a :class:`Reading`: what the network needs and the
+    estimator's row options.
 
     Attributes
     ----------
@@ -142,29 +166,20 @@ class DataInput(BaseEstimator):
         return False
 
     # -- training data -------------------------------------------------------
-    def setup(self, X: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
-              on_invalid: str = "raise", n_jobs: int | None = None) -> Any:
-        """Learn from the training data (a new fit) and return its network input.
-
-        ``decoder`` says whether the network reconstructs the data (it
-        needs a likelihood); ``n_views`` is the number of augmented views
-        per row the data must hold (None: the rows themselves).
-        """
+    def setup(self, X: Any, owner: Any, seed: int, reading: Reading) -> Any:
+        """Learn from the training data (a new fit) and return its network input."""
         raise NotImplementedError
 
-    def setup_stream(self, source: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
-                     on_invalid: str = "raise", n_jobs: int | None = None) -> int:
+    def setup_stream(self, source: Any, owner: Any, seed: int, reading: Reading) -> int:
         """Learn from one pass over a chunk source (a new streamed fit); return its number of rows."""
         raise NotImplementedError
 
-    def training_input(self, X: Any, owner: Any, *, n_views: int | None = None, on_invalid: str = "raise",
-                       n_jobs: int | None = None) -> Any:
+    def training_input(self, X: Any, owner: Any, reading: Reading) -> Any:
         """Network input of more training data for a fitted input (continued fits, streamed chunks)."""
         raise NotImplementedError
 
     # -- inference -----------------------------------------------------------
-    def inference_rows(self, X: Any, owner: Any, *, on_invalid: str = "raise", n_jobs: int | None = None,
-                       scoring: bool = False) -> InferenceRows:
+    def inference_rows(self, X: Any, owner: Any, reading: Reading, *, scoring: bool = False) -> InferenceRows:
         """The rows of X as :class:`InferenceRows` for ``transform``, or with ``scoring`` for ``score``."""
         raise NotImplementedError
 
@@ -186,8 +201,9 @@ class DataInput(BaseEstimator):
         sizes = self.default_hidden if isinstance(hidden_layer_sizes, str) else hidden_layer_sizes
         return check_hidden_layer_sizes(sizes)
 
-    def module_spec(self, role: str, n_components: int, hidden_layer_sizes: tuple[int, ...],
-                    **options: Any) -> tuple[type, dict[str, Any]]:
+    def module_spec(
+        self, role: str, n_components: int, hidden_layer_sizes: tuple[int, ...], **options: Any
+    ) -> tuple[type, dict[str, Any]]:
         """``(module class, keyword arguments)`` of the network.
 
         ``role`` is ``"encoder_decoder"`` (MIM, cMIM, VAE, cVAE),
@@ -207,8 +223,9 @@ class DataInput(BaseEstimator):
         """``(arrays, values)`` for a model file: named float arrays and JSON-able values."""
         raise NotImplementedError
 
-    def restore_fitted_state(self, arrays: dict[str, Any], values: dict[str, Any], *, n_features_in: int,
-                             seed: int) -> DataInput:
+    def restore_fitted_state(
+        self, arrays: dict[str, Any], values: dict[str, Any], *, n_features_in: int, seed: int
+    ) -> DataInput:
         """Take the fitted state of a model file (the inverse of :meth:`fitted_state`).
 
         Called on an unfitted input with the file's parameters; checks every

@@ -16,7 +16,7 @@ from sklearn.utils.validation import validate_data
 from .._parameters import StrOptions, param, parameters
 from ..networks import AugmentedEncoder, AugmentedEncoderDecoder, EncoderDecoder, augmentation_names
 from ..training.data import RowStore
-from .base import DataInput, InferenceRows, register_input_kind
+from .base import DataInput, InferenceRows, Reading, register_input_kind
 
 __all__ = ["FeatureStats", "NumericInput", "SparseRows"]
 
@@ -237,9 +237,12 @@ class NumericInput(DataInput):
     """
 
     likelihood: str = param(
-        "auto", [StrOptions({"auto", "bernoulli", "gaussian"})], '{"auto", "bernoulli", "gaussian"}',
+        "auto",
+        [StrOptions({"auto", "bernoulli", "gaussian"})],
+        '{"auto", "bernoulli", "gaussian"}',
         '``"auto"`` picks Bernoulli when all of the training data lies in [0, 1] and Gaussian otherwise.  '
-        "Models without a decoder ignore it.")
+        "Models without a decoder ignore it.",
+    )
 
     kind = "numeric"
     default_hidden = (512, 512)
@@ -260,7 +263,8 @@ class NumericInput(DataInput):
                 raise ValueError(f"{name} expects a numeric matrix, but X is ragged: {ragged}.") from exc
             # only errors about a cell's value get its place; others (feature names, shapes) stand
             about_a_value = isinstance(exc, (TypeError, OverflowError)) or any(
-                word in str(exc) for word in ("convert", "NaN", "infinity"))
+                word in str(exc) for word in ("convert", "NaN", "infinity")
+            )
             cell = _locate_bad_cell(X) if about_a_value else None
             if cell is None:
                 raise
@@ -284,18 +288,16 @@ class NumericInput(DataInput):
         return X
 
     # -- set-up ----------------------------------------------------------------
-    def setup(self, X: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
-              on_invalid: str = "raise", n_jobs: int | None = None) -> Any:
+    def setup(self, X: Any, owner: Any, seed: int, reading: Reading) -> Any:
         X = self.validate(X, owner, reset=True)
-        self._learn(FeatureStats.of(X), decoder)
+        self._learn(FeatureStats.of(X), reading.decoder)
         return self._training_rows(X)
 
     def _training_rows(self, X):
         """The network input of validated rows: standardised float32, densified per batch if sparse."""
         return SparseRows(X, self.to_network) if sp.issparse(X) else self.to_network(X, np.float32)
 
-    def setup_stream(self, source: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
-                     on_invalid: str = "raise", n_jobs: int | None = None) -> int:
+    def setup_stream(self, source: Any, owner: Any, seed: int, reading: Reading) -> int:
         from ..streaming import chunk_errors
 
         stats = None
@@ -305,7 +307,7 @@ class NumericInput(DataInput):
             stats = chunk_stats if stats is None else stats.merge(chunk_stats)
         if stats is None:
             raise ValueError(f"{source!r} yielded no data to fit.")
-        self._learn(stats, decoder)
+        self._learn(stats, reading.decoder)
         return stats.n
 
     def _learn(self, stats, decoder):
@@ -319,8 +321,7 @@ class NumericInput(DataInput):
         if resolved is not None:  # an encoder without a decoder has no likelihood_
             self.likelihood_ = resolved
 
-    def training_input(self, X: Any, owner: Any, *, n_views: int | None = None, on_invalid: str = "raise",
-                       n_jobs: int | None = None) -> Any:
+    def training_input(self, X: Any, owner: Any, reading: Reading) -> Any:
         X = self.validate(X, owner, reset=False)
         self._check_bernoulli_range(X)
         return self._training_rows(X)
@@ -349,8 +350,7 @@ class NumericInput(DataInput):
         return np.clip(X.astype(np.float64) * self.scale_ + self.mean_, -limit, limit).astype(dtype)
 
     # -- inference -------------------------------------------------------------
-    def inference_rows(self, X: Any, owner: Any, *, on_invalid: str = "raise", n_jobs: int | None = None,
-                       scoring: bool = False) -> InferenceRows:
+    def inference_rows(self, X: Any, owner: Any, reading: Reading, *, scoring: bool = False) -> InferenceRows:
         X = self.validate(X, owner, reset=False)
         if scoring:
             self._check_bernoulli_range(X)
@@ -373,10 +373,10 @@ class NumericInput(DataInput):
         return -float(np.log(self.scale_).sum())
 
     # -- network ---------------------------------------------------------------
-    def module_spec(self, role: str, n_components: int, hidden_layer_sizes: tuple[int, ...],
-                    **options: Any) -> tuple[type, dict[str, Any]]:
-        sizes = {"n_features": self.n_features_, "n_components": n_components,
-                 "hidden_layer_sizes": hidden_layer_sizes}
+    def module_spec(
+        self, role: str, n_components: int, hidden_layer_sizes: tuple[int, ...], **options: Any
+    ) -> tuple[type, dict[str, Any]]:
+        sizes = {"n_features": self.n_features_, "n_components": n_components, "hidden_layer_sizes": hidden_layer_sizes}
         if role == "view_encoder":
             return AugmentedEncoder, {**sizes, **self._view_options(options)}
         if not hasattr(self, "likelihood_"):
@@ -390,8 +390,11 @@ class NumericInput(DataInput):
         """The estimator's view options, and the standardisation that ``"shift"`` undoes to move pixels."""
         if "shift" not in augmentation_names(options.get("augmentation", "noise")):
             return options
-        return {**options, "feature_mean": tuple(map(float, self.mean_)),
-                "feature_scale": tuple(map(float, self.scale_))}
+        return {
+            **options,
+            "feature_mean": tuple(map(float, self.mean_)),
+            "feature_scale": tuple(map(float, self.scale_)),
+        }
 
     # -- decoding --------------------------------------------------------------
     def decode(self, Z: Any, run_batches: Any, *, sampling_temperature: float, random_state: Any) -> Any:
@@ -405,8 +408,9 @@ class NumericInput(DataInput):
         values = {"likelihood_": self.likelihood_} if hasattr(self, "likelihood_") else {}
         return {"mean_": self.mean_, "scale_": self.scale_}, values
 
-    def restore_fitted_state(self, arrays: dict[str, Any], values: dict[str, Any], *, n_features_in: int,
-                             seed: int) -> DataInput:
+    def restore_fitted_state(
+        self, arrays: dict[str, Any], values: dict[str, Any], *, n_features_in: int, seed: int
+    ) -> DataInput:
         for name in ("mean_", "scale_"):
             _check_fitted_vector(name, arrays.get(name), n_features_in)
         bad = np.flatnonzero(arrays["scale_"] <= 0)
@@ -417,8 +421,9 @@ class NumericInput(DataInput):
             raise ValueError(f"unexpected fitted state {sorted(unexpected)} for numeric input.")
         likelihood = values.get("likelihood_")
         if likelihood is not None and likelihood not in ("bernoulli", "gaussian"):
-            raise ValueError(f"fitted likelihood_ must be 'bernoulli' or 'gaussian' for numeric input, got "
-                             f"{likelihood!r}.")
+            raise ValueError(
+                f"fitted likelihood_ must be 'bernoulli' or 'gaussian' for numeric input, got {likelihood!r}."
+            )
         self.mean_, self.scale_ = arrays["mean_"], arrays["scale_"]
         self.n_features_ = int(n_features_in)
         if likelihood is not None:

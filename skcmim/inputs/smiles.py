@@ -13,10 +13,10 @@ molecule, and puts the rows back in their order as float64.
 """
 
 import hashlib
-from typing import Any
 import itertools
 import warnings
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 import torch
@@ -41,7 +41,7 @@ from ..molecules import (
 )
 from ..networks import AugmentedSmilesEncoder, SmilesEncoderDecoder, augmentation_names
 from ..training.data import RaggedRows
-from .base import DataInput, InferenceRows, register_input_kind
+from .base import DataInput, InferenceRows, Reading, register_input_kind
 from .numeric import row_slices
 
 __all__ = ["SmilesInput"]
@@ -84,34 +84,49 @@ class SmilesInput(DataInput):
     """
 
     alphabet: str = param(
-        "smiles", [StrOptions({"smiles", "selfies"})], '{"smiles", "selfies"}',
+        "smiles",
+        [StrOptions({"smiles", "selfies"})],
+        '{"smiles", "selfies"}',
         'The token alphabet the network reads and writes.  ``"selfies"`` writes each (canonical) molecule as '
         "SELFIES and learns a vocabulary of SELFIES symbols, so that every generated sequence is a valid "
         "molecule; ``inverse_transform`` and ``sample`` still return canonical SMILES (None for a sequence "
         "without atoms), and a molecule SELFIES cannot write is an invalid row.  ``max_length`` counts "
-        "tokens of this alphabet.")
+        "tokens of this alphabet.",
+    )
     canonical: bool = param(
-        True, ["boolean"], "bool",
-        "Canonicalise every molecule with RDKit first, so that different SMILES of one molecule get one code.")
+        True,
+        ["boolean"],
+        "bool",
+        "Canonicalise every molecule with RDKit first, so that different SMILES of one molecule get one code.",
+    )
     isomeric: bool = param(
-        True, ["boolean"], "bool",
+        True,
+        ["boolean"],
+        "bool",
         "Keep stereochemistry and isotopes (RDKit's ``isomericSmiles``).  False writes every molecule without "
         "them, in ``fit`` and in ``transform``: a model trained on molecules without stereochemistry (such as "
         "MOSES ZINC, and the pretrained models) has no tokens for it, and would read a stereocentre such as "
-        "``[C@@H]`` as an unknown token instead of a carbon.")
+        "``[C@@H]`` as an unknown token instead of a carbon.",
+    )
     standardize: bool = param(
-        True, ["boolean"], "bool",
+        True,
+        ["boolean"],
+        "bool",
         "Standardise every molecule as chemists do before the model reads it: keep its largest organic fragment "
         "(salts, counter-ions and solvents are stripped) and neutralise charges where a neutral form exists (a "
         "carboxylate gets its proton back, a protonated amine loses it), with RDKit's ``rdMolStandardize``.  "
         "Charges without a neutral form (quaternary ammonium, nitro groups, N-oxides) stay.  False reads each "
-        "molecule as given.")
+        "molecule as given.",
+    )
     max_length: int | None = param(
-        None, [Interval(Integral, MIN_SEQUENCE_LENGTH, MAX_SMILES_LENGTH + 2, closed="both"), None], "int or None",
+        None,
+        [Interval(Integral, MIN_SEQUENCE_LENGTH, MAX_SMILES_LENGTH + 2, closed="both"), None],
+        "int or None",
         "The longest token sequence (``<bos>`` and ``<eos>`` included) to train on and to generate, at most "
         f"``skcmim.molecules.MAX_SMILES_LENGTH + 2`` ({MAX_SMILES_LENGTH + 2:,}).  None: the longest training "
         "molecule.  Longer training molecules are an error; ``transform`` encodes molecules of any length "
-        "(nothing is ever truncated).")
+        "(nothing is ever truncated).",
+    )
 
     kind = "smiles"
     format_1_options = {"standardize": False}  # models of skcmim 0.1 read molecules as given
@@ -124,37 +139,34 @@ class SmilesInput(DataInput):
         return is_molecular_input(X)
 
     # -- set-up ----------------------------------------------------------------
-    def setup(self, X: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
-              on_invalid: str = "raise", n_jobs: int | None = None) -> Any:
-        self._start(owner, seed, decoder)
-        smiles = self._training_smiles(X, owner, on_invalid, n_jobs)
-        views = self._views(smiles, n_views)
+    def setup(self, X: Any, owner: Any, seed: int, reading: Reading) -> Any:
+        self._start(owner, seed, reading.decoder)
+        smiles = self._training_smiles(X, owner, reading)
+        views = self._views(smiles, reading.n_views)
         self._learn_vocabulary(smiles if views is None else _with_views(smiles, views))
         return self._tokens(smiles if views is None else views)
 
-    def setup_stream(self, source: Any, owner: Any, seed: int, *, decoder: bool, n_views: int | None = None,
-                     on_invalid: str = "raise", n_jobs: int | None = None) -> int:
+    def setup_stream(self, source: Any, owner: Any, seed: int, reading: Reading) -> int:
         from ..streaming import chunk_errors
 
-        self._start(owner, seed, decoder)
+        self._start(owner, seed, reading.decoder)
         n_rows = 0
 
         def vocabulary_chunks():
             nonlocal n_rows
             for index, chunk in enumerate(source):
                 with chunk_errors(index, source):
-                    smiles = self._training_smiles(chunk, owner, on_invalid, n_jobs)
-                    views = self._views(smiles, n_views)
+                    smiles = self._training_smiles(chunk, owner, reading)
+                    views = self._views(smiles, reading.n_views)
                 n_rows += len(smiles)
                 yield smiles if views is None else _with_views(smiles, views)
 
         self._learn_vocabulary(itertools.chain.from_iterable(vocabulary_chunks()))
         return n_rows
 
-    def training_input(self, X: Any, owner: Any, *, n_views: int | None = None, on_invalid: str = "raise",
-                       n_jobs: int | None = None) -> Any:
-        smiles = self._training_smiles(X, owner, on_invalid, n_jobs)
-        views = self._views(smiles, n_views)
+    def training_input(self, X: Any, owner: Any, reading: Reading) -> Any:
+        smiles = self._training_smiles(X, owner, reading)
+        views = self._views(smiles, reading.n_views)
         return self._tokens(smiles if views is None else views)
 
     def _start(self, owner, seed, decoder):
@@ -168,15 +180,21 @@ class SmilesInput(DataInput):
         self.tokenizer_ = TOKENIZERS[self.alphabet]().fit(smiles)
         self.max_length_ = self.max_length or self.tokenizer_.max_length_
 
-    def _validated(self, X, on_invalid, n_jobs):
+    def _validated(self, X, reading):
         """X in the input's alphabet, written as the input's parameters say."""
         validate = to_selfies if self.alphabet == "selfies" else to_smiles
-        return validate(X, canonical=self.canonical, isomeric=self.isomeric, on_invalid=on_invalid, n_jobs=n_jobs,
-                        standardize=self.standardize)
+        return validate(
+            X,
+            canonical=self.canonical,
+            isomeric=self.isomeric,
+            on_invalid=reading.on_invalid,
+            n_jobs=reading.n_jobs,
+            standardize=self.standardize,
+        )
 
-    def _training_smiles(self, X, owner, on_invalid, n_jobs):
+    def _training_smiles(self, X, owner, reading):
         """Valid molecules of X; with ``on_invalid="nan"`` invalid rows are left out, with a warning."""
-        smiles, valid = self._validated(X, on_invalid, n_jobs)
+        smiles, valid = self._validated(X, reading)
         if not valid.all():
             row = int(np.argmin(valid))
             warnings.warn(
@@ -211,8 +229,7 @@ class SmilesInput(DataInput):
         return RaggedRows(flat, lengths, self.tokenizer_.pad_index)
 
     # -- inference -------------------------------------------------------------
-    def inference_rows(self, X: Any, owner: Any, *, on_invalid: str = "raise", n_jobs: int | None = None,
-                       scoring: bool = False) -> InferenceRows:
+    def inference_rows(self, X: Any, owner: Any, reading: Reading, *, scoring: bool = False) -> InferenceRows:
         """Token-id batches of the distinct valid molecules of X; outputs float64, computed in float32.
 
         float32 is what the network trained in, and about twice as fast as
@@ -222,11 +239,15 @@ class SmilesInput(DataInput):
         its output alone in the last float32 bits.
         """
         _record_one_column(owner, reset=False)
-        smiles, valid = self._validated(X, on_invalid, n_jobs)
-        batches, index = self._length_batches([text for text in smiles if text is not None])
+        smiles, valid = self._validated(X, reading)
+        rows_of_valid = np.flatnonzero(valid)
+        batches, index = self._length_batches(
+            [text for text in smiles if text is not None],
+            lambda unknown, first: _warn_unknown_molecules(X, rows_of_valid[first], unknown),
+        )
         return _SharedOutputs(batches, len(smiles), valid, index)
 
-    def _length_batches(self, smiles):
+    def _length_batches(self, smiles, on_unknown=None):
         """Token ids of the distinct ``smiles`` in batches of similar length, and where each SMILES' output lies.
 
         The distinct molecules are sorted by length, then by their text, so
@@ -240,7 +261,11 @@ class SmilesInput(DataInput):
         if not smiles:
             return [], np.empty(0, dtype=np.intp)
         distinct, inverse = np.unique(np.asarray(smiles, dtype=object), return_inverse=True)
-        flat, lengths = self.tokenizer_.encode_ragged(list(distinct))  # never truncates; warns about unknown tokens
+        first = np.full(len(distinct), len(smiles))
+        np.minimum.at(first, inverse.reshape(-1), np.arange(len(smiles)))  # each distinct molecule's first row
+        # never truncates; unknown tokens are reported with the rows of their molecules
+        report = None if on_unknown is None else (lambda unknown: on_unknown(unknown, first[list(unknown)]))
+        flat, lengths = self.tokenizer_.encode_ragged(list(distinct), on_unknown=report)
         order = np.argsort(lengths, kind="stable")  # distinct is sorted by text: ties keep that order
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
@@ -248,11 +273,15 @@ class SmilesInput(DataInput):
         batches, begin = [], 0
         while begin < len(order):
             stop = begin + 1
-            while (stop < len(order) and stop - begin < INFERENCE_ROWS
-                   and (stop - begin + 1) * lengths[order[stop]] <= _INFERENCE_TOKENS):
+            while (
+                stop < len(order)
+                and stop - begin < INFERENCE_ROWS
+                and (stop - begin + 1) * lengths[order[stop]] <= _INFERENCE_TOKENS
+            ):
                 stop += 1
-            batches.append(_padded(flat, starts[order[begin:stop]], lengths[order[begin:stop]],
-                                   self.tokenizer_.pad_index))
+            batches.append(
+                _padded(flat, starts[order[begin:stop]], lengths[order[begin:stop]], self.tokenizer_.pad_index)
+            )
             begin = stop
         return batches, rank[inverse.reshape(-1)]
 
@@ -272,8 +301,9 @@ class SmilesInput(DataInput):
             )
         return sizes
 
-    def module_spec(self, role: str, n_components: int, hidden_layer_sizes: tuple[int, ...],
-                    **options: Any) -> tuple[type, dict[str, Any]]:
+    def module_spec(
+        self, role: str, n_components: int, hidden_layer_sizes: tuple[int, ...], **options: Any
+    ) -> tuple[type, dict[str, Any]]:
         common = {
             "vocab_size": len(self.tokenizer_.vocabulary_),
             "n_components": n_components,
@@ -291,8 +321,11 @@ class SmilesInput(DataInput):
                     f"augmentation={options['augmentation']!r} applies to numeric data; the views of molecules "
                     f"are random SMILES (n_views). Leave augmentation='noise' (ignored for SMILES)."
                 )
-            return AugmentedSmilesEncoder, {**common, "pad_index": self.tokenizer_.pad_index,
-                                            "projection_head": options.get("projection_head")}
+            return AugmentedSmilesEncoder, {
+                **common,
+                "pad_index": self.tokenizer_.pad_index,
+                "projection_head": options.get("projection_head"),
+            }
         return SmilesEncoderDecoder, {**common, "max_length": self.max_length_}
 
     # -- decoding --------------------------------------------------------------
@@ -322,18 +355,25 @@ class SmilesInput(DataInput):
             values["likelihood_"] = self.likelihood_
         return {}, values
 
-    def restore_fitted_state(self, arrays: dict[str, Any], values: dict[str, Any], *, n_features_in: int,
-                             seed: int) -> DataInput:
+    def restore_fitted_state(
+        self, arrays: dict[str, Any], values: dict[str, Any], *, n_features_in: int, seed: int
+    ) -> DataInput:
         if arrays or set(values) - {"tokenizer_", "max_length_", "likelihood_"}:
             raise ValueError(f"unexpected fitted state {sorted({*arrays, *values})} for SMILES input.")
         longest = MAX_SMILES_LENGTH + 2
         max_length = values.get("max_length_")
-        _require("max_length_", max_length, _in_range(max_length, 2, longest),
-                 f"an integer in [2, {longest}] (tokens plus <bos> and <eos>)")
+        _require(
+            "max_length_",
+            max_length,
+            _in_range(max_length, 2, longest),
+            f"an integer in [2, {longest}] (tokens plus <bos> and <eos>)",
+        )
         _check_tokenizer_state(values.get("tokenizer_"), longest)
         if values["tokenizer_"].get("alphabet", "smiles") != self.alphabet:
-            raise ValueError(f"the tokenizer's alphabet {values['tokenizer_'].get('alphabet')!r} is not the input's "
-                             f"alphabet {self.alphabet!r}.")
+            raise ValueError(
+                f"the tokenizer's alphabet {values['tokenizer_'].get('alphabet')!r} is not the input's "
+                f"alphabet {self.alphabet!r}."
+            )
         likelihood = values.get("likelihood_")
         _require("likelihood_", likelihood, likelihood in (None, "categorical"), "'categorical' or absent")
         _require("n_features_in_", n_features_in, n_features_in == 1, "1 for molecules")
@@ -360,12 +400,21 @@ def _check_tokenizer_state(state, longest):
     _require("tokenizer_", state, isinstance(state, dict), "a JSON object")
     vocabulary = state.get("vocabulary")
     special = list(SPECIAL_TOKENS)
-    _require("tokenizer_ vocabulary", vocabulary,
-             isinstance(vocabulary, list) and all(isinstance(token, str) for token in vocabulary)
-             and vocabulary[: len(special)] == special and len(set(vocabulary)) == len(vocabulary),
-             f"a list of distinct strings starting with {special}")
-    _require("tokenizer_ max_length", state.get("max_length"), _in_range(state.get("max_length"), 2, longest),
-             f"an integer in [2, {longest}]")
+    _require(
+        "tokenizer_ vocabulary",
+        vocabulary,
+        isinstance(vocabulary, list)
+        and all(isinstance(token, str) for token in vocabulary)
+        and vocabulary[: len(special)] == special
+        and len(set(vocabulary)) == len(vocabulary),
+        f"a list of distinct strings starting with {special}",
+    )
+    _require(
+        "tokenizer_ max_length",
+        state.get("max_length"),
+        _in_range(state.get("max_length"), 2, longest),
+        f"an integer in [2, {longest}]",
+    )
     minimum = state.get("min_frequency", 1)
     _require("tokenizer_ min_frequency", minimum, _in_range(minimum, 1, np.iinfo(np.int64).max), "a positive integer")
     alphabet = state.get("alphabet", "smiles")  # files written before SELFIES have none
@@ -426,6 +475,29 @@ class _TokenDecoder:
         if self.seed is not None and self.generator is None:
             self.generator = torch.Generator(device=codes.device).manual_seed(self.seed)
         return module.decode(codes, temperature=self.temperature, generator=self.generator)
+
+
+#: Molecules named in the warning about unknown tokens.
+_SHOWN_UNKNOWN = 5
+
+
+def _warn_unknown_molecules(X, rows, unknown):
+    """One warning naming the rows of X (``rows``, one per molecule of ``unknown``) whose tokens the model lacks."""
+    entries, _ = _column_entries(X)
+    tokens = list(unknown.values())
+    found = sorted(zip(rows.tolist(), tokens))
+    named = "; ".join(
+        f"row {row} {_entry_text(entries[row])!r} ({', '.join(dict.fromkeys(names))})"
+        for row, names in found[:_SHOWN_UNKNOWN]
+    )
+    more = f"; and {len(tokens) - _SHOWN_UNKNOWN} more" if len(tokens) > _SHOWN_UNKNOWN else ""
+    warnings.warn(
+        f"{len(tokens)} molecules hold unknown tokens (outside the vocabulary the model learnt), read as <unk>: "
+        f"{named}{more}. "
+        f"Their embeddings are less reliable.",
+        UserWarning,
+        stacklevel=find_stack_level(),
+    )
 
 
 def _with_views(smiles, views):

@@ -16,6 +16,21 @@ from .data import DeviceTensorDataset, HoldoutSplit, RaggedRows, RowStore, Strea
 from .fit import build_net, draw_seed, restore_net, train_net
 from .net import MIMNet, flush_denormals
 
-__all__ = ["DeviceTensorDataset", "FitProgressBar", "HoldoutSplit", "KLWarmup", "LossTermRecorder", "MIMNet",
-           "RaggedRows", "RowStore", "StopOnNonFiniteLoss", "StreamDataset", "TensorBatches", "build_net",
-           "draw_seed", "flush_denormals", "restore_net", "train_net"]
+__all__ = [
+    "DeviceTensorDataset",
+    "FitProgressBar",
+    "HoldoutSplit",
+    "KLWarmup",
+    "LossTermRecorder",
+    "MIMNet",
+    "RaggedRows",
+    "RowStore",
+    "StopOnNonFiniteLoss",
+    "StreamDataset",
+    "TensorBatches",
+    "build_net",
+    "draw_seed",
+    "flush_denormals",
+    "restore_net",
+    "train_net",
+]

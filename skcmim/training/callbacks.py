@@ -78,9 +78,14 @@ def loss_term_callbacks(criterion, criterion_params):
     if not names:
         return [], []
     # lower_is_better=None: no "<term>_best" flags, as a term is not a criterion to select on
-    scorers = [(f"{prefix}_{name}",
-                PassthroughScoring(name=f"{prefix}_{name}", lower_is_better=None, on_train=prefix == "train"))
-               for prefix in ("train", "valid") for name in names]
+    scorers = [
+        (
+            f"{prefix}_{name}",
+            PassthroughScoring(name=f"{prefix}_{name}", lower_is_better=None, on_train=prefix == "train"),
+        )
+        for prefix in ("train", "valid")
+        for name in names
+    ]
     return scorers, [("loss_terms", LossTermRecorder(names))]
 
 

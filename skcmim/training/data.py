@@ -15,8 +15,17 @@ import torch
 
 from ..streaming import chunk_errors
 
-__all__ = ["DeviceTensorDataset", "HoldoutSplit", "RaggedRows", "RowStore", "StreamDataset", "TensorBatches",
-           "take_rows", "to_device"]
+__all__ = [
+    "DeviceTensorDataset",
+    "HoldoutSplit",
+    "RaggedRows",
+    "RowStore",
+    "StreamDataset",
+    "TensorBatches",
+    "take_rows",
+    "to_device",
+]
+
 
 class RowStore:
     """Training rows kept in a compact form and made into a tensor one batch at a time.
@@ -105,8 +114,9 @@ class RaggedRows(RowStore):
     @staticmethod
     def cat(parts):
         """The rows of several :class:`RaggedRows`, in order."""
-        return RaggedRows(torch.cat([part.flat for part in parts]), torch.cat([part.lengths for part in parts]),
-                          parts[0].pad_index)
+        return RaggedRows(
+            torch.cat([part.flat for part in parts]), torch.cat([part.lengths for part in parts]), parts[0].pad_index
+        )
 
     def bucket_lengths(self):
         """Each row's padded length: that of its longest sequence."""
@@ -114,8 +124,10 @@ class RaggedRows(RowStore):
 
     def subset(self, index):
         lengths = self.lengths[index]
-        pieces = [self.flat[start : start + n] for start, n in zip(self.starts[index].reshape(-1).tolist(),
-                                                                     lengths.reshape(-1).tolist())]
+        pieces = [
+            self.flat[start : start + n]
+            for start, n in zip(self.starts[index].reshape(-1).tolist(), lengths.reshape(-1).tolist())
+        ]
         return RaggedRows(torch.cat(pieces) if pieces else self.flat[:0], lengths, self.pad_index)
 
 

@@ -117,8 +117,12 @@ def build_net(estimator, input_, device, seed, *, check_size=True):
     callbacks = [("stop_on_non_finite", StopOnNonFiniteLoss())]
     if estimator.early_stopping:
         callbacks.append(
-            ("early_stopping", EarlyStopping(patience=estimator.n_iter_no_change, threshold=estimator.tol,
-                                             threshold_mode="abs", load_best=True))
+            (
+                "early_stopping",
+                EarlyStopping(
+                    patience=estimator.n_iter_no_change, threshold=estimator.tol, threshold_mode="abs", load_best=True
+                ),
+            )
         )
     if estimator.verbose:  # 1: one progress bar per fit; 2: also skorch's table of per-epoch losses
         callbacks.append(("progress_bar", FitProgressBar(estimator.max_epochs, type(estimator).__name__)))
@@ -211,8 +215,9 @@ def _continued_net(estimator, input_):
     """
     _, spec = _module_spec(estimator, input_)
     built = estimator.net_.get_params()
-    changed = {key: (built.get(f"module__{key}"), value) for key, value in spec.items()
-               if built.get(f"module__{key}") != value}
+    changed = {
+        key: (built.get(f"module__{key}"), value) for key, value in spec.items() if built.get(f"module__{key}") != value
+    }
     if changed:
         details = ", ".join(f"{key} {old!r} -> {new!r}" for key, (old, new) in changed.items())
         raise ValueError(
@@ -285,9 +290,10 @@ def restore_net(estimator, input_, weights, history, *, seed, device):
     from skorch.history import History
 
     meta = device.type == "meta"
-    with torch.random.fork_rng(devices=[]), (_meta_build() if meta else contextlib.nullcontext()):
-        net = build_net(estimator, input_, device if meta else torch.device("cpu"), seed,
-                        check_size=not meta).initialize_for_inference()
+    with torch.random.fork_rng(devices=[]), _meta_build() if meta else contextlib.nullcontext():
+        net = build_net(
+            estimator, input_, device if meta else torch.device("cpu"), seed, check_size=not meta
+        ).initialize_for_inference()
     net.module_.load_state_dict(weights, strict=True)
     net.history = History(history)
     net.module_.to(device).eval()

@@ -37,6 +37,7 @@ def training_error_hints(batch_size):
             f"(for example with StandardScaler)."
         ) from exc
 
+
 def _denormals_flushed():
     # torch has no getter: with flushing on, a float32 denormal computes to zero
     return (torch.full((1,), 1e-39, dtype=torch.float32) * 1.0).item() == 0.0
@@ -57,6 +58,7 @@ def flush_denormals():
     finally:
         if supported:
             torch.set_flush_denormal(previous)
+
 
 def set_iterator_params(net, **params):
     """Set ``iterator_train__*`` parameters of an initialised net.
