@@ -33,7 +33,7 @@ def stand_in():
 
 def test_recipes_run_and_never_refit_the_encoder(stand_in, monkeypatch, tmp_path):
     blocks = recipe_blocks()
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     monkeypatch.setenv("SKCMIM_DATA", str(SHARED_DATA))  # fetch_esol finds the file there, checksum checked
     monkeypatch.setattr(pretrained, "load", lambda name, **kwargs: stand_in if name == "cmim-zinc" else None)
     weights = {name: tensor.clone() for name, tensor in stand_in.module_.state_dict().items()}
@@ -57,3 +57,20 @@ def test_recipes_run_and_never_refit_the_encoder(stand_in, monkeypatch, tmp_path
 
     for name, tensor in stand_in.module_.state_dict().items():
         assert torch.equal(tensor, weights[name]), name
+
+
+def test_the_descriptor_recipe_unions_the_embeddings_with_the_descriptors(stand_in, monkeypatch):
+    pytest.importorskip("skfp", reason="the recipe uses scikit-fingerprints (the benchmarks extra)")
+    blocks = recipe_blocks()
+    monkeypatch.setenv("SKCMIM_DATA", str(SHARED_DATA))
+    monkeypatch.setattr(pretrained, "load", lambda name, **kwargs: stand_in if name == "cmim-zinc" else None)
+    namespace = {}
+    exec(blocks[0], namespace)
+    try:
+        exec(blocks[3], namespace)
+        union = namespace["both"][0]
+        width = FAST["n_components"] + FAST["hidden_layer_sizes"][0]  # the informative embeddings
+        assert union.transform(namespace["s_test"][:4]).shape == (4, width + 200)  # skfp's 200 RDKit descriptors
+        assert np.isfinite(namespace["both"].score(namespace["s_test"], namespace["y_test"]))
+    finally:
+        stand_in.set_params(informative=False)  # the recipe asks the shared encoder for informative embeddings

@@ -15,8 +15,8 @@ from sklearn.utils.validation import validate_data
 
 import skcmim
 from skcmim import CMIMTransformer, MIMTransformer
-from skcmim._parameters import Interval, param, parameters
-from skcmim.inputs import INPUT_KINDS, DataInput, InferenceRows, register_input_kind
+from skcmim._parameters import Interval
+from skcmim.inputs import INPUT_KINDS, DataInput, InferenceRows, param, parameters, register_input_kind
 from skcmim.networks import SmilesEncoderDecoder
 from skcmim.training import RaggedRows
 

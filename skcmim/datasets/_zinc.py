@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import os
-import sys
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..streaming import DEFAULT_CHUNK_SIZE, SmilesFile
+from ..streaming import DEFAULT_CHUNK_SIZE, SmilesFile, check_n_samples
 from ._download import dataset_file
 from ._registry import REMOTE_FILES
 
@@ -148,7 +145,7 @@ def load_zinc(
 def _zinc(split, n_samples, random_state, stream, chunk_size, path, data_home, download_if_missing, verify):
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
-    n_samples = _check_n_samples(n_samples)
+    n_samples = check_n_samples(n_samples)
     if stream and random_state is not None:
         raise ValueError("stream=True reads the first n_samples lines; random_state must be None.")
     found = dataset_file(REMOTE_FILES[f"zinc_{split}"], path, data_home, download_if_missing, verify)
@@ -162,27 +159,6 @@ def _zinc(split, n_samples, random_state, stream, chunk_size, path, data_home, d
     if n_samples is not None and len(smiles) < n_samples:
         raise ValueError(f"n_samples={n_samples} exceeds the {total} SMILES in {found}.")
     return smiles
-
-
-def _check_n_samples(n_samples):
-    """``n_samples`` as an int, or None; a TypeError or ValueError naming it for anything else.
-
-    Whole floats such as ``1e4`` are accepted, as before; a count beyond
-    ``sys.maxsize`` exceeds any file, and is refused before reading one.
-    """
-    if n_samples is None:
-        return None
-    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, Real):
-        raise TypeError(
-            f"n_samples must be a non-negative integer or None, got {n_samples!r} ({type(n_samples).__name__})."
-        )
-    if not isinstance(n_samples, Integral) and not (math.isfinite(n_samples) and float(n_samples).is_integer()):
-        raise ValueError(f"n_samples must be a non-negative integer or None, got {n_samples!r}.")
-    if n_samples < 0:
-        raise ValueError(f"n_samples must be a non-negative integer or None, got {n_samples!r}.")
-    if n_samples > sys.maxsize:
-        raise ValueError(f"n_samples={n_samples!r} is more SMILES than any file holds (at most {sys.maxsize:,}).")
-    return int(n_samples)
 
 
 def _reservoir(items, k, rng):

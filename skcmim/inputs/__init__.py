@@ -4,11 +4,13 @@ An estimator's ``input`` parameter is ``"auto"`` or an input object
 (:class:`NumericInput`, :class:`SmilesInput`, or a kind of your own); ``fit``
 clones it into the fitted ``input_`` and hands every data question to it.
 See :class:`~skcmim.inputs.base.DataInput` for the operations a kind
-provides.
+provides; a kind of your own declares its options with :func:`param` and
+:func:`parameters`, as the estimators do.
 """
 
 from sklearn.base import clone
 
+from .._parameters import param, parameters
 from .base import INPUT_KINDS, DataInput, InferenceRows, Reading, register_input_kind
 from .numeric import FeatureStats, NumericInput
 from .smiles import SmilesInput
@@ -25,6 +27,8 @@ __all__ = [
     "input_from_file",
     "input_of_flat_parameters",
     "make_input",
+    "param",
+    "parameters",
     "recognised_kind",
     "register_input_kind",
 ]
