@@ -5,7 +5,7 @@ without a command it prints its help.  Parsing the command line imports
 nothing heavy (torch, scikit-learn and the estimators load inside the
 command that needs them), so ``--help`` and ``--version`` answer at once.
 
-* ``skcmim embed molecules.csv --model cmim-zinc -o embeddings.csv`` reads
+* ``skcmim embed molecules.csv --model cmim-zinc-v2 -o embeddings.csv`` reads
   a CSV (or ``.smi``) file, optionally gzip'd, and writes one row per input
   molecule, in input order: the input's columns (all, or those named by
   ``--keep-columns``), then the embedding columns (named like the
@@ -173,7 +173,7 @@ def _add_embed(commands):
     embed.add_argument("input", help="CSV or .smi file of molecules (may end in .gz)")
     embed.add_argument(
         "--model",
-        default="cmim-zinc",
+        default="cmim-zinc-v2",
         help="a pretrained model's name (see 'skcmim models'), or the path of a model file written "
         "by estimator.save: a path holds a '/' or ends in .safetensors (./name for a file here) "
         "(default: %(default)s)",

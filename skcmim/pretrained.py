@@ -17,8 +17,8 @@ Examples
 --------
 >>> from skcmim import pretrained
 >>> [card["name"] for card in pretrained.list_models()]  # doctest: +SKIP
-['cmim-zinc', 'mim-zinc']
->>> encoder = pretrained.load("cmim-zinc")  # doctest: +SKIP
+['cmim-zinc', 'cmim-zinc-v2', 'mim-zinc', 'mim-zinc-v2']
+>>> encoder = pretrained.load("cmim-zinc-v2")  # doctest: +SKIP
 >>> encoder.transform(["CCO", "c1ccccc1O"]).shape  # doctest: +SKIP
 (2, 32)
 """
@@ -236,7 +236,7 @@ def load(name: str, device: str = "cpu", *, models_dir: str | os.PathLike[str] |
     Parameters
     ----------
     name : str
-        A name from :func:`list_models`, such as ``"cmim-zinc"``.
+        A name from :func:`list_models`, such as ``"cmim-zinc-v2"``.
     device : str, default="cpu"
         Where to put the weights (``"cuda"``, or ``"auto"`` for CUDA when
         available).
