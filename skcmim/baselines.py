@@ -49,12 +49,13 @@ class BaseVAE(BaseLatentEncoderDecoder):
         "continues the ramp).  0: no warm-up.  Validation losses use the full weight.",
     )
     free_bits: float = param(
-        0.0,
+        2.0,
         [Interval(Real, 0, None, closed="left")],
         "float",
         "Free bits (Kingma et al., 2016): each code dimension's KL, averaged over the batch, counts as at least "
         "this many nats, so the KL term is ``sum_d max(free_bits, mean_i KL_id)`` and the encoder gains nothing "
-        "by collapsing a dimension below it.  0: the plain KL.",
+        "by collapsing a dimension below it.  0: the plain KL.  The default is the setting chosen on a validation "
+        "split (``benchmarks/claims/tuning.py``).",
     )
 
     _objective = "vae"
@@ -127,15 +128,17 @@ class BaseInfoNCE(BaseRepresentation):
         0.2, [Interval(Real, 0, 1, closed="left")], "float", 'Probability of zeroing a feature in a ``"noise"`` view.'
     )
     augmentation: str | tuple[str, ...] = param(
-        "noise",
-        [StrOptions(set(AUGMENTATIONS)), tuple, list],
-        '{"noise", "scarf", "shift"} or tuple of them',
-        'How the two views of a sample are drawn; a tuple applies several in its order.  ``"noise"``: Gaussian '
+        "auto",
+        [StrOptions({*AUGMENTATIONS, "auto"}), tuple, list],
+        '{"auto", "noise", "scarf", "shift"} or tuple of them',
+        'How the two views of a sample are drawn; a tuple applies several in its order.  ``"auto"``: ``"scarf"`` '
+        "for numeric data (chosen on a validation split, ``benchmarks/claims/tuning.py``), random SMILES for "
+        'molecules.  ``"noise"``: Gaussian '
         'noise of ``noise_std``, then ``feature_dropout``.  ``"scarf"`` (SCARF, Bahri et al. 2022): in each row '
         "a share ``corruption_rate`` of the features, drawn at random, takes the value of the same feature in "
         'another random row of the batch.  ``"shift"``: images (``image_shape``) translated by up to '
         "``max_shift`` pixels along each axis, with zero padding.  Numeric data only (molecules' views are "
-        "random SMILES).",
+        'random SMILES, whatever ``"auto"`` or ``"noise"`` says).',
     )
     corruption_rate: float = param(
         0.6,
@@ -170,7 +173,7 @@ class BaseInfoNCE(BaseRepresentation):
         return {
             "noise_std": self.noise_std,
             "feature_dropout": self.feature_dropout,
-            "augmentation": augmentation_names(self.augmentation),
+            "augmentation": "auto" if self.augmentation == "auto" else augmentation_names(self.augmentation),
             "corruption_rate": self.corruption_rate,
             "image_shape": _positive_ints("image_shape", self.image_shape, "(height, width), two positive integers", 2),
             "max_shift": self.max_shift,
@@ -185,9 +188,9 @@ class InfoNCETransformer(BaseInfoNCE):
     Two augmented views of each sample are encoded, and each code must
     identify its partner among all ``2B - 1`` other codes of the batch.
     Numeric data (standardised features): the ``augmentation`` chooses the
-    views: Gaussian noise of ``noise_std`` then ``feature_dropout``
-    (``"noise"``), SCARF's random feature corruption (``"scarf"``, for
-    tabular data) or random translations of images (``"shift"``, with
+    views: SCARF's random feature corruption (``"scarf"``, the default for
+    numeric data), Gaussian noise of ``noise_std`` then ``feature_dropout``
+    (``"noise"``) or random translations of images (``"shift"``, with
     ``image_shape``).  Molecules: two different random SMILES of the
     molecule, out of ``n_views`` drawn with RDKit, encoded by a
     bidirectional GRU.  With a ``projection_head``, NT-Xent compares the
@@ -245,10 +248,11 @@ class InfoNCEAETransformer(BaseInfoNCE, BaseEncoderDecoder):
     """
 
     reconstruction_weight: float = param(
-        1.0,
+        0.1,
         [Interval(Real, 0, None, closed="left")],
         "float",
-        "Weight of the reconstruction term ``-log p(x | mu(x))`` (summed over features) against the NT-Xent term.",
+        "Weight of the reconstruction term ``-log p(x | mu(x))`` (summed over features) against the NT-Xent term "
+        "(the default was chosen on a validation split, ``benchmarks/claims/tuning.py``).",
     )
 
     _network_role = "view_encoder_decoder"

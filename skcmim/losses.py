@@ -269,8 +269,8 @@ class MIMLoss(nn.Module):
         ``"per_dimension"`` divides the gradient of ``log q(z|x)`` and
         ``log P(z)`` (hence of the A-MIM latent term and of the VAE's KL) by
         ``n_components`` and leaves the loss value as it is, as NVIDIA's
-        published cMIM code does (``normalize_gradient=True`` in KERMT's
-        ``compute_cmim_loss``, through ``normalize_loss_gradient``).
+        published cMIM code does with its opt-in ``normalize_gradient=True``
+        (KERMT's ``compute_cmim_loss``, through ``normalize_loss_gradient``).
     reconstruction : {"sum", "mean"}, default="sum"
         ``"mean"`` averages ``log p(x|z)`` over the features or the non-pad
         tokens (``LatentOutput.n_observed``) instead of summing it.

@@ -330,6 +330,8 @@ _BEFORE_THE_PARAMETER_EXISTED = {
     "contrastive_on": "z",
     "kl_warmup_epochs": 0,
     "free_bits": 0.0,
+    "augmentation": "noise",
+    "reconstruction_weight": 1.0,
 }
 #: Parameters renamed since format 1: old name -> new name.
 _RENAMED = {"temperature": "contrastive_temperature"}

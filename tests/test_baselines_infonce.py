@@ -40,13 +40,16 @@ def test_projection_head_is_trained_through_but_transform_returns_the_code(digit
     assert not np.allclose(plain.transform(X), Z)
 
 
-def test_default_network_is_unchanged():
-    # model files of earlier versions hold exactly these weights
+def test_default_network_holds_the_encoder_weights_only():
+    # model files of earlier versions hold exactly these weights; the views have none
     X = np.random.default_rng(0).random((40, 6))
     module = InfoNCETransformer(**TINY).fit(X).module_
     assert module.projection is None
-    assert [type(step) for step in module.augment.steps] == [GaussianNoiseDropout]
+    assert [type(step) for step in module.augment.steps] == [ScarfCorruption]  # "auto" on numeric data
     assert all(key.startswith("encoder.") for key in module.state_dict())
+    noise = InfoNCETransformer(**TINY, augmentation="noise").fit(X).module_
+    assert [type(step) for step in noise.augment.steps] == [GaussianNoiseDropout]
+    assert noise.state_dict().keys() == module.state_dict().keys()
 
 
 # ------------------------------------------------------------------ SCARF

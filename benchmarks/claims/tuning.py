@@ -15,7 +15,7 @@ configurations, so that the baselines get the tuning budget cMIM gets:
 * ``MIM``: the form of the objective: ``reconstruction`` summed or averaged
   over features, ``latent_scale`` ``"none"`` or ``"per_dimension"`` (the
   latent terms divided by ``n_components``, as NVIDIA's published cMIM code
-  does);
+  does with its opt-in ``normalize_gradient=True``);
 * ``cMIM``: each form with ``contrastive_weight`` (1, 10, 100),
   ``contrastive_temperature`` (0.1, 1.0) and the similarity on the sampled
   code ``z`` or the posterior mean ``mu``; cMIM is also compared with MIM of

@@ -110,6 +110,7 @@ NAMES = {
                 ("sklearn.model_selection.cross_val_score", "f"),
                 ("sklearn.model_selection.train_test_split", "f"),
                 ("sklearn.pipeline.Pipeline", "c"),
+                ("sklearn.pipeline.FeatureUnion", "c"),
                 ("sklearn.pipeline.make_pipeline", "f"),
                 ("sklearn.preprocessing.FunctionTransformer", "c"),
                 ("sklearn.preprocessing.MinMaxScaler", "c"),

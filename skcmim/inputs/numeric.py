@@ -18,6 +18,10 @@ from ..networks import AugmentedEncoder, AugmentedEncoderDecoder, EncoderDecoder
 from ..training.data import RowStore
 from .base import DataInput, InferenceRows, Reading, register_input_kind
 
+#: The views of ``augmentation="auto"`` on numeric data: SCARF, chosen on a validation split
+#: (``benchmarks/claims/tuning.py``: InfoNCE and InfoNCE with a decoder, against Gaussian noise and shifts).
+AUTO_AUGMENTATION = ("scarf",)
+
 __all__ = ["FeatureStats", "NumericInput", "SparseRows"]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -388,6 +392,8 @@ class NumericInput(DataInput):
 
     def _view_options(self, options):
         """The estimator's view options, and the standardisation that ``"shift"`` undoes to move pixels."""
+        if options.get("augmentation") == "auto":
+            options = {**options, "augmentation": AUTO_AUGMENTATION}
         if "shift" not in augmentation_names(options.get("augmentation", "noise")):
             return options
         return {

@@ -316,10 +316,11 @@ class SmilesInput(DataInput):
                 "or CMIMTransformer."
             )
         if role == "view_encoder":
-            if augmentation_names(options.get("augmentation", "noise")) != ("noise",):
+            augmentation = options.get("augmentation", "auto")
+            if augmentation != "auto" and augmentation_names(augmentation) != ("noise",):
                 raise ValueError(
-                    f"augmentation={options['augmentation']!r} applies to numeric data; the views of molecules "
-                    f"are random SMILES (n_views). Leave augmentation='noise' (ignored for SMILES)."
+                    f"augmentation={augmentation!r} applies to numeric data; the views of molecules "
+                    f"are random SMILES (n_views). Leave augmentation='auto'."
                 )
             return AugmentedSmilesEncoder, {
                 **common,
