@@ -74,6 +74,18 @@ def embed_both(model, X_train, X_test):
     return out
 
 
+def commit():
+    """The checkout's commit: what a result file ran (``+``: the package or a script differed from it)."""
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=Path(__file__).parent).stdout
+
+    return git("rev-parse", "--short", "HEAD").strip() + (
+        "+" if git("status", "--porcelain", "--", "../skcmim", "*.py").strip() else ""
+    )
+
+
 def machine():
     """How the reports name the machine: its processor (or architecture) and the torch version."""
     import platform

@@ -480,7 +480,7 @@ def test_demo_trains_and_writes_the_code_map(tmp_path, monkeypatch, capsys):
 
     X, y = datasets.load_digits_unit()
     monkeypatch.setattr(datasets, "load_digits_unit", lambda: (X[:200], y[:200]))
-    for name in ("MIMTransformer", "CMIMTransformer"):  # the demo's own models take minutes on 2 cores
+    for name in ("MIMTransformer", "CMIMTransformer"):  # the demo's own models take half a minute on 2 cores
         monkeypatch.setattr(
             skcmim, name, functools.partial(getattr(skcmim, name), max_epochs=2, hidden_layer_sizes=(16,))
         )

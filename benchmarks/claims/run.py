@@ -17,9 +17,18 @@ training half by ``benchmarks/claims/tuning.py``, whose record is committed besi
 these results.  Digits uses MNIST's choices (image shifts of at most one
 pixel of its 8x8 grid).
 
+Evaluators: logistic regression, KNN-5 with Euclidean and with cosine
+distance and an MLP probe, each on plain and informative embeddings; the
+summary ranks every representation by mean z-score and mean rank over
+them, per seed, with intervals over seeds.  "cMIM w/o contrastive" is cMIM
+with ``contrastive_weight=0``, all else equal: the ablation of the term.
+The batch-size sweep runs at an equal number of updates and at an equal
+number of epochs.
+
 Claims are paired differences over seeds (same seed, same split) with a 95%
 interval (``verdicts.py``): "holds" only when the interval excludes zero in
-the claimed direction.
+the claimed direction; Holm's correction over the whole table gives the
+family-wise verdict beside it.
 
 Writes under ``benchmarks/results/run/`` (prefix ``quick_`` in quick mode):
 ``downstream.csv`` (every score), ``claims.csv``, ``summary.md`` (claims and
@@ -29,6 +38,7 @@ tables), ``ranks.png``, ``batch_size.png``, ``batch_size.csv``,
 """
 
 import argparse
+import functools
 import json
 import math
 import sys
@@ -39,9 +49,11 @@ import numpy as np
 import pandas as pd
 import torch
 from joblib import Parallel, delayed
+from scipy import stats
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -50,38 +62,50 @@ from skcmim import CMIMTransformer, MIMTransformer
 from skcmim.baselines import CVAETransformer, InfoNCEAETransformer, InfoNCETransformer, VAETransformer
 from skcmim.metrics import active_dimensions
 
-from _common import DATASETS, PeakMemory, in_fresh_process, machine, results_folder, split
+from _common import DATASETS, PeakMemory, commit, in_fresh_process, machine, results_folder, split
 from claims.molecular import molecular_downstream
-from claims.verdicts import claim, claims_markdown, paired
+from claims.verdicts import claim, claims_markdown, paired, with_holm
 from speed.core_speed import hand_loop
 
 RESULTS = results_folder(__file__)
 WIDTH = 16
 IMAGE_SHAPES = {"digits": (8, 8), "mnist5k": (28, 28)}
 
+#: The same-form ablation: cMIM's objective and latent scaling, with the contrastive term switched off.
+NO_CONTRASTIVE = "cMIM w/o contrastive"
+
 MODELS = {
     "VAE": VAETransformer,
     "cVAE": CVAETransformer,
     "MIM": MIMTransformer,
     "cMIM": CMIMTransformer,
+    NO_CONTRASTIVE: functools.partial(CMIMTransformer, contrastive_weight=0.0),
     "InfoNCE": InfoNCETransformer,
     "InfoNCE-AE": InfoNCEAETransformer,
 }
 
+#: The paper's evaluators, each on standardised embeddings: a linear model, nearest neighbours with Euclidean
+#: and with cosine distance, and an MLP probe (one hidden layer, early stopping on a tenth of the training half).
 EVALUATORS = {
     "LogReg": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
     "KNN-5": lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(5)),
+    "KNN-5 cosine": lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(5, metric="cosine")),
+    "MLP": lambda: make_pipeline(
+        StandardScaler(), MLPClassifier((128,), early_stopping=True, max_iter=500, random_state=0)
+    ),
 }
 
 
 def tuned_params(name, data):
     """The settings ``tuning.py`` chose for ``name`` (a baseline), fitted to ``data``'s image grid.
 
-    MIM and cMIM run with their defaults (which the same study chose); cVAE
-    takes the VAE's KL settings.
+    MIM and cMIM (and cMIM without its contrastive term) run with their
+    defaults (which the same study chose); cVAE takes the VAE's KL settings.
     """
+    if name in ("MIM", "cMIM", NO_CONTRASTIVE):
+        return {}
     tuned = json.loads((results_folder("tuning") / "tuned.json").read_text())
-    params = dict(tuned.get("VAE" if name == "cVAE" else name, {})) if name not in ("MIM", "cMIM") else {}
+    params = dict(tuned.get("VAE" if name == "cVAE" else name, {}))
     if "image_shape" in params:
         params["image_shape"] = IMAGE_SHAPES[data]
         if data == "digits":
@@ -211,18 +235,24 @@ def peak_fit_memory(data, name, max_epochs):
 SWEEP_MODELS = ("MIM", "cMIM", "InfoNCE")
 
 
-def _sweep_point(data, name, batch_size, updates, seed, threads):
+#: The two budgets of the batch-size sweep: the same number of optimiser updates for every batch size (small
+#: batches see the data fewer times), and the same number of epochs (small batches take more updates).
+EQUAL_UPDATES, EQUAL_EPOCHS = "equal updates", "equal epochs"
+
+
+def _sweep_point(data, name, batch_size, budget, amount, seed, threads):
     torch.set_num_threads(threads)
     X, y = DATASETS[data]()
     X_train, X_test, y_train, y_test = split(X, y)
     steps_per_epoch = math.ceil(len(X_train) / batch_size)
-    epochs = max(1, round(updates / steps_per_epoch))
+    epochs = max(1, round(amount / steps_per_epoch)) if budget == EQUAL_UPDATES else amount
     model = make_model(name, data, seed, batch_size=batch_size, max_epochs=epochs)
     Z_train = model.fit_transform(X_train)
     acc = EVALUATORS["LogReg"]().fit(Z_train, y_train).score(model.transform(X_test), y_test)
     return dict(
         dataset=data,
         model=name,
+        budget=budget,
         batch_size=batch_size,
         epochs=epochs,
         updates=epochs * steps_per_epoch,
@@ -231,11 +261,12 @@ def _sweep_point(data, name, batch_size, updates, seed, threads):
     )
 
 
-def batch_size_sweep(data, batch_sizes, updates, seeds, jobs, models=SWEEP_MODELS):
-    """Downstream LogReg accuracy against batch size at a fixed number of optimiser updates."""
+def batch_size_sweep(data, batch_sizes, budgets, seeds, jobs, models=SWEEP_MODELS):
+    """Downstream LogReg accuracy against batch size, for each budget ``{EQUAL_UPDATES: n, EQUAL_EPOCHS: n}``."""
     threads = max(1, torch.get_num_threads() // jobs)
     rows = Parallel(n_jobs=jobs)(
-        delayed(_sweep_point)(data, name, b, updates, seed, threads)
+        delayed(_sweep_point)(data, name, b, budget, amount, seed, threads)
+        for budget, amount in budgets.items()
         for name in models
         for b in batch_sizes
         for seed in seeds
@@ -255,17 +286,35 @@ def with_previous(frame, path, column, refitted):
     return pd.concat([frame, kept], ignore_index=True)
 
 
+def _every_seed(scores):
+    """``scores`` with the rows of seedless representations (raw features, PCA: one row, seed 0) in every seed."""
+    parts = []
+    for _, part in scores.groupby("dataset", sort=False):
+        seeds = sorted(part["seed"].unique())
+        single = part.groupby("representation")["seed"].transform("nunique") == 1
+        fixed = part[single]
+        parts += [part[~single]] + [fixed.assign(seed=seed) for seed in seeds]
+    return pd.concat(parts, ignore_index=True)
+
+
 def rank_summary(scores, column="accuracy"):
-    """The method's summary: per-evaluator z-scores and ranks, averaged over
-    evaluators; ``column`` is a score where higher is better."""
-    mean = scores.groupby(["dataset", "evaluator", "representation"])[column].mean().reset_index()
-    grouped = mean.groupby(["dataset", "evaluator"])[column]
-    mean["z"] = (mean[column] - grouped.transform("mean")) / grouped.transform("std").replace(0, 1)
-    mean["rank"] = grouped.rank(ascending=False, method="average")
+    """The paper's summary: per seed, each evaluator's z-scores and ranks across the representations, averaged
+    over evaluators; then their mean over seeds with a 95% Student half-width.  ``column``: higher is better."""
+    per_seed = _every_seed(scores)
+    grouped = per_seed.groupby(["dataset", "seed", "evaluator"])[column]
+    per_seed["z"] = (per_seed[column] - grouped.transform("mean")) / grouped.transform("std").replace(0, 1)
+    per_seed["rank"] = grouped.rank(ascending=False, method="average")
+    by_seed = per_seed.groupby(["dataset", "representation", "seed"])[["z", "rank"]].mean()
+
+    def half_width(values):
+        n = len(values)
+        return float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+
+    summary = by_seed.groupby(["dataset", "representation"]).agg(
+        z=("z", "mean"), z_hw=("z", half_width), rank=("rank", "mean"), rank_hw=("rank", half_width)
+    )
     return (
-        mean.groupby(["dataset", "representation"])[["z", "rank"]]
-        .mean()
-        .rename(columns={"z": "mean z-score", "rank": "mean rank"})
+        summary.rename(columns={"z": "mean z-score", "z_hw": "z ±", "rank": "mean rank", "rank_hw": "rank ±"})
         .reset_index()
         .sort_values(["dataset", "mean rank"])
     )
@@ -277,6 +326,8 @@ def _comparisons(scores, evaluators, value, greater):
     pairs = [
         ("cMIM", "MIM"),
         ("cMIM informative", "MIM informative"),
+        ("cMIM", NO_CONTRASTIVE),
+        ("cMIM informative", f"{NO_CONTRASTIVE} informative"),
         ("cMIM", "InfoNCE"),
         ("cMIM informative", "InfoNCE-AE informative"),
         ("cMIM", "VAE"),
@@ -307,20 +358,23 @@ def _comparisons(scores, evaluators, value, greater):
 
 
 def _sweep_claims(sweep):
-    """Batch-size sensitivity: each seed's spread (best - worst accuracy over batch sizes), paired by seed."""
+    """Batch-size sensitivity per budget: each seed's spread (best - worst accuracy over batch sizes), paired."""
     rows = []
-    for data in sweep["dataset"].unique():
+    for (data, budget), part in sweep.groupby(["dataset", "budget"], sort=False):
         spread = (
-            sweep[sweep["dataset"] == data]
-            .groupby(["model", "seed"])["accuracy"]
-            .agg(lambda a: a.max() - a.min())
-            .rename("spread")
-            .reset_index()
+            part.groupby(["model", "seed"])["accuracy"].agg(lambda a: a.max() - a.min()).rename("spread").reset_index()
         )
         for other in ("InfoNCE", "MIM"):
             a, b = paired(spread, "spread", "model", "cMIM", other)
             rows.append(
-                claim(f"cMIM's batch-size spread < {other}'s", a, b, greater=False, dataset=data, evaluator="LogReg")
+                claim(
+                    f"cMIM's batch-size spread < {other}'s ({budget})",
+                    a,
+                    b,
+                    greater=False,
+                    dataset=data,
+                    evaluator="LogReg",
+                )
             )
     return rows
 
@@ -358,8 +412,8 @@ def _plots(prefix, ranks, sweep):
     fig, axes = plt.subplots(1, len(datasets), figsize=(5.5 * len(datasets), 4.5), squeeze=False)
     for ax, data in zip(axes[0], datasets):
         part = ranks[ranks["dataset"] == data].sort_values("mean rank", ascending=False)
-        ax.barh(part["representation"], part["mean rank"], color="tab:blue")
-        ax.set_xlabel("mean rank over evaluators (1 = best)")
+        ax.barh(part["representation"], part["mean rank"], xerr=part["rank ±"].fillna(0), color="tab:blue", capsize=3)
+        ax.set_xlabel("mean rank over evaluators and seeds (1 = best; 95% interval over seeds)")
         ax.set_title(data)
     fig.tight_layout()
     fig.savefig(RESULTS / f"{prefix}ranks.png", dpi=110)
@@ -368,23 +422,26 @@ def _plots(prefix, ranks, sweep):
     datasets = list(sweep["dataset"].unique())
     if not datasets:
         return
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 4), squeeze=False)
-    for ax, data in zip(axes[0], datasets):
-        part = sweep[sweep["dataset"] == data].groupby(["model", "batch_size"])["accuracy"].agg(["mean", "std"])
-        for model in SWEEP_MODELS:
-            curve = part.loc[model]
-            ax.errorbar(curve.index, curve["mean"], yerr=curve["std"].fillna(0), marker="o", label=model, capsize=3)
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("batch size (equal number of optimiser updates)")
-        ax.set_ylabel("held-out LogReg accuracy")
-        ax.set_title(data)
-        ax.legend()
+    budgets = list(sweep["budget"].unique())
+    fig, axes = plt.subplots(len(budgets), len(datasets), figsize=(5 * len(datasets), 4 * len(budgets)), squeeze=False)
+    for row, budget in zip(axes, budgets):
+        for ax, data in zip(row, datasets):
+            part = sweep[(sweep["dataset"] == data) & (sweep["budget"] == budget)]
+            part = part.groupby(["model", "batch_size"])["accuracy"].agg(["mean", "std"])
+            for model in part.index.unique("model"):
+                curve = part.loc[model]
+                ax.errorbar(curve.index, curve["mean"], yerr=curve["std"].fillna(0), marker="o", label=model, capsize=3)
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel(f"batch size ({budget})")
+            ax.set_ylabel("held-out LogReg accuracy")
+            ax.set_title(data)
+            ax.legend()
     fig.tight_layout()
     fig.savefig(RESULTS / f"{prefix}batch_size.png", dpi=110)
     plt.close(fig)
 
 
-def _numeric_sections(scores, ranks, sweep, recon, speed, updates):
+def _numeric_sections(scores, ranks, sweep, recon, speed, budgets):
     recon_table = (
         recon.groupby(["dataset", "model"])
         .agg(
@@ -404,18 +461,30 @@ def _numeric_sections(scores, ranks, sweep, recon, speed, updates):
             speed_table[label] = speed_table[column] / speed_table["dataset"].map(pca_speed[column])
     speed_table["epoch / hand loop"] = speed_table["epoch_s"] / speed_table["hand_epoch_s"]
     speed_table = speed_table.drop(columns=["hand_epoch_s"])
-    sweep_table = sweep.groupby(["dataset", "model", "batch_size"])["accuracy"].agg(["mean", "std"]).reset_index()
+    sweep_table = (
+        sweep.groupby(["dataset", "budget", "model", "batch_size"])
+        .agg(
+            epochs=("epochs", "first"), updates=("updates", "first"), mean=("accuracy", "mean"), std=("accuracy", "std")
+        )
+        .reset_index()
+    )
     return [
         "",
         "## Downstream accuracy (held-out half, mean ± std over seeds)",
         "",
         _markdown(_mean_std(scores, "accuracy")),
         "",
-        "## Summary: mean z-score and mean rank over evaluators",
+        f"## Summary: mean z-score and mean rank over the {scores['evaluator'].nunique()} evaluators",
+        "",
+        "Per seed, each evaluator's z-scores and ranks across the representations (raw features and PCA, which "
+        "have no seed, take part in every seed), averaged over evaluators; then the mean over seeds and its 95% "
+        "half-width (`z ±`, `rank ±`).",
         "",
         _markdown(ranks),
         "",
-        f"## Batch-size sweep (LogReg accuracy, {updates} optimiser updates each)",
+        "## Batch-size sweep (LogReg accuracy; "
+        + ", ".join(f"{budget}: {amount}" for budget, amount in budgets.items())
+        + ")",
         "",
         _markdown(sweep_table),
         "",
@@ -483,13 +552,17 @@ def main():
         action="store_true",
         help="also measure each model's peak fit memory (one more fit per model, in a fresh process)",
     )
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4], help="(default: %(default)s)")
     args = parser.parse_args()
-    seeds = [0, 1, 2, 3, 4]
+    ran_on = commit()  # before this run writes its files
+    seeds = args.seeds
     if args.quick:
-        datasets, max_epochs, updates, prefix = ["digits", "molecules"], 20, 200, "quick_"
+        datasets, max_epochs, prefix = ["digits", "molecules"], 20, "quick_"
+        budgets = {EQUAL_UPDATES: 200, EQUAL_EPOCHS: 10}
         pretraining = dict(n_pretrain=2000, epochs=1, hidden=64)
     else:
-        datasets, max_epochs, updates, prefix = ["mnist5k", "molecules"], 50, 500, ""
+        datasets, max_epochs, prefix = ["mnist5k", "molecules"], 50, ""
+        budgets = {EQUAL_UPDATES: 500, EQUAL_EPOCHS: 10}
         pretraining = dict(n_pretrain=10_000, epochs=2, hidden=128)
     datasets = args.datasets or datasets
     numeric = [data for data in datasets if data != "molecules"]
@@ -513,8 +586,8 @@ def main():
     recon, speed = pd.DataFrame(recon), pd.DataFrame(speed)
     sweep_models = [name for name in SWEEP_MODELS if name in refitted]
     sweep = pd.concat(
-        [batch_size_sweep(d, batch_sizes[d], updates, seeds, args.jobs, sweep_models) for d in numeric if sweep_models]
-        or [pd.DataFrame(columns=["dataset", "model", "batch_size", "epochs", "updates", "seed", "accuracy"])]
+        [batch_size_sweep(d, batch_sizes[d], budgets, seeds, args.jobs, sweep_models) for d in numeric if sweep_models]
+        or [pd.DataFrame(columns=["dataset", "model", "budget", "batch_size", "epochs", "updates", "seed", "accuracy"])]
     )
     if args.models:
         scores = with_previous(scores, RESULTS / f"{prefix}downstream.csv", "representation", refitted)
@@ -524,7 +597,7 @@ def main():
     ranks = rank_summary(scores)
     claims = []
     if numeric:
-        claims += _comparisons(scores, ("LogReg", "KNN-5"), "accuracy", greater=True)
+        claims += _comparisons(scores, tuple(EVALUATORS), "accuracy", greater=True)
         claims += _sweep_claims(sweep) + _reconstruction_claims(recon)
     molecular = None
     if "molecules" in datasets:
@@ -535,6 +608,7 @@ def main():
         molecular[0].to_csv(RESULTS / f"{prefix}molecular_downstream.csv", index=False)
         molecular.append(rank_summary(molecular[0], "score"))
         claims += _comparisons(molecular[0], ("Ridge",), "rmse", greater=False)
+    claims = with_holm(claims)
 
     mode = "quick" if args.quick else "full"
     text = [
@@ -546,9 +620,13 @@ def main():
         + (" (the other models' rows from the previous run's files)" if args.models else "")
         + f"; seeds {seeds}; "
         + (f"max_epochs {max_epochs}; " if numeric else "")
-        + f"width {WIDTH}; {time.perf_counter() - start:.0f} s on {machine()}.",
+        + f"width {WIDTH}; {time.perf_counter() - start:.0f} s on {machine()}, commit {ran_on}.",
         "",
         "## Claims (paired by seed; 95% interval of a - b; holds only when it excludes zero in the claimed direction)",
+        "",
+        f"Holm's correction over all {len(claims)} claims of this table: `holm_p` is each claim's one-sided "
+        "paired t-test p-value, adjusted; `verdict (Holm)` holds at a 5% family-wise error rate. A difference "
+        "without variance over seeds is within noise.",
         "",
         claims_markdown(claims),
         "",
@@ -559,7 +637,7 @@ def main():
         sweep.to_csv(RESULTS / f"{prefix}batch_size.csv", index=False)
         recon.to_csv(RESULTS / f"{prefix}reconstruction.csv", index=False)
         speed.to_csv(RESULTS / f"{prefix}speed.csv", index=False)
-        text += _numeric_sections(scores, ranks, sweep, recon, speed, updates)
+        text += _numeric_sections(scores, ranks, sweep, recon, speed, budgets)
     if molecular:
         text += _molecular_sections(*molecular, pretraining)
     _plots(prefix, pd.concat([ranks] + ([molecular[3]] if molecular else [])), sweep)
