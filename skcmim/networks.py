@@ -424,6 +424,11 @@ class ContrastiveViews:
     dictionary, so a class attribute would hide them.)
     """
 
+    def _add_views(self, n_features, n_components, projection_head, **view_options):
+        """Register ``self.augment`` (a :class:`ViewAugmentation` of ``view_options``) and ``self.projection``."""
+        self.augment = ViewAugmentation(n_features, **view_options)
+        self.projection = projection_mlp(n_components, projection_head)
+
     def _project(self, code):
         return code if self.projection is None else self.projection(code)
 
@@ -484,18 +489,19 @@ class AugmentedEncoder(ContrastiveViews, nn.Module):
     ):
         super().__init__()
         self.encoder = GaussianEncoder(n_features, tuple(hidden_layer_sizes), n_components)
-        self.augment = ViewAugmentation(
+        self._add_views(
             n_features,
-            augmentation,
-            noise_std,
-            feature_dropout,
-            corruption_rate,
-            image_shape,
-            max_shift,
-            feature_mean,
-            feature_scale,
+            n_components,
+            projection_head,
+            augmentation=augmentation,
+            noise_std=noise_std,
+            feature_dropout=feature_dropout,
+            corruption_rate=corruption_rate,
+            image_shape=image_shape,
+            max_shift=max_shift,
+            feature_mean=feature_mean,
+            feature_scale=feature_scale,
         )
-        self.projection = projection_mlp(n_components, projection_head)
 
     def forward(self, x):
         """Projected codes ``(h1, h2)`` of two random views of ``x``."""
@@ -558,18 +564,19 @@ class AugmentedEncoderDecoder(ContrastiveViews, EncoderDecoder):
         feature_scale=None,
     ):
         super().__init__(n_features, n_components, hidden_layer_sizes, likelihood)
-        self.augment = ViewAugmentation(
+        self._add_views(
             n_features,
-            augmentation,
-            noise_std,
-            feature_dropout,
-            corruption_rate,
-            image_shape,
-            max_shift,
-            feature_mean,
-            feature_scale,
+            n_components,
+            projection_head,
+            augmentation=augmentation,
+            noise_std=noise_std,
+            feature_dropout=feature_dropout,
+            corruption_rate=corruption_rate,
+            image_shape=image_shape,
+            max_shift=max_shift,
+            feature_mean=feature_mean,
+            feature_scale=feature_scale,
         )
-        self.projection = projection_mlp(n_components, projection_head)
 
     def forward(self, x, sample=True):
         """Two views' projected codes (when ``sample``) and ``log p(x | mu(x))``.

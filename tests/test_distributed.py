@@ -36,21 +36,16 @@ ROUNDING_PERTURBATIONS = (2.0**-22, 2.0**-21)
 SPREAD_FACTOR, FLOOR = 10.0, 1e-6
 
 
-def torchrun(name, negatives, out):
+def launch_worker(*args):
+    """Run ddp_worker.py with ``args`` in two processes under torchrun; it must exit cleanly."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node=2",
-        str(WORKER),
-        name,
-        negatives,
-        str(out),
-    ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(WORKER)]
+    done = subprocess.run([*command, *map(str, args)], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def torchrun(name, negatives, out):
+    launch_worker(name, negatives, out)
     assert [p.name for p in out.parent.glob(f"{out.name}.written-by-rank*")] == [f"{out.name}.written-by-rank0"]
     return np.load(out)
 
@@ -110,22 +105,7 @@ def test_negatives_is_checked():
 
 @pytest.mark.parametrize("data", ["rows", "order"])
 def test_processes_given_different_data_all_refuse_it_before_training(data, tmp_path):
-    out = tmp_path / "refused.npz"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node=2",
-        str(WORKER),
-        "cMIM",
-        "global",
-        str(out),
-        data,
-    ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    launch_worker("cMIM", "global", tmp_path / "refused.npz", data)
     messages = [path.read_text() for path in sorted(tmp_path.glob("refused.npz.refused-by-rank*"))]
     assert len(messages) == 2, "every rank raises"
     assert all("same X in every process" in message and "rank 1" in message for message in messages)
